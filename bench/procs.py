@@ -1,0 +1,120 @@
+"""Process helpers for the benchmark: free ports, spawning servers, /proc memory, clean shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+_LIVE: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start `cmd` in its own session (so its whole group can be killed), output to `log_path`."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _LIVE[proc.pid] = proc
+    return proc
+
+
+def _children_map() -> dict[int, list[int]]:
+    """Map each pid to the pids of its direct children, read from /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name sits in parentheses and may hold spaces: split after the last ')'.
+        fields = stat.rsplit(")", 1)[1].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def process_tree(pid: int) -> list[int]:
+    """Return `pid` and all its live descendants."""
+    children = _children_map()
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of one process in KiB (0 if it is gone or is a zombie)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Summed VmRSS of a process and its descendants, in MiB (shared pages count once per process)."""
+    return sum(rss_kib(p) for p in process_tree(pid)) / 1024.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time used so far by a process and its live descendants, in seconds."""
+    ticks = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Stop a spawned server: SIGTERM its process group, then SIGKILL the group and any stray descendant."""
+    _LIVE.pop(proc.pid, None)
+    if proc.poll() is not None:
+        _signal_group(proc.pid, signal.SIGKILL)
+        return
+    tree = process_tree(proc.pid)
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=grace)
+    _signal_group(proc.pid, signal.SIGKILL)
+    for pid in tree[1:]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def stop_all() -> None:
+    """Stop every server still running (used on exit, error and Ctrl-C)."""
+    for proc in list(_LIVE.values()):
+        stop(proc, grace=2.0)

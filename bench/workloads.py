@@ -1,0 +1,333 @@
+"""Workloads: each is a function taking a running server (`Target`) and returning a dict of figures.
+
+To add one, write `def my_workload(target: Target) -> Figures`, then register it in WORKLOADS with the
+metrics it reports (which figure keys, their unit, and whether higher is better).
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from procs import tree_cpu_seconds, tree_rss_mb
+
+Figures = dict[str, float | int | str]
+
+FAKE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+REGION = "us-east-1"
+MAX_CALLS = 2_000_000  # hard bound on requests per loop, whatever the duration
+STS_GRACE_S = 3.0  # how long startup keeps trying STS once health answers, before settling for health
+SETTLE_S = 1.0  # idle time before reading RSS after startup
+
+
+@dataclass(frozen=True)
+class Op:
+    """One AWS query-protocol call, sent raw (pre-built bytes) or through boto3."""
+
+    label: str
+    service: str
+    body: bytes
+    boto_method: str
+
+    def raw_request(self, host: str, port: int) -> bytes:
+        """The full HTTP/1.1 request, headers and body, ready to be written to a socket."""
+        scope = f"{FAKE_KEY_ID}/20260101/{REGION}/{self.service}/aws4_request"
+        headers = [
+            "POST / HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Content-Type: application/x-www-form-urlencoded; charset=utf-8",
+            f"Content-Length: {len(self.body)}",
+            "X-Amz-Date: 20260101T000000Z",
+            f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, "
+            "SignedHeaders=host;x-amz-date, Signature=0000",
+        ]
+        return ("\r\n".join(headers) + "\r\n\r\n").encode() + self.body
+
+
+STS = Op(
+    "sts:GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15", "get_caller_identity"
+)
+SQS = Op("sqs:ListQueues (fallback)", "sqs", b"Action=ListQueues&Version=2012-11-05", "list_queues")
+OPS = (STS, SQS)
+
+
+@dataclass
+class Target:
+    """A running server under test."""
+
+    host: str
+    port: int
+    pid: int
+    spawned_at: float  # time.perf_counter() just before the process was spawned
+    alive: Callable[[], bool]
+    health_path: str
+    health_any_status: bool
+    op: Op | None = None  # chosen by choose_op() once the server is ready
+    duration: float = 3.0
+    warmup: float = 0.5
+    start_timeout: float = 60.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+class RawClient:
+    """Sends one pre-built request over a single keep-alive connection, reconnecting only when told to."""
+
+    def __init__(self, target: Target, op: Op, timeout: float = 5.0) -> None:
+        self.conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        self.payload = op.raw_request(target.host, target.port)
+        self.connects = 0
+
+    def status(self) -> int:
+        """Send the request and read the whole response; return its status. Raises on network errors."""
+        conn = self.conn
+        if conn.sock is None:
+            conn.connect()
+            self.connects += 1
+        conn.sock.sendall(self.payload)
+        resp = http.client.HTTPResponse(conn.sock, method="POST")
+        resp.begin()
+        resp.read()
+        if resp.will_close:
+            conn.close()
+        return resp.status
+
+    def call(self) -> bool:
+        """One request; True when answered 200."""
+        try:
+            return self.status() == 200
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            return False
+
+    def reset_count(self) -> None:
+        self.connects = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def probe(target: Target, op: Op, timeout: float = 1.0) -> int | None:
+    """Status of one `op` request on a fresh connection, None when nothing answers."""
+    client = RawClient(target, op, timeout)
+    try:
+        return client.status()
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        client.close()
+
+
+def health_ok(target: Target, timeout: float = 1.0) -> bool:
+    """Whether the peer's health endpoint says it is up."""
+    conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    try:
+        conn.request("GET", target.health_path)
+        resp = conn.getresponse()
+        resp.read()
+        return target.health_any_status or resp.status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def wait_ready(target: Target) -> None:
+    """Poll the health endpoint until it answers; raise if the server dies or takes too long."""
+    deadline = target.spawned_at + target.start_timeout
+    while time.perf_counter() < deadline:
+        if not target.alive():
+            raise RuntimeError("server exited during startup")
+        if health_ok(target):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"not ready after {target.start_timeout:.0f} s")
+
+
+def choose_op(target: Target) -> Op:
+    """STS GetCallerIdentity if the server answers it with 200, else the first fallback that works."""
+    for op in OPS:
+        if probe(target, op, timeout=5.0) == 200:
+            return op
+    return STS
+
+
+# --- measurement loops -------------------------------------------------------------------------
+
+
+@dataclass
+class LoopResult:
+    ok: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    server_cpu_s: float = 0.0
+    latencies_ns: list[int] = field(default_factory=list)
+
+
+def timed_loop(call: Callable[[], bool], seconds: float, max_calls: int = MAX_CALLS) -> LoopResult:
+    """Call `call` back to back for `seconds` (or `max_calls` calls); time each successful one."""
+    result = LoopResult()
+    clock = time.perf_counter_ns
+    start = clock()
+    deadline = start + int(seconds * 1e9)
+    now = start
+    while now < deadline and result.ok + result.errors < max_calls:
+        before = clock()
+        ok = call()
+        now = clock()
+        if ok:
+            result.ok += 1
+            result.latencies_ns.append(now - before)
+        else:
+            result.errors += 1
+    result.elapsed = (now - start) / 1e9
+    return result
+
+
+def percentile_ms(sorted_ns: list[int], q: float) -> float:
+    """Nearest-rank percentile of sorted nanosecond samples, in milliseconds."""
+    if not sorted_ns:
+        return float("nan")
+    return sorted_ns[min(len(sorted_ns) - 1, int(q * len(sorted_ns)))] / 1e6
+
+
+def measured_loop(
+    target: Target, call: Callable[[], bool], after_warmup: Callable[[], None] | None = None
+) -> LoopResult:
+    """Warm up, then run the timed loop, noting the server's CPU time spent during it."""
+    timed_loop(call, target.warmup)
+    if after_warmup:
+        after_warmup()
+    cpu_before = tree_cpu_seconds(target.pid)
+    result = timed_loop(call, target.duration)
+    result.server_cpu_s = tree_cpu_seconds(target.pid) - cpu_before
+    return result
+
+
+def loop_figures(result: LoopResult) -> Figures:
+    lat = sorted(result.latencies_ns)
+    return {
+        "rps": result.ok / result.elapsed if result.elapsed else 0.0,
+        "p50_ms": percentile_ms(lat, 0.50),
+        "p99_ms": percentile_ms(lat, 0.99),
+        "requests": result.ok,
+        "errors": result.errors,
+        "server_cpu_ms_per_req": 1000 * result.server_cpu_s / result.ok if result.ok else float("nan"),
+    }
+
+
+# --- workloads ---------------------------------------------------------------------------------
+
+
+def startup(target: Target) -> Figures:
+    """Seconds from spawn to the first 200 answer to STS (or to health, if STS never answers 200),
+    then the idle RSS of the server's process tree after a short settle."""
+    deadline = target.spawned_at + target.start_timeout
+    health_at: float | None = None
+    elapsed, first_answer = 0.0, ""
+    while not first_answer:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no answer after {target.start_timeout:.0f} s")
+        if not target.alive():
+            raise RuntimeError("server exited during startup")
+        status = probe(target, STS, timeout=1.0)
+        now = time.perf_counter()
+        if status == 200:
+            elapsed, first_answer = now - target.spawned_at, STS.label
+        elif status is not None and health_at is None and health_ok(target):
+            health_at = now
+        elif health_at is not None and now - health_at > STS_GRACE_S:
+            elapsed, first_answer = (
+                health_at - target.spawned_at,
+                f"health {target.health_path} (STS not 200)",
+            )
+        else:
+            time.sleep(0.01)
+    time.sleep(SETTLE_S)
+    return {"startup_s": elapsed, "rss_mb": tree_rss_mb(target.pid), "first_answer": first_answer}
+
+
+def sts_rps(target: Target) -> Figures:
+    """Requests/s of STS GetCallerIdentity (or the fallback op) over one raw keep-alive connection."""
+    op = target.op or STS
+    client = RawClient(target, op)
+    try:
+        result = measured_loop(target, client.call, client.reset_count)
+    finally:
+        client.close()
+    # Connections opened while measuring: a server that closes after each answer needs one per request.
+    return {**loop_figures(result), "connections": client.connects, "op": op.label}
+
+
+def sts_rps_boto3(target: Target) -> Figures:
+    """Calls/s of the same operation through a boto3 client (signing, parsing and all)."""
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_KEY_ID, aws_secret_access_key=FAKE_SECRET, region_name=REGION
+    )
+    config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=5)
+    op = target.op or STS
+    client = session.client(op.service, endpoint_url=target.url, config=config)
+    method = getattr(client, op.boto_method)
+
+    def call() -> bool:
+        try:
+            return method()["ResponseMetadata"]["HTTPStatusCode"] == 200
+        except Exception:  # any failure, including an answer botocore cannot parse, is an error
+            return False
+
+    try:
+        result = measured_loop(target, call)
+    finally:
+        client.close()
+    return {**loop_figures(result), "op": op.label}
+
+
+# --- registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure to tabulate: its key in the figure dict, its unit, and which direction is better."""
+
+    key: str
+    unit: str
+    higher_is_better: bool
+    better: str = "faster"
+    worse: str = "slower"
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    run: Callable[[Target], Figures]
+    metrics: tuple[Metric, ...]
+    fresh_server: bool = False  # runs first, straight after spawn, before any readiness polling
+
+
+_RPS_METRICS = (
+    Metric("rps", "req/s", True),
+    Metric("p50_ms", "ms", False),
+    Metric("p99_ms", "ms", False),
+)
+
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in (
+        Workload(
+            "startup",
+            startup,
+            (Metric("startup_s", "s", False), Metric("rss_mb", "MiB", False, "smaller", "larger")),
+            fresh_server=True,
+        ),
+        Workload("sts_rps", sts_rps, _RPS_METRICS),
+        Workload("sts_rps_boto3", sts_rps_boto3, _RPS_METRICS),
+    )
+}

@@ -1,0 +1,253 @@
+"""The ``cloudlet`` command: start, stop, status, reset, env, clock."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from cloudlet import __version__
+from cloudlet.config import Config
+from cloudlet.services.registry import PROVIDERS
+
+READY_TIMEOUT = 30.0
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config.from_env(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None),
+        in_memory=True if getattr(args, "in_memory", False) else None,
+        log_level=getattr(args, "log_level", None),
+    )
+
+
+def _admin(cfg: Config, path: str, body: dict[str, Any] | None = None, timeout: float = 5.0) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(cfg.endpoint + path, data=data, method="POST" if data is not None else "GET")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def _is_up(cfg: Config) -> bool:
+    try:
+        _admin(cfg, "/_cloudlet/health", timeout=1.0)
+        return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _read_pid(cfg: Config) -> int | None:
+    try:
+        pid = int(cfg.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if _is_up(cfg):
+        print(f"cloudlet is already running at {cfg.endpoint}", file=sys.stderr)
+        return 1
+    if args.detach:
+        return _start_detached(cfg)
+    store = "in memory" if cfg.in_memory else str(cfg.db_path)
+    print(f"Cloudlet {__version__}", flush=True)
+    print(f"  endpoint: {cfg.endpoint}", flush=True)
+    print(f"  store:    {store}", flush=True)
+    print(f"  services: {', '.join(sorted(PROVIDERS))} (others answer NotImplemented)", flush=True)
+    if not cfg.in_memory:
+        Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    from cloudlet.server import serve
+
+    serve(cfg)
+    return 0
+
+
+def _start_detached(cfg: Config) -> int:
+    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "cloudlet", "start", "--host", cfg.host, "--port", str(cfg.port)]
+    argv += ["--data-dir", cfg.data_dir, "--log-level", cfg.log_level]
+    if cfg.in_memory:
+        argv.append("--in-memory")
+    with open(cfg.log_file, "ab") as log:
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    cfg.pid_file.write_text(str(proc.pid))
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"cloudlet failed to start; see {cfg.log_file}", file=sys.stderr)
+            cfg.pid_file.unlink(missing_ok=True)
+            return 1
+        if _is_up(cfg):
+            print(f"cloudlet started in the background (pid {proc.pid}) at {cfg.endpoint}")
+            return 0
+        time.sleep(0.05)
+    print(f"cloudlet did not answer within {READY_TIMEOUT:.0f}s; see {cfg.log_file}", file=sys.stderr)
+    return 1
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    pid = _read_pid(cfg)
+    if pid is None:
+        print("cloudlet is not running (no live pid file)", file=sys.stderr)
+        cfg.pid_file.unlink(missing_ok=True)
+        return 1
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    cfg.pid_file.unlink(missing_ok=True)
+    print(f"cloudlet stopped (pid {pid})")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    try:
+        state = _admin(cfg, "/_cloudlet/state")
+    except (urllib.error.URLError, OSError, ValueError):
+        print(f"cloudlet is down ({cfg.endpoint})")
+        return 3
+    print(f"cloudlet is up at {cfg.endpoint}")
+    print(f"  version: {state['version']}")
+    print(f"  uptime:  {state['uptime']:.0f}s")
+    print(f"  store:   {state['store']}")
+    print(f"  clock:   offset {state['clock']['offset']:.3f}s")
+    resources = state.get("resources") or {}
+    if not resources:
+        print("  resources: none")
+    for service, counts in sorted(resources.items()):
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        print(f"  {service}: {detail}")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("refusing to reset without --yes (no terminal to ask)", file=sys.stderr)
+            return 2
+        answer = input(f"Wipe all state of cloudlet at {cfg.endpoint}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("aborted")
+            return 1
+    try:
+        _admin(cfg, "/_cloudlet/reset", {})
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cloudlet is not reachable at {cfg.endpoint}: {exc}", file=sys.stderr)
+        return 1
+    print("all state wiped")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    print(f"export AWS_ENDPOINT_URL={cfg.endpoint}")
+    print("export AWS_ACCESS_KEY_ID=test")
+    print("export AWS_SECRET_ACCESS_KEY=test")
+    print(f"export AWS_DEFAULT_REGION={region}")
+    print(f"export AWS_REGION={region}")
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    try:
+        if args.action == "advance":
+            if args.seconds is None or args.seconds < 0:
+                print("clock advance needs a non-negative number of seconds", file=sys.stderr)
+                return 2
+            clock = _admin(cfg, "/_cloudlet/clock", {"advance": args.seconds}, timeout=300)
+        else:
+            clock = _admin(cfg, "/_cloudlet/clock")
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cloudlet is not reachable at {cfg.endpoint}: {exc}", file=sys.stderr)
+        return 1
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock["now"]))
+    print(f"now {clock['now']:.3f} ({stamp}), offset {clock['offset']:.3f}s")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", help="address to listen on / reach (CLOUDLET_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (CLOUDLET_PORT, default 4566)")
+    p.add_argument("--data-dir", help="data directory (CLOUDLET_DATA_DIR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cloudlet", description="An AWS-compatible serverless cloud on one machine"
+    )
+    parser.add_argument("--version", action="version", version=f"cloudlet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="start the server (foreground unless --detach)")
+    _common(p)
+    p.add_argument("--in-memory", action="store_true", help="keep state in memory only (CLOUDLET_IN_MEMORY)")
+    p.add_argument("--log-level", help="debug, info, warning, error (CLOUDLET_LOG_LEVEL)")
+    p.add_argument("-d", "--detach", action="store_true", help="run in the background with a pid file")
+    p.set_defaults(func=cmd_start)
+
+    for name, func, text in (
+        ("stop", cmd_stop, "stop a detached server"),
+        ("status", cmd_status, "up or down, uptime, store, resources"),
+        ("env", cmd_env, "print export lines that point AWS tools at Cloudlet"),
+    ):
+        p = sub.add_parser(name, help=text)
+        _common(p)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("reset", help="wipe all state")
+    _common(p)
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("clock", help="show or advance the service clock")
+    _common(p)
+    p.add_argument("action", choices=["show", "advance"])
+    p.add_argument("seconds", nargs="?", type=float)
+    p.set_defaults(func=cmd_clock)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""From a decoded HTTP request to the provider and back: the one path every AWS call takes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from cloudlet.core import ids
+from cloudlet.gateway.body import decode_chunked, inflate
+from cloudlet.gateway.detect import Router, Target, account_for, parse_credentials
+from cloudlet.gateway.request import Request
+from cloudlet.protocol import get_protocol
+from cloudlet.protocol.common import Response
+from cloudlet.protocol.errors import ServiceError, internal_failure, not_implemented, validation_error
+from cloudlet.protocol.model import ServiceModel, service_model
+from cloudlet.protocol.validate import validate
+from cloudlet.services.base import RequestContext
+
+if TYPE_CHECKING:
+    from cloudlet.runtime import Runtime
+
+log = logging.getLogger("cloudlet.gateway")
+
+
+@lru_cache(maxsize=4096)
+def snake_case(name: str) -> str:
+    """``GetSMSAttributes`` -> ``get_sms_attributes`` (the provider method name)."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.lower()
+
+
+def _bare_model(protocol: str) -> ServiceModel:
+    """A model with no shapes, to answer errors before the service is known."""
+    meta = {"protocol": protocol, "apiVersion": "", "endpointPrefix": "cloudlet", "jsonVersion": "1.0"}
+    return ServiceModel("unknown", {"metadata": meta, "shapes": {}, "operations": {}})
+
+
+def _guess_protocol(request: Request) -> str:
+    if request.headers.get("x-amz-target"):
+        return "json"
+    if request.path.startswith("/service/"):
+        return "smithy-rpc-v2-cbor"
+    if "Action" in request.query or request.content_type == "application/x-www-form-urlencoded":
+        return "query"
+    return "rest-xml"
+
+
+def unknown_operation(target: Target) -> ServiceError:
+    if target.protocol == "query":
+        if not target.unknown:
+            return ServiceError("MissingAction", "Missing Action", 400)
+        return ServiceError(
+            "InvalidAction", f"The action {target.unknown} is not valid for this web service.", 400
+        )
+    if target.protocol == "rest-xml":
+        return ServiceError(
+            "MethodNotAllowed", "The specified method is not allowed against this resource.", 405
+        )
+    if target.protocol == "json":
+        return ServiceError("UnknownOperationException", "", 400)
+    return ServiceError("UnknownOperationException", "", 404)
+
+
+class Dispatcher:
+    """Routes, parses, validates, calls the provider and serializes the answer."""
+
+    def __init__(self, runtime: Runtime, router: Router) -> None:
+        self.runtime = runtime
+        self.router = router
+
+    async def handle(self, request: Request) -> Response:
+        request_id = ids.request_id()
+        try:
+            decode_chunked(request)
+            creds = parse_credentials(request)
+            if creds.signing_name and creds.signing_name != "s3":
+                inflate(request)
+            target = self.router.route(request, creds)
+        except ServiceError as error:
+            protocol = _guess_protocol(request)
+            return get_protocol(protocol).serialize_error(_bare_model(protocol), error, request_id)
+        except Exception:
+            log.exception("routing failed")
+            protocol = _guess_protocol(request)
+            return get_protocol(protocol).serialize_error(
+                _bare_model(protocol), internal_failure(), request_id
+            )
+        return await self.call(target, request, request_id)
+
+    async def call(self, target: Target, request: Request, request_id: str) -> Response:
+        model = service_model(target.service)
+        protocol = get_protocol(target.protocol)
+        try:
+            if target.operation is None:
+                raise unknown_operation(target)
+            op = model.operation(target.operation)
+            if target.path_override is not None:
+                request.path = target.path_override
+            provider = self.runtime.load(target.service)
+            method = getattr(provider, snake_case(op.name), None) if provider is not None else None
+            if method is None:
+                raise not_implemented(target.service, op.name)
+            params = protocol.parse(op, request, target.labels)
+            if provider.validate_input and op.input is not None:
+                errors = validate(params, op.input)
+                if errors:
+                    code = provider.validation_code or (
+                        "ValidationError" if target.protocol == "query" else "ValidationException"
+                    )
+                    raise validation_error(errors, code)
+            principal = self.runtime.credentials.lookup(target.access_key) if target.access_key else None
+            ctx = RequestContext(
+                service=target.service,
+                operation=op.name,
+                account=principal.account if principal else account_for(target.access_key),
+                region=target.region,
+                request_id=request_id,
+                access_key=target.access_key,
+                request=request,
+            )
+            result = method(ctx, params)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return protocol.serialize(op, result or {}, request_id)
+        except ServiceError as error:
+            return protocol.serialize_error(model, error, request_id)
+        except Exception:
+            log.exception("%s.%s failed", target.service, target.operation)
+            return protocol.serialize_error(model, internal_failure(), request_id)

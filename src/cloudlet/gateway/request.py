@@ -1,0 +1,94 @@
+"""The HTTP request as the gateway and the protocol parsers see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO
+from urllib.parse import parse_qsl, unquote
+
+
+class Headers:
+    """Case-insensitive headers; repeated headers are joined with ', '."""
+
+    __slots__ = ("_d", "raw")
+
+    def __init__(self, raw: list[tuple[str, str]]) -> None:
+        self.raw = raw
+        d: dict[str, str] = {}
+        for k, v in raw:
+            lk = k.lower()
+            d[lk] = f"{d[lk]}, {v}" if lk in d else v
+        self._d = d
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self._d.get(key.lower(), default)
+
+    def __contains__(self, key: str) -> bool:
+        return key.lower() in self._d
+
+    def __getitem__(self, key: str) -> str:
+        return self._d[key.lower()]
+
+    def items(self):
+        return self._d.items()
+
+    def set(self, key: str, value: str) -> None:
+        self._d[key.lower()] = value
+
+    def pop(self, key: str, default: str | None = None) -> str | None:
+        return self._d.pop(key.lower(), default)
+
+
+@dataclass
+class Request:
+    """One HTTP request, body already decoded (gzip, aws-chunked) by the gateway."""
+
+    method: str
+    path: str  # raw, still percent-encoded
+    query_string: str
+    headers: Headers
+    body: bytes = b""
+    # Large bodies are spooled to a file instead of ``body`` (streaming payloads).
+    body_file: IO[bytes] | None = None
+    scheme: str = "http"
+    client: str = ""
+    trailers: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def query_list(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """First value of each query parameter."""
+        q: dict[str, str] = {}
+        for k, v in self.query_list:
+            q.setdefault(k, v)
+        return q
+
+    @cached_property
+    def query_multi(self) -> dict[str, list[str]]:
+        q: dict[str, list[str]] = {}
+        for k, v in self.query_list:
+            q.setdefault(k, []).append(v)
+        return q
+
+    @cached_property
+    def decoded_path(self) -> str:
+        return unquote(self.path)
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "") or ""
+
+    @property
+    def content_type(self) -> str:
+        return (self.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+    def read_body(self) -> bytes:
+        """The whole body as bytes (reads a spooled body back)."""
+        if self.body_file is not None:
+            self.body_file.seek(0)
+            return self.body_file.read()
+        return self.body

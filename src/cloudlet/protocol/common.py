@@ -1,0 +1,172 @@
+"""Pieces every protocol shares: value conversions, timestamps, the response object."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import IO, Any
+
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.model import Shape
+
+
+@dataclass
+class Response:
+    """An HTTP response; ``body`` may be bytes, a file or an async iterator of chunks."""
+
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | IO[bytes] | AsyncIterator[bytes] = b""
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None
+
+
+class SerializationError(ServiceError):
+    """A request body that cannot be read as the protocol says."""
+
+
+def bad_input(message: str, code: str = "SerializationException") -> ServiceError:
+    return SerializationError(code, message, 400)
+
+
+# ---- timestamps -------------------------------------------------------------------------
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Any timestamp AWS accepts on input: epoch number, ISO 8601 or an HTTP date."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        raise ValueError("boolean is not a timestamp")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite timestamp")
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a timestamp: {value!r}")
+    text = value.strip()
+    try:
+        return datetime.fromtimestamp(float(text), UTC)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"not a timestamp: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def epoch_seconds(value: datetime) -> float | int:
+    ts = value.timestamp()
+    return int(ts) if ts == int(ts) else round(ts, 3)
+
+
+def iso8601(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def http_date(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def format_timestamp(value: Any, fmt: str) -> Any:
+    """Render a timestamp in ``iso8601``, ``rfc822`` or ``unixTimestamp`` form."""
+    dt = parse_timestamp(value)
+    if fmt == "iso8601":
+        return iso8601(dt)
+    if fmt == "rfc822":
+        return http_date(dt)
+    return epoch_seconds(dt)
+
+
+# ---- scalars ----------------------------------------------------------------------------
+
+
+def b64decode(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("invalid base64") from exc
+
+
+def b64encode(value: bytes | str) -> str:
+    if isinstance(value, str):
+        value = value.encode()
+    return base64.b64encode(value).decode()
+
+
+def to_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    if hasattr(value, "read"):
+        return value.read()
+    raise TypeError(f"not a blob: {type(value).__name__}")
+
+
+def parse_scalar_text(text: str, shape: Shape, ts_default: str = "iso8601") -> Any:
+    """A scalar written as text (query strings, headers, XML, form fields)."""
+    t = shape.type
+    if t == "string":
+        return text
+    if t in ("integer", "long", "short", "byte"):
+        return int(text.strip())
+    if t in ("float", "double"):
+        low = text.strip()
+        if low in ("NaN", "Infinity", "-Infinity"):
+            return float(low.replace("Infinity", "inf"))
+        return float(low)
+    if t == "boolean":
+        low = text.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        raise ValueError(f"not a boolean: {text!r}")
+    if t == "timestamp":
+        return parse_timestamp(text)
+    if t == "blob":
+        return b64decode(text)
+    raise ValueError(f"not a scalar type: {t}")
+
+
+def scalar_text(value: Any, shape: Shape, ts_default: str = "iso8601") -> str:
+    """A scalar rendered as text (query strings, headers, XML)."""
+    t = shape.type
+    if t == "boolean":
+        return "true" if value else "false"
+    if t == "timestamp":
+        return str(format_timestamp(value, shape.trait("timestampFormat") or ts_default))
+    if t == "blob":
+        return b64encode(to_bytes(value))
+    if t in ("float", "double"):
+        if isinstance(value, float):
+            if math.isnan(value):
+                return "NaN"
+            if math.isinf(value):
+                return "Infinity" if value > 0 else "-Infinity"
+            if value == int(value) and abs(value) < 1e16:
+                return str(int(value)) if t == "integer" else repr(value)
+        return str(value)
+    return str(value)
+
+
+def lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]

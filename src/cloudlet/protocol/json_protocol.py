@@ -1,0 +1,68 @@
+"""The ``json`` protocol (X-Amz-Target RPC): SQS, DynamoDB, Step Functions, Kinesis, ..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from cloudlet.gateway.request import Request
+from cloudlet.protocol import json_codec
+from cloudlet.protocol.base import Protocol, error_facts, error_members, query_error_code
+from cloudlet.protocol.common import Response, bad_input
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.model import Operation, ServiceModel
+
+# Services whose errors carry a namespaced __type, as their front ends send it.
+_TYPE_NAMESPACE = {"sqs": "com.amazonaws.sqs#"}
+
+
+def load_json_body(body: bytes) -> Any:
+    if not body.strip():
+        return {}
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise bad_input("Start of structure or map found where not expected.") from exc
+
+
+def content_type(model: ServiceModel) -> str:
+    return f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
+
+
+class JsonProtocol(Protocol):
+    name = "json"
+
+    def parse(self, op: Operation, request: Request, labels: dict[str, str]) -> dict[str, Any]:
+        data = load_json_body(request.read_body())
+        if op.input is None:
+            return {}
+        if not isinstance(data, dict):
+            raise bad_input("Start of list found where not expected.")
+        return json_codec.decode(data, op.input)
+
+    def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
+        body = json_codec.encode(output, op.output) if op.output is not None else {}
+        return Response(
+            200,
+            [("Content-Type", content_type(op.model)), ("x-amzn-RequestId", request_id)],
+            orjson.dumps(body),
+        )
+
+    def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
+        shape, status, sender = error_facts(model, error)
+        message_key, fields = error_members(shape, error)
+        body: dict[str, Any] = {"__type": _TYPE_NAMESPACE.get(model.name, "") + error.code}
+        if shape is not None and fields:
+            body.update(json_codec.encode(fields, shape))
+        body[message_key] = error.message
+        headers = [
+            ("Content-Type", content_type(model)),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", error.code),
+        ]
+        if model.query_compatible:
+            code = query_error_code(shape, error)
+            headers.append(("x-amzn-query-error", f"{code};{'Sender' if sender else 'Receiver'}"))
+        headers.extend(error.headers.items())
+        return Response(status, headers, orjson.dumps(body))

@@ -1,0 +1,255 @@
+"""Service models: the botocore JSON models, loaded lazily without importing botocore.
+
+A :class:`Shape` is a view of one shape definition merged with the member reference
+that points at it (location, locationName, xmlNamespace, ... live on either).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_DATA_DIR: Path | None = None
+
+
+def botocore_data_dir() -> Path:
+    """Directory holding botocore's service models (found without importing botocore)."""
+    global _DATA_DIR
+    if _DATA_DIR is None:
+        spec = importlib.util.find_spec("botocore")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("botocore is not installed")
+        _DATA_DIR = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return _DATA_DIR
+
+
+def load_model_json(service: str, kind: str = "service-2") -> dict[str, Any]:
+    """Load the newest ``kind`` model file of a botocore service."""
+    versions = sorted(p for p in (botocore_data_dir() / service).iterdir() if p.is_dir())
+    base = versions[-1] / f"{kind}.json"
+    gz = base.with_name(base.name + ".gz")
+    raw = gzip.decompress(gz.read_bytes()) if gz.exists() else base.read_bytes()
+    return orjson.loads(raw)
+
+
+# Member-reference keys that override the target shape's own traits.
+_EMPTY: dict[str, Any] = {}
+
+
+class Shape:
+    """A shape as seen through one member reference."""
+
+    __slots__ = ("__dict__", "defn", "model", "name", "ref")
+
+    def __init__(self, model: ServiceModel, name: str, ref: dict[str, Any] | None = None) -> None:
+        self.model = model
+        self.name = name
+        self.defn: dict[str, Any] = model.shapes[name]
+        self.ref: dict[str, Any] = ref or _EMPTY
+
+    def trait(self, key: str, default: Any = None) -> Any:
+        """A serialization trait, the member reference winning over the shape."""
+        if key in self.ref:
+            return self.ref[key]
+        return self.defn.get(key, default)
+
+    @property
+    def type(self) -> str:
+        return self.defn["type"]
+
+    @cached_property
+    def members(self) -> dict[str, Shape]:
+        return {name: self.model.member_shape(ref) for name, ref in self.defn.get("members", {}).items()}
+
+    @cached_property
+    def wire_members(self) -> dict[str, tuple[str, Shape]]:
+        """Body members by the name they carry on the wire (``locationName`` or own name)."""
+        return {
+            (m.trait("locationName") or name): (name, m)
+            for name, m in self.members.items()
+            if m.location is None
+        }
+
+    @cached_property
+    def member(self) -> Shape:
+        """Element shape of a list."""
+        return self.model.member_shape(self.defn["member"])
+
+    @cached_property
+    def key(self) -> Shape:
+        return self.model.member_shape(self.defn["key"])
+
+    @cached_property
+    def value(self) -> Shape:
+        return self.model.member_shape(self.defn["value"])
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(self.defn.get("required", ()))
+
+    @property
+    def location(self) -> str | None:
+        return self.ref.get("location")
+
+    @property
+    def location_name(self) -> str | None:
+        return self.trait("locationName")
+
+    @property
+    def enum(self) -> list[str] | None:
+        return self.defn.get("enum")
+
+    @property
+    def is_streaming(self) -> bool:
+        return bool(self.trait("streaming") or self.defn.get("requiresLength"))
+
+    @property
+    def is_eventstream(self) -> bool:
+        return bool(self.defn.get("eventstream"))
+
+    @property
+    def payload(self) -> str | None:
+        return self.defn.get("payload")
+
+    @property
+    def flattened(self) -> bool:
+        return bool(self.trait("flattened"))
+
+    @property
+    def is_document(self) -> bool:
+        return bool(self.defn.get("document"))
+
+    @property
+    def is_union(self) -> bool:
+        return bool(self.defn.get("union"))
+
+    @cached_property
+    def error(self) -> dict[str, Any]:
+        return self.defn.get("error", {})
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<Shape {self.model.name}.{self.name} {self.type}>"
+
+
+class Operation:
+    """One operation of a service model."""
+
+    def __init__(self, model: ServiceModel, name: str, defn: dict[str, Any]) -> None:
+        self.model = model
+        self.name = name
+        self.defn = defn
+        http = defn.get("http", {})
+        self.http_method: str = http.get("method", "POST")
+        self.request_uri: str = http.get("requestUri", "/")
+        self.response_code: int = http.get("responseCode", 200)
+
+    @cached_property
+    def input(self) -> Shape | None:
+        ref = self.defn.get("input")
+        return self.model.member_shape(ref) if ref else None
+
+    @cached_property
+    def output(self) -> Shape | None:
+        ref = self.defn.get("output")
+        return self.model.member_shape(ref) if ref else None
+
+    @cached_property
+    def errors(self) -> list[Shape]:
+        return [self.model.member_shape(ref) for ref in self.defn.get("errors", ())]
+
+    @property
+    def result_wrapper(self) -> str | None:
+        ref = self.defn.get("output")
+        return ref.get("resultWrapper") if ref else None
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"<Operation {self.model.name}.{self.name}>"
+
+
+class ServiceModel:
+    """A botocore service model, with shapes resolved on demand."""
+
+    def __init__(self, name: str, raw: dict[str, Any]) -> None:
+        self.name = name
+        self.metadata: dict[str, Any] = raw["metadata"]
+        self.shapes: dict[str, dict[str, Any]] = raw["shapes"]
+        self._ops_raw: dict[str, dict[str, Any]] = raw["operations"]
+        self._ops: dict[str, Operation] = {}
+        self._member_cache: dict[int, Shape] = {}
+
+    @property
+    def protocol(self) -> str:
+        return self.metadata["protocol"]
+
+    @property
+    def protocols(self) -> list[str]:
+        return self.metadata.get("protocols") or [self.metadata["protocol"]]
+
+    @property
+    def api_version(self) -> str:
+        return self.metadata["apiVersion"]
+
+    @property
+    def target_prefix(self) -> str | None:
+        return self.metadata.get("targetPrefix")
+
+    @property
+    def signing_name(self) -> str:
+        return self.metadata.get("signingName") or self.metadata["endpointPrefix"]
+
+    @property
+    def query_compatible(self) -> bool:
+        return "awsQueryCompatible" in self.metadata
+
+    @property
+    def operation_names(self) -> list[str]:
+        return list(self._ops_raw)
+
+    def has_operation(self, name: str) -> bool:
+        return name in self._ops_raw
+
+    def operation(self, name: str) -> Operation:
+        op = self._ops.get(name)
+        if op is None:
+            op = self._ops[name] = Operation(self, name, self._ops_raw[name])
+        return op
+
+    def shape(self, name: str) -> Shape:
+        return Shape(self, name)
+
+    def member_shape(self, ref: dict[str, Any]) -> Shape:
+        # Member references are dicts that live as long as the model: cache by identity.
+        key = id(ref)
+        shape = self._member_cache.get(key)
+        if shape is None:
+            shape = self._member_cache[key] = Shape(self, ref["shape"], ref)
+        return shape
+
+    @cached_property
+    def error_shapes(self) -> dict[str, Shape]:
+        """Error shapes by name and by their declared query error code."""
+        found: dict[str, Shape] = {}
+        for name, defn in self.shapes.items():
+            if defn.get("exception"):
+                shape = self.shape(name)
+                found[name] = shape
+                code = defn.get("error", {}).get("code")
+                if code:
+                    found.setdefault(code, shape)
+        return found
+
+
+_MODELS: dict[str, ServiceModel] = {}
+
+
+def service_model(name: str) -> ServiceModel:
+    """The botocore model of a service (``sqs``, ``lambda``, ...), loaded once."""
+    model = _MODELS.get(name)
+    if model is None:
+        model = _MODELS[name] = ServiceModel(name, load_model_json(name))
+    return model

@@ -1,0 +1,290 @@
+"""The rest protocols: members bound to the URI, query string, headers, status and body.
+
+``rest-json`` (Lambda, API Gateway, Pipes, Scheduler, X-Ray) and ``rest-xml`` (S3) share
+the bindings here and differ only in how the body is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import orjson
+
+from cloudlet.gateway.request import Request
+from cloudlet.protocol import json_codec, xml_codec
+from cloudlet.protocol.base import Protocol, error_facts, error_members
+from cloudlet.protocol.common import (
+    Response,
+    bad_input,
+    format_timestamp,
+    parse_scalar_text,
+    scalar_text,
+    to_bytes,
+)
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.json_protocol import load_json_body
+from cloudlet.protocol.model import Operation, ServiceModel, Shape
+
+_HEADER_LIST_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(?:,|$)')
+
+
+def split_header_list(value: str) -> list[str]:
+    """Split a comma-separated header value, honouring double-quoted items."""
+    items: list[str] = []
+    pos = 0
+    while pos < len(value):
+        m = _HEADER_LIST_RE.match(value, pos)
+        if m is None or m.end() == pos:
+            break
+        quoted, plain = m.group(1), m.group(2)
+        items.append(quoted.replace('\\"', '"') if quoted is not None else plain.strip())
+        pos = m.end()
+    return items
+
+
+def _scalar(text: str, shape: Shape, where: str, ts_default: str) -> Any:
+    try:
+        if shape.type == "timestamp" and shape.trait("timestampFormat") is None and text.isdigit():
+            return parse_scalar_text(text, shape)
+        return parse_scalar_text(text, shape, ts_default)
+    except (ValueError, OverflowError) as exc:
+        raise bad_input(f"Invalid value '{text}' for {where}.") from exc
+
+
+def _header_value(shape: Shape, text: str) -> Any:
+    if shape.type == "list":
+        return [_scalar(v, shape.member, "header", "rfc822") for v in split_header_list(text)]
+    if shape.type == "string" and shape.trait("jsonvalue"):
+        try:
+            return orjson.loads(base64.b64decode(text))
+        except Exception as exc:
+            raise bad_input("Invalid JSON value in a header.") from exc
+    return _scalar(text, shape, "header", "rfc822")
+
+
+def _render_header(shape: Shape, value: Any) -> str:
+    if shape.type == "list":
+        rendered = []
+        for item in value:
+            text = _render_header(shape.member, item)
+            if shape.member.type == "string" and ('"' in text or "," in text):
+                text = '"' + text.replace('"', '\\"') + '"'
+            rendered.append(text)
+        return ",".join(rendered)
+    if shape.type == "string" and shape.trait("jsonvalue"):
+        return base64.b64encode(orjson.dumps(value)).decode()
+    if shape.type == "timestamp":
+        return str(format_timestamp(value, shape.trait("timestampFormat") or "rfc822"))
+    return scalar_text(value, shape)
+
+
+class RestProtocol(Protocol):
+    """Bindings common to rest-json and rest-xml."""
+
+    content_type = ""
+
+    # -- body codec, per protocol --
+    def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def encode_body(self, value: dict[str, Any], shape: Shape, root: str) -> bytes:
+        raise NotImplementedError
+
+    # -- requests --
+    def parse(self, op: Operation, request: Request, labels: dict[str, str]) -> dict[str, Any]:
+        shape = op.input
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        bound_query: set[str] = set()
+        for name, member in shape.members.items():
+            loc = member.location
+            if loc == "uri":
+                wire = member.location_name or name
+                if wire in labels:
+                    params[name] = _scalar(labels[wire], member, f"label {wire}", "iso8601")
+            elif loc == "querystring":
+                wire = member.location_name or name
+                if member.type == "map":
+                    continue  # takes the parameters no other member binds, below
+                bound_query.add(wire)
+                if wire not in request.query_multi:
+                    continue
+                values = request.query_multi[wire]
+                if member.type == "list":
+                    params[name] = [_scalar(v, member.member, wire, "iso8601") for v in values]
+                else:
+                    params[name] = _scalar(values[0], member, wire, "iso8601")
+            elif loc == "header":
+                text = request.headers.get(member.location_name or name)
+                if text is not None:
+                    if member.type == "list" and text == "":
+                        continue
+                    params[name] = _header_value(member, text)
+            elif loc == "headers":
+                prefix = (member.location_name or "").lower()
+                found = {k[len(prefix) :]: v for k, v in request.headers.items() if k.startswith(prefix)}
+                if found:
+                    params[name] = found
+        for name, member in shape.members.items():
+            if member.location == "querystring" and member.type == "map":
+                rest = {k: v for k, v in request.query_multi.items() if k not in bound_query}
+                if rest:
+                    listy = member.value.type == "list"
+                    params[name] = {k: (v if listy else v[0]) for k, v in rest.items()}
+        self._parse_body(shape, request, params)
+        return params
+
+    def _parse_body(self, shape: Shape, request: Request, params: dict[str, Any]) -> None:
+        payload = shape.payload
+        if payload is not None:
+            member = shape.members[payload]
+            if member.type in ("blob", "string"):
+                if member.is_streaming and request.body_file is not None:
+                    params[payload] = request.body_file
+                    return
+                body = request.read_body()
+                if body or member.is_streaming:
+                    if member.type == "string":
+                        try:
+                            params[payload] = body.decode()
+                        except UnicodeDecodeError as exc:
+                            raise bad_input("The body is not valid UTF-8.") from exc
+                    else:
+                        params[payload] = body
+                return
+            body = request.read_body()
+            if body.strip():
+                params[payload] = self.decode_body(body, member)
+            return
+        if any(m.location is None for m in shape.members.values()):
+            body = request.read_body()
+            if body.strip():
+                params.update(self.decode_body(body, shape))
+
+    # -- responses --
+    def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
+        response = Response(op.response_code, self.base_headers(request_id))
+        shape = op.output
+        if shape is None:
+            return response
+        self._bind_out(shape, output, response)
+        payload = shape.payload
+        if payload is not None:
+            member = shape.members[payload]
+            value = output.get(payload)
+            if value is None:
+                return response
+            if member.type in ("blob", "string"):
+                if not response.header("Content-Type"):
+                    response.headers.append(("Content-Type", self.raw_content_type(member)))
+                if member.type == "string" or isinstance(value, bytes | bytearray | memoryview):
+                    response.body = to_bytes(value)
+                else:
+                    response.body = value  # a file or an async iterator, streamed out
+                return response
+            response.body = self.encode_body(value, member, member.location_name or member.name)
+        else:
+            body = {
+                k: v for k, v in output.items() if k in shape.members and shape.members[k].location is None
+            }
+            if not any(m.location is None for m in shape.members.values()):
+                return response
+            response.body = self.encode_body(body, shape, shape.trait("locationName") or shape.name)
+        response.headers.append(("Content-Type", self.content_type))
+        return response
+
+    def raw_content_type(self, member: Shape) -> str:
+        return "application/octet-stream" if member.type == "blob" else "text/plain"
+
+    def _bind_out(self, shape: Shape, output: dict[str, Any], response: Response) -> None:
+        for name, member in shape.members.items():
+            value = output.get(name)
+            if value is None:
+                continue
+            loc = member.location
+            if loc == "header":
+                if member.type == "list" and not value:
+                    continue
+                response.headers.append((member.location_name or name, _render_header(member, value)))
+            elif loc == "headers":
+                prefix = member.location_name or ""
+                for k, v in value.items():
+                    response.headers.append((prefix + k, str(v)))
+            elif loc == "statusCode":
+                response.status = int(value)
+
+    def base_headers(self, request_id: str) -> list[tuple[str, str]]:
+        return [("x-amzn-RequestId", request_id)]
+
+
+class RestJsonProtocol(RestProtocol):
+    name = "rest-json"
+    content_type = "application/json"
+
+    def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
+        data = load_json_body(body)
+        if not isinstance(data, dict) and not shape.is_document:
+            raise bad_input("Expected a JSON object as the request body.")
+        return json_codec.decode(data, shape)
+
+    def encode_body(self, value: dict[str, Any], shape: Shape, root: str) -> bytes:
+        return orjson.dumps(json_codec.encode(value, shape))
+
+    def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
+        shape, status, _sender = error_facts(model, error)
+        message_key, fields = error_members(shape, error)
+        body: dict[str, Any] = {}
+        headers = [*self.base_headers(request_id), ("x-amzn-ErrorType", error.code)]
+        if shape is not None and fields:
+            response = Response(status, headers)
+            self._bind_out(shape, fields, response)
+            headers = response.headers
+            body.update(
+                json_codec.encode(
+                    {k: v for k, v in fields.items() if shape.members[k].location is None}, shape
+                )
+            )
+        body[message_key] = error.message
+        body.setdefault("__type", error.code)
+        headers.append(("Content-Type", self.content_type))
+        headers.extend(error.headers.items())
+        return Response(status, headers, orjson.dumps(body))
+
+
+class RestXmlProtocol(RestProtocol):
+    name = "rest-xml"
+    content_type = "application/xml"
+
+    def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
+        return xml_codec.read(xml_codec.parse_xml(body), shape)
+
+    def encode_body(self, value: dict[str, Any], shape: Shape, root: str) -> bytes:
+        return xml_codec.document(value, shape, root)
+
+    def base_headers(self, request_id: str) -> list[tuple[str, str]]:
+        return [
+            ("x-amz-request-id", request_id),
+            ("x-amz-id-2", base64.b64encode(request_id.encode()).decode()),
+        ]
+
+    def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
+        shape, status, _sender = error_facts(model, error)
+        parts = [f"<Error><Code>{xml_codec.escape_text(error.code)}</Code>"]
+        parts.append(f"<Message>{xml_codec.escape_text(error.message)}</Message>")
+        for key, value in error.fields.items():
+            member = shape.members.get(key) if shape is not None else None
+            if member is not None:
+                xml_codec.element(value, member, member.location_name or key, parts)
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                parts.append(f"<{key}>{xml_codec.escape_text(str(value))}</{key}>")
+        parts.append(f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>")
+        body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(parts).encode()
+        headers = [
+            *self.base_headers(request_id),
+            ("Content-Type", self.content_type),
+            *error.headers.items(),
+        ]
+        return Response(status, headers, body)

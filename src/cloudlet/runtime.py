@@ -1,0 +1,117 @@
+"""The running Cloudlet: store, clock, scheduler, event channel and the providers."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from typing import Any
+
+from cloudlet import __version__
+from cloudlet.config import Config
+from cloudlet.core.clock import Clock
+from cloudlet.core.credentials import CredentialStore
+from cloudlet.core.events import EventChannel
+from cloudlet.core.scheduler import Scheduler
+from cloudlet.services.base import Provider
+from cloudlet.services.registry import CONSUMERS, PROVIDERS, SERVICES
+from cloudlet.store.db import Store
+
+log = logging.getLogger("cloudlet")
+
+
+class Runtime:
+    """Everything one server holds; providers are created on first use."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        path = config.db_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store(path)
+        self.clock = Clock(self.store)
+        self.scheduler = Scheduler(self.clock, self.store, resolve=self.load)
+        self.channel = EventChannel(self.clock, self.store, resolve=self.load)
+        self.credentials = CredentialStore(self.store)
+        self.providers: dict[str, Provider] = {}
+        self.started_at = time.time()
+        self._starting: set[asyncio.Task[None]] = set()
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    def implemented(self, service: str) -> bool:
+        return service in PROVIDERS
+
+    def load(self, service: str) -> Provider | None:
+        """The provider of ``service``, created (and started in the background) on first use."""
+        provider = self.providers.get(service)
+        if provider is not None or service not in PROVIDERS:
+            return provider
+        module_name, _, class_name = PROVIDERS[service].partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        provider = self.providers[service] = cls(self)
+        try:
+            task = asyncio.get_running_loop().create_task(provider.start())
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+        except RuntimeError:
+            pass  # no loop yet: start() runs from Runtime.start
+        return provider
+
+    async def start(self) -> None:
+        """Start background work and the providers with work to resume."""
+        for service, prefixes in CONSUMERS.items():
+            self.channel.declare(service, prefixes)
+        self.scheduler.start()
+        self.channel.start()
+        for service in self._services_with_pending_work():
+            self.load(service)
+
+    def _services_with_pending_work(self) -> list[str]:
+        rows = self.store.all("SELECT DISTINCT kind FROM timers")
+        return sorted({r[0].split(".", 1)[0] for r in rows} & set(PROVIDERS))
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        await self.channel.stop()
+        for provider in self.providers.values():
+            await provider.stop()
+        self.store.close()
+
+    async def reset(self) -> None:
+        """Wipe all state: every table, the clock offset, in-memory provider state."""
+        self.store.wipe()
+        self.scheduler.clear()
+        self.credentials.clear_cache()
+        self.clock.reset()
+        for provider in self.providers.values():
+            provider.reset()
+
+    def health(self) -> dict[str, Any]:
+        services = {
+            name: ("running" if name in self.providers else "available")
+            if name in PROVIDERS
+            else "not implemented"
+            for name in SERVICES
+        }
+        return {"version": self.version, "edition": "cloudlet", "services": services}
+
+    def state(self) -> dict[str, Any]:
+        resources: dict[str, dict[str, int]] = {}
+        for name in PROVIDERS:
+            provider = self.load(name)
+            if provider is not None:
+                counts = provider.resource_counts()
+                if counts:
+                    resources[name] = counts
+        return {
+            "version": self.version,
+            "uptime": time.time() - self.started_at,
+            "store": "memory" if self.store.in_memory else self.store.path,
+            "clock": {"now": self.clock.now(), "offset": self.clock.offset},
+            "timers": self.scheduler.pending(),
+            "resources": resources,
+        }

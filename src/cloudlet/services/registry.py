@@ -1,0 +1,38 @@
+"""The services Cloudlet serves: botocore model names and the providers that implement them."""
+
+from __future__ import annotations
+
+# Every service routed by the gateway (botocore model names).
+SERVICES: tuple[str, ...] = (
+    "sqs",
+    "sns",
+    "dynamodb",
+    "dynamodbstreams",
+    "s3",
+    "lambda",
+    "stepfunctions",
+    "events",
+    "pipes",
+    "scheduler",
+    "apigateway",
+    "apigatewayv2",
+    "apigatewaymanagementapi",
+    "kinesis",
+    "firehose",
+    "logs",
+    "cloudwatch",
+    "xray",
+    "secretsmanager",
+    "ssm",
+    "sts",
+    "iam",
+    "cloudformation",
+)
+
+# Providers written so far, as "module:Class"; the others answer NotImplemented (501).
+PROVIDERS: dict[str, str] = {
+    "sts": "cloudlet.services.sts.provider:StsProvider",
+}
+
+# Consumers of the internal event channel: provider -> topic prefixes it takes.
+CONSUMERS: dict[str, tuple[str, ...]] = {}

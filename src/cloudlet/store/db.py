@@ -1,0 +1,124 @@
+"""The store: SQLite in WAL mode on disk (default) or in memory, with schema versioning.
+
+Each component keeps its SQL in its own store module and registers its migrations with
+:meth:`Store.migrate`; statements stay within what SQLite and PostgreSQL both accept.
+Every acknowledged write is committed before the response (``synchronous=NORMAL`` in WAL
+mode: a committed transaction survives a killed process).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_META = """
+CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_KEEP_ON_RESET = {"schema_versions"}
+
+
+class Store:
+    """One SQLite connection used from the event loop thread."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = str(path) if path else ":memory:"
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.conn.executescript(_META)
+        self._depth = 0
+        self._lock = threading.RLock()
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path == ":memory:"
+
+    # -- schema --
+    def migrate(self, component: str, migrations: Sequence[str]) -> None:
+        """Apply the migrations of ``component`` not yet applied (version = count applied)."""
+        row = self.conn.execute(
+            "SELECT version FROM schema_versions WHERE component = ?", (component,)
+        ).fetchone()
+        current = row[0] if row else 0
+        if current > len(migrations):
+            raise RuntimeError(
+                f"store schema of {component} is version {current}, newer than this Cloudlet knows"
+            )
+        for version in range(current, len(migrations)):
+            with self.transaction():
+                for statement in filter(str.strip, migrations[version].split(";")):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                    (component, version + 1),
+                )
+
+    # -- transactions --
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested uses join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    # -- small key/value settings --
+    def get_meta(self, name: str, default: str | None = None) -> str | None:
+        row = self.one("SELECT value FROM meta WHERE name = ?", (name,))
+        return row[0] if row else default
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.transaction():
+            self.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    # -- admin --
+    def tables(self) -> list[str]:
+        rows = self.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        return [r[0] for r in rows]
+
+    def wipe(self) -> None:
+        """Delete every row of every table but the schema versions."""
+        with self.transaction():
+            for table in self.tables():
+                if table not in _KEEP_ON_RESET:
+                    self.execute(f'DELETE FROM "{table}"')
+
+    def close(self) -> None:
+        self.conn.close()
