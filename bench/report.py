@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any
 
@@ -12,6 +13,8 @@ Run = dict[str, Any]  # {"rep", "peer", "workload", "figures" | "error"}
 
 def fmt(value: float) -> str:
     """A number with about three significant figures, never in exponent form."""
+    if not math.isfinite(value):
+        return str(value)
     size = abs(value)
     if value == int(value) and size < 1e15:
         return str(int(value))
@@ -29,7 +32,7 @@ def _numbers(runs: list[Run], workload: str, peer: str, key: str) -> list[float]
     for run in runs:
         if run["workload"] == workload and run["peer"] == peer and "figures" in run:
             value = run["figures"].get(key)
-            if isinstance(value, int | float) and value == value:  # skip NaN
+            if isinstance(value, int | float) and math.isfinite(value):
                 values.append(float(value))
     return values
 
@@ -79,7 +82,7 @@ def _notes(runs: list[Run], workload: str, peer: str, metric_keys: set[str]) -> 
         for key, value in run.get("figures", {}).items():
             if isinstance(value, str):
                 texts.setdefault(key, set()).add(value)
-            elif key not in metric_keys:
+            elif key not in metric_keys and math.isfinite(value):
                 extra.setdefault(key, []).append(float(value))
     parts = [f"{k}={'|'.join(sorted(v))}" for k, v in texts.items()]
     parts += [f"{k}~{fmt(statistics.median(v))}" for k, v in extra.items()]

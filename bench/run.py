@@ -178,25 +178,31 @@ def ready_peers(
     return usable, skipped
 
 
-def benchmark(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
-    workloads = sorted((WORKLOADS[n] for n in args.workloads), key=lambda w: not w.fresh_server)
-    peers, skipped = ready_peers(args.peers, scratch, args)
+def run_all(
+    peers: list[str], workloads: list[Workload], scratch: Path, args: argparse.Namespace
+) -> list[Run]:
+    """Every repetition runs every peer once, round-robin, starting one peer later each time."""
     runs: list[Run] = []
     for rep in range(1, args.repeat + 1):
         shift = (rep - 1) % max(len(peers), 1)
         for name in peers[shift:] + peers[:shift]:
             runs += run_one(PEERS[name], rep, workloads, scratch, args)
-    print(table(runs, workloads, args.peers, args.baseline))
-    for name, reason in skipped.items():
-        print(f"  skipped {name}: {reason.splitlines()[0]}")
+    return runs
+
+
+def results(
+    runs: list[Run], workloads: list[Workload], skipped: dict[str, str], args: argparse.Namespace
+) -> dict:
+    """Everything worth keeping from a benchmark, as written to --json (NaN becomes null)."""
     summary = summarize(runs, workloads, args.peers)
-    return {
+    data = {
         "meta": _meta(args),
         "skipped": skipped,
         "summary": summary,
         "ratios": ratios(summary, workloads, args.baseline),
         "runs": runs,
     }
+    return json.loads(json.dumps(data), parse_constant=lambda _: None)
 
 
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
@@ -224,21 +230,27 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    workloads = sorted((WORKLOADS[n] for n in args.workloads), key=lambda w: not w.fresh_server)
     scratch = Path(tempfile.mkdtemp(prefix="cloudlet-bench-"))
     try:
-        result = benchmark(args, scratch)
+        peers, skipped = ready_peers(args.peers, scratch, args)
+        runs = run_all(peers, workloads, scratch, args)
     except KeyboardInterrupt:
-        print("\n[bench] interrupted; stopping servers", file=sys.stderr)
+        print("\n[bench] interrupted; servers stopped", file=sys.stderr)
         return 130
     finally:
         procs.stop_all()
-        if not args.keep_logs:
-            shutil.rmtree(scratch, ignore_errors=True)
-        else:
+        if args.keep_logs:
             print(f"[bench] logs kept in {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        args.json.write_text(json.dumps(results(runs, workloads, skipped, args), indent=2) + "\n")
+    print(table(runs, workloads, args.peers, args.baseline))
+    for name, reason in skipped.items():
+        print(f"  skipped {name}: {reason.splitlines()[0]}")
+    if args.json:
         print(f"[bench] wrote {args.json}")
     return 0
 

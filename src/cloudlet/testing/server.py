@@ -1,0 +1,96 @@
+"""A real Cloudlet server for tests: in a background thread, on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+import urllib.request
+from typing import Any
+
+from cloudlet.config import Config
+
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """Runs Cloudlet (uvicorn) in a thread; ``endpoint`` is its URL once started."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config(port=free_port(), in_memory=True, log_level="warning")
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.config.endpoint
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        import uvicorn
+
+        from cloudlet.server import create_app
+
+        self.app = create_app(self.config)
+        uv = uvicorn.Config(
+            self.app,
+            host=self.config.host,
+            port=self.config.port,
+            log_level=self.config.log_level,
+            lifespan="on",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(uv)
+        self._thread = threading.Thread(target=self._run, name="cloudlet-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("Cloudlet test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def _run(self) -> None:
+        asyncio.run(self._server.serve())
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # -- admin helpers --
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint + path, data=data, method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def advance_clock(self, seconds: float) -> dict[str, float]:
+        """Move the service clock forward; returns once due timers have fired."""
+        return self.admin("/_cloudlet/clock", {"advance": seconds})
+
+    def clock(self) -> dict[str, float]:
+        return self.admin("/_cloudlet/clock")
+
+    def reset(self) -> None:
+        self.admin("/_cloudlet/reset", {})
+
+
+def client(service: str, endpoint: str, region: str = REGION, **kwargs: Any) -> Any:
+    """A boto3 client pointed at ``endpoint`` with dummy credentials and no retries."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    region = kwargs.pop("region_name", region)
+    kwargs.setdefault("aws_access_key_id", "test")
+    kwargs.setdefault("aws_secret_access_key", "test")
+    config = kwargs.pop("config", None) or BotoConfig(retries={"max_attempts": 1, "mode": "standard"})
+    return boto3.client(service, endpoint_url=endpoint, region_name=region, config=config, **kwargs)
