@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from cloudlet.store.db import Store
 
 _OFFSET_KEY = "clock.offset"
+
+
+class TimerSource(Protocol):
+    """Something holding work due at clock times (the scheduler, the event channel)."""
+
+    def next_due(self) -> float | None: ...
+
+    async def run_due(self) -> int: ...
 
 
 class Clock:
@@ -22,7 +30,7 @@ class Clock:
         self.store = store
         self.offset = float(store.get_meta(_OFFSET_KEY, "0") or 0) if store else 0.0
         self._changed: asyncio.Event | None = None
-        self._on_advance: list[Callable[[], Awaitable[None]]] = []
+        self._sources: list[TimerSource] = []
 
     def now(self) -> float:
         """Seconds since the epoch, on the service clock."""
@@ -31,9 +39,9 @@ class Clock:
     def now_ms(self) -> int:
         return int(self.now() * 1000)
 
-    def on_advance(self, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run ``callback`` (e.g. the scheduler firing due timers) after each advance."""
-        self._on_advance.append(callback)
+    def add_source(self, source: TimerSource) -> None:
+        """Let ``advance`` step through the work ``source`` has due."""
+        self._sources.append(source)
 
     def _event(self) -> asyncio.Event:
         if self._changed is None:
@@ -41,15 +49,34 @@ class Clock:
         return self._changed
 
     async def advance(self, seconds: float) -> None:
-        """Move time forward and fire what fell due."""
+        """Move time forward, firing what falls due in order, each at its own due time.
+
+        The clock steps to each due time before firing it, so work that firing schedules
+        (a retry, the next visibility timeout) also fires if it falls inside the window.
+        """
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self.offset += seconds
+        target = self.now() + seconds
+        while True:
+            dues = [d for d in (source.next_due() for source in self._sources) if d is not None]
+            due = min(dues, default=None)
+            if due is None or due > target:
+                break
+            self._move_to(due)
+            for source in self._sources:
+                await source.run_due()
+        self._move_to(target)
+        for source in self._sources:
+            await source.run_due()
+
+    def _move_to(self, when: float) -> None:
+        gap = when - self.now()
+        if gap <= 0:
+            return
+        self.offset += gap
         if self.store is not None:
             self.store.set_meta(_OFFSET_KEY, repr(self.offset))
         self._wake()
-        for callback in self._on_advance:
-            await callback()
 
     def _wake(self) -> None:
         event = self._event()

@@ -54,7 +54,7 @@ class EventChannel:
         self.handlers: dict[str, Handler] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        clock.on_advance(self.drain)
+        clock.add_source(self)
 
     def declare(self, consumer: str, prefixes: tuple[str, ...]) -> None:
         """Say which topics ``consumer`` takes (before its handler exists)."""
@@ -91,47 +91,55 @@ class EventChannel:
             row = self.store.one("SELECT COUNT(*) FROM channel_deliveries WHERE consumer = ?", (consumer,))
         return int(row[0]) if row else 0
 
+    async def run_due(self) -> int:
+        return await self.drain()
+
     async def drain(self) -> int:
-        """Deliver everything that is due; returns the number handled."""
+        """Deliver everything that is due, in order per consumer; returns the number handled.
+
+        A consumer whose oldest event is waiting for a retry gets nothing newer meanwhile.
+        """
         handled = 0
-        blocked: set[str] = set()  # keep per-consumer order: stop a consumer at its first failure
         while True:
+            now = self.clock.now()
             rows = self.store.all(
-                "SELECT id, consumer, topic, payload, attempts FROM channel_deliveries "
-                "WHERE next_attempt <= ? ORDER BY id LIMIT 100",
-                (self.clock.now(),),
+                "SELECT id, consumer, topic, payload, attempts, next_attempt FROM channel_deliveries "
+                "ORDER BY id LIMIT 200"
             )
-            rows = [r for r in rows if r["consumer"] not in blocked]
-            if not rows:
-                return handled
+            blocked: set[str] = set()
             progressed = False
             for row in rows:
                 consumer = row["consumer"]
                 if consumer in blocked:
                     continue
-                handler = self._handler(consumer)
+                handler = self._handler(consumer) if row["next_attempt"] <= now else None
                 if handler is None:
                     blocked.add(consumer)
                     continue
-                try:
-                    result = handler(row["topic"], orjson.loads(row["payload"]))
-                    if asyncio.iscoroutine(result):
-                        await result
-                except Exception:
-                    log.exception("consumer %s failed on %s", consumer, row["topic"])
-                    attempts = row["attempts"] + 1
-                    delay = min(MAX_BACKOFF, 0.5 * 2 ** (attempts - 1))
-                    self.store.execute(
-                        "UPDATE channel_deliveries SET attempts = ?, next_attempt = ? WHERE id = ?",
-                        (attempts, self.clock.now() + delay, row["id"]),
-                    )
+                if await self._deliver(handler, row):
+                    handled += 1
+                    progressed = True
+                else:
                     blocked.add(consumer)
-                    continue
-                self.store.execute("DELETE FROM channel_deliveries WHERE id = ?", (row["id"],))
-                handled += 1
-                progressed = True
             if not progressed:
                 return handled
+
+    async def _deliver(self, handler: Handler, row) -> bool:
+        try:
+            result = handler(row["topic"], orjson.loads(row["payload"]))
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            log.exception("consumer %s failed on %s", row["consumer"], row["topic"])
+            attempts = row["attempts"] + 1
+            delay = min(MAX_BACKOFF, 0.5 * 2 ** (attempts - 1))
+            self.store.execute(
+                "UPDATE channel_deliveries SET attempts = ?, next_attempt = ? WHERE id = ?",
+                (attempts, self.clock.now() + delay, row["id"]),
+            )
+            return False
+        self.store.execute("DELETE FROM channel_deliveries WHERE id = ?", (row["id"],))
+        return True
 
     def _handler(self, consumer: str) -> Handler | None:
         handler = self.handlers.get(consumer)
@@ -140,15 +148,20 @@ class EventChannel:
             handler = self.handlers.get(consumer)
         return handler
 
-    def _next_attempt(self) -> float | None:
-        row = self.store.one("SELECT MIN(next_attempt) FROM channel_deliveries")
-        return row[0] if row and row[0] is not None else None
+    def next_due(self) -> float | None:
+        # The head (oldest event) of each consumer that can take events decides.
+        rows = self.store.all(
+            "SELECT d.consumer, d.next_attempt FROM channel_deliveries d WHERE d.id = "
+            "(SELECT MIN(h.id) FROM channel_deliveries h WHERE h.consumer = d.consumer)"
+        )
+        dues = [r["next_attempt"] for r in rows if self._handler(r["consumer"]) is not None]
+        return min(dues, default=None)
 
     async def _loop(self) -> None:
         while True:
             self._wakeup.clear()
             await self.drain()
-            due = self._next_attempt()
+            due = self.next_due()
             waits = [asyncio.ensure_future(self._wakeup.wait())]
             if due is not None:
                 waits.append(asyncio.ensure_future(self.clock.sleep_until(due)))

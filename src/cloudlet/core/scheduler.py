@@ -52,7 +52,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        clock.on_advance(self.run_due)
+        clock.add_source(self)
 
     # -- registration --
     def register(self, kind: str, handler: Handler) -> None:
@@ -81,7 +81,7 @@ class Scheduler:
         return int(row[0]) + len(self._memory) if row else len(self._memory)
 
     # -- firing --
-    def _next_due(self) -> float | None:
+    def next_due(self) -> float | None:
         row = self.store.one("SELECT MIN(due) FROM timers")
         candidates = [d for d in (row[0] if row else None, self._memory[0][0] if self._memory else None) if d]
         return min(candidates) if candidates else None
@@ -129,7 +129,7 @@ class Scheduler:
     async def _loop(self) -> None:
         while True:
             await self.run_due()
-            due = self._next_due()
+            due = self.next_due()
             self._wakeup.clear()
             wait_for = None if due is None else max(0.0, due - self.clock.now())
             sleeper = asyncio.ensure_future(self.clock.sleep(wait_for)) if wait_for is not None else None
