@@ -56,6 +56,7 @@ class Clock:
         """
         if seconds < 0:
             raise ValueError("the clock only moves forward")
+        target_offset = self.offset + seconds
         target = self.now() + seconds
         while True:
             dues = [d for d in (source.next_due() for source in self._sources) if d is not None]
@@ -65,15 +66,17 @@ class Clock:
             self._move_to(due)
             for source in self._sources:
                 await source.run_due()
-        self._move_to(target)
+        self._set_offset(max(self.offset, target_offset))
         for source in self._sources:
             await source.run_due()
 
     def _move_to(self, when: float) -> None:
         gap = when - self.now()
-        if gap <= 0:
-            return
-        self.offset += gap
+        if gap > 0:
+            self._set_offset(self.offset + gap)
+
+    def _set_offset(self, offset: float) -> None:
+        self.offset = offset
         if self.store is not None:
             self.store.set_meta(_OFFSET_KEY, repr(self.offset))
         self._wake()

@@ -1,0 +1,161 @@
+"""The cloudlet command: start (foreground and detached), status, env, clock, reset, stop, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from cloudlet.testing.server import client, free_port
+
+
+def cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cloudlet", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        input=input,
+    )
+
+
+@pytest.fixture
+def detached(tmp_path):
+    """A detached server on a free port with a file store; stopped afterwards."""
+    port = str(free_port())
+    args = ["--port", port, "--data-dir", str(tmp_path)]
+    out = cli("start", "--detach", *args)
+    assert out.returncode == 0, out.stderr
+    yield args, f"http://127.0.0.1:{port}"
+    cli("stop", *args)
+
+
+def test_detached_lifecycle(detached, tmp_path):
+    args, endpoint = detached
+    assert (tmp_path / "cloudlet.pid").exists()
+    status = cli("status", *args)
+    assert status.returncode == 0
+    assert "cloudlet is up" in status.stdout
+    assert str(tmp_path / "cloudlet.db") in status.stdout
+
+    sts = client("sts", endpoint)
+    sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="s1")
+    assert "issued_credentials=1" in cli("status", *args).stdout
+
+    shown = cli("clock", "show", *args)
+    assert shown.returncode == 0 and "offset 0.000s" in shown.stdout
+    advanced = cli("clock", "advance", "3600", *args)
+    assert advanced.returncode == 0 and "offset 3600" in advanced.stdout
+
+    assert cli("reset", *args, input="n\n").returncode != 0  # no terminal: refuses without --yes
+    reset = cli("reset", "--yes", *args)
+    assert reset.returncode == 0
+    assert "resources: none" in cli("status", *args).stdout
+    assert "offset 0.000s" in cli("clock", "show", *args).stdout
+
+    stop = cli("stop", *args)
+    assert stop.returncode == 0
+    assert not (tmp_path / "cloudlet.pid").exists()
+    down = cli("status", *args)
+    assert down.returncode == 3 and "down" in down.stdout
+
+
+def test_start_refuses_a_second_server_on_the_same_port(detached):
+    args, _ = detached
+    again = cli("start", "--detach", *args)
+    assert again.returncode == 1
+    assert "already running" in again.stderr
+
+
+def test_env_prints_exports():
+    out = cli("env", "--port", "4599")
+    lines = out.stdout.splitlines()
+    assert "export AWS_ENDPOINT_URL=http://127.0.0.1:4599" in lines
+    assert "export AWS_ACCESS_KEY_ID=test" in lines
+    assert "export AWS_SECRET_ACCESS_KEY=test" in lines
+    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in lines)
+
+
+def test_environment_variables_configure_flags():
+    out = cli("env", env={"CLOUDLET_PORT": "4600", "CLOUDLET_HOST": "127.0.0.2"})
+    assert "export AWS_ENDPOINT_URL=http://127.0.0.2:4600" in out.stdout.splitlines()
+
+
+def test_clock_advance_rejects_negative(detached):
+    args, _ = detached
+    out = cli("clock", "advance", "--", "-5", *args)
+    assert out.returncode != 0
+
+
+def test_foreground_start_prints_endpoint_and_serves(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cloudlet", "start", "--port", str(port), "--in-memory"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        _wait_up(endpoint)
+        assert client("sts", endpoint).get_caller_identity()["Account"] == "000000000000"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert f"endpoint: http://127.0.0.1:{port}" in out
+    assert "store:    in memory" in out
+    assert "sts" in out
+
+
+def test_kill_9_and_restart_keeps_acknowledged_state(tmp_path):
+    """Issued credentials and the clock offset survive kill -9 of a file-store server."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "cloudlet", "start", "--port", str(port), "--data-dir", str(tmp_path)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_up(endpoint)
+        creds = client("sts", endpoint).assume_role(
+            RoleArn="arn:aws:iam::123456789012:role/keep", RoleSessionName="before-crash"
+        )["Credentials"]
+        urllib.request.urlopen(
+            urllib.request.Request(endpoint + "/_cloudlet/clock", data=b'{"advance": 7200}', method="POST"),
+            timeout=10,
+        ).read()
+    finally:
+        proc.kill()  # SIGKILL: no shutdown hooks
+        proc.wait(timeout=10)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_up(endpoint)
+        as_role = client(
+            "sts",
+            endpoint,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        ident = as_role.get_caller_identity()
+        assert ident["Arn"] == "arn:aws:sts::123456789012:assumed-role/keep/before-crash"
+        with urllib.request.urlopen(endpoint + "/_cloudlet/clock", timeout=10) as resp:
+            assert b'"offset":7200' in resp.read().replace(b" ", b"")
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def _wait_up(endpoint: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(endpoint + "/_cloudlet/health", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"{endpoint} did not come up")
