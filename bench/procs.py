@@ -97,24 +97,25 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     """Stop a spawned server: SIGTERM its process group, then SIGKILL the group and any stray descendant."""
-    _LIVE.pop(proc.pid, None)
-    if proc.poll() is not None:
-        _signal_group(proc.pid, signal.SIGKILL)
-        return
-    tree = process_tree(proc.pid)
-    _signal_group(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
+        tree = process_tree(proc.pid) if proc.poll() is None else [proc.pid]
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace)
         _signal_group(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=grace)
-    _signal_group(proc.pid, signal.SIGKILL)
-    for pid in tree[1:]:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+        for pid in tree[1:]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+    finally:
+        if proc.returncode is not None:
+            _LIVE.pop(proc.pid, None)
 
 
 def stop_all() -> None:
     """Stop every server still running (used on exit, error and Ctrl-C)."""
     for proc in list(_LIVE.values()):
-        stop(proc, grace=2.0)
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            stop(proc, grace=2.0)

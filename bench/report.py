@@ -115,4 +115,6 @@ def table(runs: list[Run], workloads: list[Workload], peers: list[str], baseline
             note = _notes(runs, w.name, peer, keys)
             if note:
                 lines.append(f"  note {peer}: {note}")
-    return "\n".join(lines)
+    if baseline not in peers:
+        lines.append(f"\n(no ratios: the baseline {baseline!r} is not among the peers; see --baseline)")
+    return "\n".join(line.rstrip() for line in lines)

@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import procs
-from peers import PEERS, Peer
+from peers import PEERS, REPO, Peer
 from report import Run, ratios, summarize, table
 from workloads import WORKLOADS, Target, Workload, choose_op, wait_ready
 
@@ -107,7 +108,10 @@ def run_one(
     peer: Peer, rep: int, workloads: list[Workload], scratch: Path, args: argparse.Namespace
 ) -> list[Run]:
     """Start `peer`, run every workload against it, stop it; one Run per workload."""
-    session = Session(peer, scratch, args)
+    try:
+        session = Session(peer, scratch, args)
+    except OSError as exc:
+        return [_failed(w.name, peer.name, rep, f"cannot start: {exc}") for w in workloads]
     runs: list[Run] = []
     try:
         for w in workloads:
@@ -149,7 +153,10 @@ def _failed(workload: str, peer: str, rep: int, error: str) -> Run:
 
 def prime(peer: Peer, scratch: Path, args: argparse.Namespace) -> str | None:
     """Start a peer once, unmeasured, and call it, so bytecode and file caches are warm for every rep."""
-    session = Session(peer, scratch, args)
+    try:
+        session = Session(peer, scratch, args)
+    except OSError as exc:
+        return f"cannot start: {exc}"
     try:
         wait_ready(session.target)
         choose_op(session.target)  # imports the modules that serve STS (and the fallback)
@@ -192,7 +199,7 @@ def run_all(
 
 def results(
     runs: list[Run], workloads: list[Workload], skipped: dict[str, str], args: argparse.Namespace
-) -> dict:
+) -> dict[str, Any]:
     """Everything worth keeping from a benchmark, as written to --json (NaN becomes null)."""
     summary = summarize(runs, workloads, args.peers)
     data = {
@@ -208,6 +215,7 @@ def results(
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _git_commit(),
         "python": sys.version.split()[0],
         "machine": platform.platform(),
         "cpus": _cpu_count(),
@@ -217,6 +225,16 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "baseline": args.baseline,
         "versions": {name: PEERS[name].version() for name in args.peers},
     }
+
+
+def _git_commit() -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if done.returncode == 0 else None
 
 
 def _cpu_count() -> int | None:
