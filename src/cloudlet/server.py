@@ -10,12 +10,14 @@ from typing import Any
 import orjson
 
 from cloudlet.config import Config
+from cloudlet.core import ids
 from cloudlet.gateway import cors
-from cloudlet.gateway.detect import Router
+from cloudlet.gateway.detect import Router, parse_credentials
 from cloudlet.gateway.dispatch import Dispatcher
 from cloudlet.gateway.request import Headers, Request
 from cloudlet.gateway.routing_index import load_index
 from cloudlet.protocol.common import Response
+from cloudlet.protocol.errors import ServiceError
 from cloudlet.runtime import Runtime
 
 log = logging.getLogger("cloudlet")
@@ -23,6 +25,7 @@ log = logging.getLogger("cloudlet")
 SPOOL_AT = 8 * 1024 * 1024  # bodies larger than this go to a temporary file
 MAX_BODY = 5 * 1024**3 + 1024**2  # S3's 5 GiB single PUT, plus framing
 _CHUNK = 256 * 1024
+MAX_ADVANCE = 100 * 366 * 86400.0  # a century: far enough for any retention, near enough for dates
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -33,8 +36,82 @@ def _json(status: int, value: Any) -> Response:
     return Response(status, [("Content-Type", "application/json")], orjson.dumps(value))
 
 
+class Admin:
+    """The admin API under ``/_cloudlet/`` (health also at ``/_localstack/health``).
+
+    ``GET|POST /_cloudlet/clock`` reads or advances the service clock, ``POST
+    /_cloudlet/reset`` wipes all state, ``GET /_cloudlet/state`` reports what is held.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.routes: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]] = {
+            ("GET", "/_cloudlet/health"): self.health,
+            ("HEAD", "/_cloudlet/health"): self.health,
+            ("GET", "/_localstack/health"): self.health,
+            ("HEAD", "/_localstack/health"): self.health,
+            ("GET", "/_cloudlet/clock"): self.clock,
+            ("POST", "/_cloudlet/clock"): self.advance_clock,
+            ("POST", "/_cloudlet/reset"): self.reset,
+            ("GET", "/_cloudlet/state"): self.state,
+        }
+
+    async def handle(self, request: Request) -> Response | None:
+        """The admin answer, or None for a path that is not the admin API's."""
+        path = request.path.rstrip("/")
+        handler = self.routes.get((request.method, path))
+        if handler is not None:
+            return await handler(request)
+        if path.startswith("/_cloudlet"):
+            allowed = sorted(m for m, p in self.routes if p == path)
+            if allowed:
+                return _json(
+                    405, {"message": f"{request.method} is not allowed on {path}; use {', '.join(allowed)}"}
+                )
+            return _json(404, {"message": f"no admin route {request.method} {path}"})
+        return None
+
+    async def health(self, request: Request) -> Response:
+        return _json(200, self.runtime.health())
+
+    async def clock(self, request: Request) -> Response:
+        clock = self.runtime.clock
+        return _json(200, {"now": clock.now(), "offset": clock.offset})
+
+    async def advance_clock(self, request: Request) -> Response:
+        """``{"advance": seconds}``: move time forward, answering once due timers have fired."""
+        try:
+            seconds = _advance_seconds(request.read_body())
+        except ValueError as exc:
+            return _json(400, {"message": str(exc)})
+        await self.runtime.clock.advance(seconds)
+        return await self.clock(request)
+
+    async def reset(self, request: Request) -> Response:
+        await self.runtime.reset()
+        return _json(200, {"reset": True})
+
+    async def state(self, request: Request) -> Response:
+        return _json(200, self.runtime.state())
+
+
+def _advance_seconds(body: bytes) -> float:
+    """The seconds of a clock advance request; ValueError says what is wrong."""
+    expected = 'expected {"advance": <seconds, a number from 0 to ' + f"{MAX_ADVANCE:.0f}" + ">}"
+    try:
+        data = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"the body is not JSON; {expected}") from exc
+    seconds = data.get("advance") if isinstance(data, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ValueError(expected)
+    if not 0 <= seconds <= MAX_ADVANCE:  # also refuses NaN
+        raise ValueError(f"the clock only moves forward, by at most {MAX_ADVANCE:.0f} s; {expected}")
+    return float(seconds)
+
+
 class BodyTooLarge(Exception):
-    pass
+    """The request body is larger than any AWS operation takes."""
 
 
 class App:
@@ -45,6 +122,7 @@ class App:
         self.runtime = Runtime(config)
         self.router = Router(load_index())
         self.dispatcher = Dispatcher(self.runtime, self.router)
+        self.admin = Admin(self.runtime)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -80,88 +158,73 @@ class App:
             headers=headers,
         )
         try:
-            await self._read_body(request, receive)
+            if not await self._read_body(request, receive):
+                return  # the client went away
+            response = await self._respond(request)
         except BodyTooLarge:
-            await self._send(send, request, _json(413, {"message": "Request body too large"}))
-            return
-        try:
-            response = await self.handle(request)
+            error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
+            response = self.dispatcher.answer_unrouted(
+                request, parse_credentials(request), error, ids.request_id()
+            )
         finally:
             if request.body_file is not None:
                 request.body_file.close()
         await self._send(send, request, response)
 
-    async def _read_body(self, request: Request, receive: Receive) -> None:
+    async def _respond(self, request: Request) -> Response:
+        try:
+            return await self.handle(request)
+        except Exception:  # the dispatcher answers AWS errors itself; this is a last resort
+            log.exception("unhandled error answering %s %s", request.method, request.path)
+            return _json(500, {"message": "An internal error occurred."})
+
+    async def _read_body(self, request: Request, receive: Receive) -> bool:
+        """Read the body into memory, or a temporary file past ``SPOOL_AT``; False on disconnect."""
         chunks: list[bytes] = []
         size = 0
         spool = None
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise BodyTooLarge
-                if spool is None and size > SPOOL_AT:
-                    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the response
-                    for c in chunks:
-                        spool.write(c)
-                    chunks = []
-                if spool is not None:
-                    spool.write(chunk)
-                else:
-                    chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return False
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        raise BodyTooLarge
+                    if spool is None and size > SPOOL_AT:
+                        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the response
+                        spool.write(b"".join(chunks))
+                        chunks = []
+                    if spool is not None:
+                        spool.write(chunk)
+                    else:
+                        chunks.append(chunk)
+                if not message.get("more_body"):
+                    break
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
         if spool is not None:
             spool.seek(0)
             request.body_file = spool
         else:
             request.body = b"".join(chunks)
+        return True
 
     async def handle(self, request: Request) -> Response:
-        path = request.path
-        if path.startswith("/_cloudlet/") or path.startswith("/_localstack/"):
-            admin = await self._admin(request)
-            if admin is not None:
-                return admin
+        """Answer one request: CORS preflight, admin routes, or an AWS operation."""
         if cors.is_preflight(request):
             return cors.preflight(request)
-        response = await self.dispatcher.handle(request)
+        response = None
+        if request.path.startswith(("/_cloudlet/", "/_localstack/")):
+            response = await self.admin.handle(request)
+        if response is None:
+            response = await self.dispatcher.handle(request)
         cors.add_cors(request, response)
         return response
-
-    async def _admin(self, request: Request) -> Response | None:
-        path = request.path.split("?", 1)[0].rstrip("/")
-        method = request.method
-        if path in ("/_cloudlet/health", "/_localstack/health") and method in ("GET", "HEAD"):
-            return _json(200, self.runtime.health())
-        if path == "/_cloudlet/clock":
-            if method == "GET":
-                return _json(200, self._clock())
-            if method == "POST":
-                try:
-                    data = orjson.loads(request.read_body() or b"{}")
-                    seconds = float(data["advance"])
-                    if seconds < 0 or seconds != seconds or seconds == float("inf"):
-                        raise ValueError
-                except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-                    return _json(400, {"message": 'expected {"advance": <non-negative seconds>}'})
-                await self.runtime.clock.advance(seconds)
-                return _json(200, self._clock())
-        if path == "/_cloudlet/reset" and method == "POST":
-            await self.runtime.reset()
-            return _json(200, {"reset": True})
-        if path == "/_cloudlet/state" and method == "GET":
-            return _json(200, self.runtime.state())
-        if path.startswith("/_cloudlet"):
-            return _json(404, {"message": f"no admin route {method} {path}"})
-        return None
-
-    def _clock(self) -> dict[str, float]:
-        return {"now": self.runtime.clock.now(), "offset": self.runtime.clock.offset}
 
     async def _send(self, send: Send, request: Request, response: Response) -> None:
         headers = [(k.encode("latin-1"), str(v).encode("latin-1", "replace")) for k, v in response.headers]

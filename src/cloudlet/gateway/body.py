@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import io
+import re
+import tempfile
 import zlib
+from typing import IO
 
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.errors import ServiceError
 
 MAX_DECOMPRESSED = 64 * 1024 * 1024
+SPOOL_AT = 8 * 1024 * 1024  # decoded bodies larger than this go to a temporary file
+_MAX_LINE = 64 * 1024  # a chunk header or trailer line longer than this is not aws-chunked
+_COPY = 256 * 1024
+_HEX_RE = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
 def _bad(message: str, code: str = "InvalidRequest") -> ServiceError:
     return ServiceError(code, message, 400)
+
+
+def _incomplete(message: str) -> ServiceError:
+    return _bad(message, "IncompleteBody")
 
 
 def gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
@@ -23,67 +35,130 @@ def gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
         raise _bad("The request body is not valid gzip data.", "SerializationException") from exc
     if len(out) > limit or d.unconsumed_tail:
         raise ServiceError("RequestEntityTooLarge", "The decompressed request body is too large.", 413)
+    if not d.eof:
+        raise _bad("The request body is not valid gzip data.", "SerializationException")
     return out
 
 
-def decode_aws_chunked(data: bytes) -> tuple[bytes, dict[str, str]]:
-    """Decode an ``aws-chunked`` body: ``hex-size[;chunk-signature=…]\\r\\n data \\r\\n …``.
+def _chunk_size(line: bytes) -> int:
+    """The size in a chunk header line ``hex-size[;chunk-signature=…]\\r\\n``."""
+    if not line.endswith(b"\r\n"):
+        raise _incomplete("Incomplete aws-chunked body: missing chunk header.")
+    text = line[:-2].split(b";", 1)[0].strip()
+    if not _HEX_RE.fullmatch(text):
+        raise _incomplete("Invalid aws-chunked chunk size.")
+    return int(text, 16)
 
-    Returns the payload and the trailing headers (e.g. ``x-amz-checksum-crc32``).
-    """
-    out = bytearray()
-    pos = 0
-    n = len(data)
-    while True:
-        eol = data.find(b"\r\n", pos)
-        if eol < 0:
-            raise _bad("Incomplete aws-chunked body: missing chunk header.", "IncompleteBody")
-        header = data[pos:eol].split(b";", 1)[0].strip()
-        try:
-            size = int(header, 16)
-        except ValueError as exc:
-            raise _bad("Invalid aws-chunked chunk size.", "IncompleteBody") from exc
-        pos = eol + 2
-        if size == 0:
-            break
-        if pos + size > n:
-            raise _bad("Incomplete aws-chunked body: chunk shorter than declared.", "IncompleteBody")
-        out += data[pos : pos + size]
-        pos += size
-        if data[pos : pos + 2] == b"\r\n":
-            pos += 2
+
+def _copy(source: IO[bytes], sink: IO[bytes], size: int) -> None:
+    while size > 0:
+        block = source.read(min(size, _COPY))
+        if not block:
+            raise _incomplete("Incomplete aws-chunked body: chunk shorter than declared.")
+        sink.write(block)
+        size -= len(block)
+
+
+def _read_trailers(source: IO[bytes]) -> dict[str, str]:
     trailers: dict[str, str] = {}
-    for line in data[pos:].split(b"\r\n"):
-        if b":" in line:
-            k, v = line.split(b":", 1)
-            trailers[k.strip().decode("latin-1").lower()] = v.strip().decode("latin-1")
-    return bytes(out), trailers
+    while line := source.readline(_MAX_LINE):
+        line = line.strip()
+        if not line:
+            continue
+        if b":" not in line:
+            raise _incomplete("Malformed trailing header in aws-chunked body.")
+        key, value = line.split(b":", 1)
+        trailers[key.strip().decode("latin-1").lower()] = value.strip().decode("latin-1")
+    return trailers
+
+
+def decode_aws_chunked_stream(source: IO[bytes], sink: IO[bytes]) -> dict[str, str]:
+    """Copy the payload of an ``aws-chunked`` body from ``source`` to ``sink``.
+
+    Chunks are ``hex-size[;chunk-signature=…]\\r\\n data \\r\\n``, ending with a zero-size
+    chunk and the trailing headers (e.g. ``x-amz-checksum-crc32``), which are returned.
+    """
+    while True:
+        size = _chunk_size(source.readline(_MAX_LINE))
+        if size == 0:
+            return _read_trailers(source)
+        _copy(source, sink, size)
+        if source.read(2) != b"\r\n":
+            raise _incomplete("Incomplete aws-chunked body: chunk not followed by CRLF.")
+
+
+def decode_aws_chunked(data: bytes) -> tuple[bytes, dict[str, str]]:
+    """Decode an ``aws-chunked`` body held in memory: the payload and the trailing headers."""
+    sink = io.BytesIO()
+    trailers = decode_aws_chunked_stream(io.BytesIO(data), sink)
+    return sink.getvalue(), trailers
 
 
 def is_aws_chunked(request: Request) -> bool:
     encoding = request.headers.get("content-encoding") or ""
     sha = request.headers.get("x-amz-content-sha256") or ""
-    return "aws-chunked" in encoding or sha.startswith("STREAMING-")
+    return "aws-chunked" in encoding.lower() or sha.startswith("STREAMING-")
+
+
+def _source(request: Request) -> IO[bytes]:
+    if request.body_file is not None:
+        request.body_file.seek(0)
+        return request.body_file
+    return io.BytesIO(request.body)
 
 
 def decode_chunked(request: Request) -> None:
-    """Undo ``aws-chunked`` framing in place; trailers become headers."""
+    """Undo ``aws-chunked`` framing in place; trailers become headers.
+
+    Large bodies stay on disk: the payload is written to a new temporary file.
+    """
     if not is_aws_chunked(request):
         return
-    payload, trailers = decode_aws_chunked(request.read_body())
-    request.body, request.body_file = payload, None
+    sink: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_AT)  # noqa: SIM115 - kept by the request
+    try:
+        trailers = decode_aws_chunked_stream(_source(request), sink)
+    except BaseException:
+        sink.close()
+        raise
+    _replace_body(request, sink)
     request.trailers = trailers
-    encodings = [
-        e.strip()
-        for e in (request.headers.get("content-encoding") or "").split(",")
-        if e.strip() and e.strip() != "aws-chunked"
-    ]
+    _check_decoded_length(request)
+    _drop_encoding(request, "aws-chunked")
+    for key, value in trailers.items():
+        request.headers.set(key, value)
+
+
+def _replace_body(request: Request, sink: IO[bytes]) -> None:
+    size = sink.tell()
+    sink.seek(0)
+    if request.body_file is not None:
+        request.body_file.close()
+    if size > SPOOL_AT:
+        request.body, request.body_file = b"", sink
+    else:
+        request.body, request.body_file = sink.read(), None
+        sink.close()
+    request.headers.set("content-length", str(size))
+
+
+def _check_decoded_length(request: Request) -> None:
+    declared = request.headers.get("x-amz-decoded-content-length")
+    if declared is None:
+        return
+    actual = int(request.headers.get("content-length") or 0)
+    if not declared.strip().isdigit() or int(declared) != actual:
+        raise _incomplete(
+            "You did not provide the number of bytes specified by the Content-Length HTTP header."
+        )
+
+
+def _drop_encoding(request: Request, name: str) -> None:
+    raw = request.headers.get("content-encoding") or ""
+    encodings = [e.strip() for e in raw.split(",") if e.strip() and e.strip().lower() != name]
     if encodings:
         request.headers.set("content-encoding", ",".join(encodings))
     else:
         request.headers.pop("content-encoding")
-    for k, v in trailers.items():
-        request.headers.set(k, v)
 
 
 def inflate(request: Request) -> None:
@@ -94,5 +169,8 @@ def inflate(request: Request) -> None:
     encoding = (request.headers.get("content-encoding") or "").strip().lower()
     if encoding == "gzip":
         request.body = gunzip(request.read_body())
+        if request.body_file is not None:
+            request.body_file.close()
         request.body_file = None
         request.headers.pop("content-encoding")
+        request.headers.set("content-length", str(len(request.body)))

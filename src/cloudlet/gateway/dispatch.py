@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from cloudlet.core import ids
 from cloudlet.gateway.body import decode_chunked, inflate
-from cloudlet.gateway.detect import Router, Target, account_for, parse_credentials
+from cloudlet.gateway.detect import (
+    Credentials,
+    Router,
+    Target,
+    account_for,
+    parse_credentials,
+    signature_error,
+)
 from cloudlet.gateway.request import Request
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
@@ -24,6 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cloudlet.gateway")
 
+# The namespace of errors AWS front ends answer before a query service is known.
+_FAULT_NAMESPACE = "http://webservices.amazon.com/AWSFault/2005-15-09"
+
 
 @lru_cache(maxsize=4096)
 def snake_case(name: str) -> str:
@@ -35,8 +45,25 @@ def snake_case(name: str) -> str:
 
 def _bare_model(protocol: str) -> ServiceModel:
     """A model with no shapes, to answer errors before the service is known."""
-    meta = {"protocol": protocol, "apiVersion": "", "endpointPrefix": "cloudlet", "jsonVersion": "1.0"}
+    meta = {
+        "protocol": protocol,
+        "apiVersion": "",
+        "endpointPrefix": "cloudlet",
+        "jsonVersion": "1.0",
+        "xmlNamespace": _FAULT_NAMESPACE,
+    }
     return ServiceModel("unknown", {"metadata": meta, "shapes": {}, "operations": {}})
+
+
+def inflate_before_routing(request: Request, creds: Credentials) -> bool:
+    """Whether a compressed body must be inflated to be routed (query forms carry ``Action``).
+
+    S3 keeps ``Content-Encoding: gzip`` bodies as sent, so a request that may be for S3
+    is routed first and inflated after (see :meth:`Dispatcher.call`).
+    """
+    if creds.signing_name:
+        return creds.signing_name != "s3"
+    return _guess_protocol(request) != "rest-xml"
 
 
 def _guess_protocol(request: Request) -> str:
@@ -74,37 +101,58 @@ class Dispatcher:
 
     async def handle(self, request: Request) -> Response:
         request_id = ids.request_id()
+        creds = parse_credentials(request)
         try:
             decode_chunked(request)
-            creds = parse_credentials(request)
-            if creds.signing_name and creds.signing_name != "s3":
+            if inflate_before_routing(request, creds):
                 inflate(request)
             target = self.router.route(request, creds)
         except ServiceError as error:
-            protocol = _guess_protocol(request)
-            return get_protocol(protocol).serialize_error(_bare_model(protocol), error, request_id)
+            return self.answer_unrouted(request, creds, error, request_id)
         except Exception:
             log.exception("routing failed")
-            protocol = _guess_protocol(request)
-            return get_protocol(protocol).serialize_error(
-                _bare_model(protocol), internal_failure(), request_id
-            )
-        return await self.call(target, request, request_id)
+            return self.answer_unrouted(request, creds, internal_failure(), request_id)
+        return await self.call(target, request, request_id, creds)
 
-    async def call(self, target: Target, request: Request, request_id: str) -> Response:
+    def answer_unrouted(
+        self, request: Request, creds: Credentials, error: ServiceError, request_id: str
+    ) -> Response:
+        """An error for a request whose operation could not be told, in the protocol it looks like.
+
+        The service named by the credential scope, if any, supplies the model (namespaces,
+        error shapes); otherwise a bare model does.
+        """
+        protocol = _guess_protocol(request)
+        model = _bare_model(protocol)
+        scoped = self.router.by_signing.get(creds.signing_name, []) if creds.signing_name else []
+        if scoped:
+            service = next((s for s in scoped if self.router.speaks(s, protocol)), None)
+            if service is None:
+                service = scoped[0]
+                protocol = self.router.services[service]["protocol"]
+            model = service_model(service)
+        return get_protocol(protocol).serialize_error(model, error, request_id)
+
+    async def call(
+        self, target: Target, request: Request, request_id: str, creds: Credentials | None = None
+    ) -> Response:
         model = service_model(target.service)
         protocol = get_protocol(target.protocol)
         try:
+            if creds is not None and (error := signature_error(creds, target.service)) is not None:
+                raise error
+            if target.service != "s3":
+                inflate(request)
             if target.operation is None:
                 raise unknown_operation(target)
             op = model.operation(target.operation)
             if target.path_override is not None:
                 request.path = target.path_override
+            params = protocol.parse(op, request, target.labels)
             provider = self.runtime.load(target.service)
             method = getattr(provider, snake_case(op.name), None) if provider is not None else None
             if method is None:
                 raise not_implemented(target.service, op.name)
-            params = protocol.parse(op, request, target.labels)
             if provider.validate_input and op.input is not None:
                 errors = validate(params, op.input)
                 if errors:

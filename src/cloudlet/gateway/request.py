@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import ItemsView
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import IO
@@ -9,7 +10,11 @@ from urllib.parse import parse_qsl, unquote
 
 
 class Headers:
-    """Case-insensitive headers; repeated headers are joined with ', '."""
+    """Case-insensitive headers; repeated headers are joined with ', '.
+
+    ``raw`` keeps the headers as received; :meth:`set` and :meth:`pop` (the gateway
+    decoding a body) change only the view that parsers read.
+    """
 
     __slots__ = ("_d", "raw")
 
@@ -30,7 +35,7 @@ class Headers:
     def __getitem__(self, key: str) -> str:
         return self._d[key.lower()]
 
-    def items(self):
+    def items(self) -> ItemsView[str, str]:
         return self._d.items()
 
     def set(self, key: str, value: str) -> None:
@@ -87,8 +92,10 @@ class Request:
         return (self.headers.get("content-type") or "").split(";")[0].strip().lower()
 
     def read_body(self) -> bytes:
-        """The whole body as bytes (reads a spooled body back)."""
+        """The whole body as bytes (reads a spooled body back, leaving it rewound)."""
         if self.body_file is not None:
             self.body_file.seek(0)
-            return self.body_file.read()
+            data = self.body_file.read()
+            self.body_file.seek(0)
+            return data
         return self.body

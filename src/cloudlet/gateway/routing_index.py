@@ -18,7 +18,7 @@ from cloudlet import __version__
 from cloudlet.protocol.model import botocore_data_dir, load_model_json
 from cloudlet.services.registry import SERVICES
 
-_INDEX_FORMAT = 3
+_INDEX_FORMAT = 5
 
 
 @dataclass
@@ -34,10 +34,18 @@ class RestRoute:
     query_required: dict[str, str | None]  # key -> required value (None: any value)
     query_optional: dict[str, str]  # discriminators clients may omit (x-id)
     headers_required: tuple[str, ...]
+    deprecated: bool = False  # loses ties against a current operation with the same wire form
 
     @property
-    def rank(self) -> tuple[int, int, int, int]:
-        return (len(self.headers_required), len(self.query_required), self.literal_len, -len(self.labels))
+    def rank(self) -> tuple[int, int, int, int, bool]:
+        """Most specific first; of two identical templates the current one wins."""
+        return (
+            len(self.headers_required),
+            len(self.query_required),
+            self.literal_len,
+            -len(self.labels),
+            not self.deprecated,
+        )
 
 
 def _template_regex(path: str) -> tuple[str, list[str], int]:
@@ -83,6 +91,7 @@ def _service_entry(name: str) -> dict[str, Any]:
         "endpoint_prefix": meta["endpointPrefix"],
         "target_prefix": meta.get("targetPrefix"),
         "api_version": meta["apiVersion"],
+        "query_compatible": "awsQueryCompatible" in meta,
         "operations": list(raw["operations"]),
         "routes": [],
     }
@@ -110,7 +119,15 @@ def _service_entry(name: str) -> dict[str, Any]:
                     elif mref.get("location") == "querystring":
                         query_required.setdefault(mref.get("locationName", mname), None)
             entry["routes"].append(
-                [op_name, http.get("method", "POST"), path, query_required, query_optional, headers]
+                [
+                    op_name,
+                    http.get("method", "POST"),
+                    path,
+                    query_required,
+                    query_optional,
+                    headers,
+                    bool(op.get("deprecated")),
+                ]
             )
     return entry
 
@@ -147,7 +164,7 @@ def load_index() -> dict[str, Any]:
 
 def compile_routes(service: str, entry: dict[str, Any]) -> list[RestRoute]:
     routes = []
-    for op_name, method, path, query_required, query_optional, headers in entry["routes"]:
+    for op_name, method, path, query_required, query_optional, headers, deprecated in entry["routes"]:
         regex, labels, literal = _template_regex(path)
         routes.append(
             RestRoute(
@@ -160,6 +177,7 @@ def compile_routes(service: str, entry: dict[str, Any]) -> list[RestRoute]:
                 query_required,
                 query_optional,
                 tuple(headers),
+                deprecated,
             )
         )
     routes.sort(key=lambda r: r.rank, reverse=True)
