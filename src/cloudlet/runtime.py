@@ -13,6 +13,7 @@ from cloudlet.config import Config
 from cloudlet.core.clock import Clock
 from cloudlet.core.credentials import CredentialStore
 from cloudlet.core.events import EventChannel
+from cloudlet.core.metrics import Metrics
 from cloudlet.core.scheduler import Scheduler
 from cloudlet.services.base import Provider
 from cloudlet.services.registry import CONSUMERS, PROVIDERS, SERVICES
@@ -34,6 +35,7 @@ class Runtime:
         self.scheduler = Scheduler(self.clock, self.store, resolve=self.load)
         self.channel = EventChannel(self.clock, self.store, resolve=self.load)
         self.credentials = CredentialStore(self.store)
+        self.metrics = Metrics(self.clock, self.store)
         self.providers: dict[str, Provider] = {}
         self.started_at = time.time()
         self._starting: set[asyncio.Task[None]] = set()
@@ -67,6 +69,7 @@ class Runtime:
             self.channel.declare(service, prefixes)
         self.scheduler.start()
         self.channel.start()
+        self.metrics.start()
         for service in self._services_with_pending_work():
             self.load(service)
 
@@ -77,6 +80,7 @@ class Runtime:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.channel.stop()
+        await self.metrics.stop()
         for provider in self.providers.values():
             await provider.stop()
         self.store.close()
@@ -86,6 +90,7 @@ class Runtime:
         self.store.wipe()
         self.scheduler.clear()
         self.credentials.clear_cache()
+        self.metrics.clear()
         self.clock.reset()
         for provider in self.providers.values():
             provider.reset()

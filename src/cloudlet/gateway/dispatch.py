@@ -168,6 +168,7 @@ class Dispatcher:
                 region=target.region,
                 request_id=request_id,
                 access_key=target.access_key,
+                protocol=target.protocol,
                 request=request,
             )
             result = method(ctx, params)

@@ -22,6 +22,7 @@ class RequestContext:
     region: str
     request_id: str
     access_key: str = ""
+    protocol: str = ""
     request: Request | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -55,6 +56,7 @@ class Provider:
         self.clock = runtime.clock
         self.scheduler = runtime.scheduler
         self.channel = runtime.channel
+        self.metrics = runtime.metrics
 
     async def start(self) -> None:
         """Resume background work after a (re)start; called once, after creation."""

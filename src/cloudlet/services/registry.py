@@ -31,6 +31,7 @@ SERVICES: tuple[str, ...] = (
 
 # Providers written so far, as "module:Class"; the others answer NotImplemented (501).
 PROVIDERS: dict[str, str] = {
+    "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }
 

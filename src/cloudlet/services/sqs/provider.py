@@ -1,0 +1,818 @@
+"""Amazon SQS: standard and FIFO queues, dead-letter queues, redrive, long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import re
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from cloudlet.core.arn import make_arn, parse_arn
+from cloudlet.protocol.base import query_error_code
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.model import service_model
+from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.sqs import attributes as qattr
+from cloudlet.services.sqs import messages as msg
+from cloudlet.services.sqs.digest import md5_attributes, md5_body
+from cloudlet.services.sqs.errors import (
+    invalid_parameter,
+    invalid_parameters,
+    missing_parameter,
+    queue_does_not_exist,
+    sqs_error,
+)
+from cloudlet.services.sqs.moves import MoveTasks
+from cloudlet.services.sqs.store import Queue, SqsStore
+
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+DEDUP_WINDOW = 300.0
+PURGE_INTERVAL = 60.0
+MAX_VISIBILITY = 43200
+MAX_BATCH = 10
+NAMESPACE = "AWS/SQS"
+
+
+def _is_query(ctx: RequestContext) -> bool:
+    return ctx.protocol == "query"
+
+
+class SqsProvider(Provider):
+    service = "sqs"
+    validate_input = False  # SQS answers its own InvalidParameterValue / MissingParameter errors
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.db = SqsStore(self.store)
+        self._signals: dict[int, asyncio.Event] = {}
+        self.moves = MoveTasks(self)
+        self.metrics.add_collector(self._collect_gauges)
+
+    def reset(self) -> None:
+        for event in self._signals.values():
+            event.set()
+        self._signals.clear()
+
+    def resource_counts(self) -> dict[str, int]:
+        row = self.store.one("SELECT COUNT(*) FROM sqs_queues")
+        rows = self.store.one("SELECT COUNT(*) FROM sqs_messages")
+        counts = {"queues": int(row[0]) if row else 0, "messages": int(rows[0]) if rows else 0}
+        return {k: v for k, v in counts.items() if v}
+
+    # ---- queue lookup ------------------------------------------------------------------
+
+    def queue_url(self, ctx: RequestContext, queue: Queue) -> str:
+        host = (ctx.request.host if ctx.request is not None else "") or "localhost:4566"
+        scheme = ctx.request.scheme if ctx.request is not None else "http"
+        return f"{scheme}://{host}/{queue.account}/{queue.name}"
+
+    def _resolve(self, ctx: RequestContext, params: dict[str, Any]) -> Queue:
+        url = params.get("QueueUrl")
+        if not url and _is_query(ctx) and ctx.request is not None:
+            url = ctx.request.path  # the query API also accepts the queue URL as the request path
+        if not url:
+            raise missing_parameter("QueueUrl")
+        account, name = self._parse_url(ctx, url)
+        queue = self.db.get_queue(account, ctx.region, name)
+        if queue is None:
+            raise queue_does_not_exist(_is_query(ctx))
+        return queue
+
+    @staticmethod
+    def _parse_url(ctx: RequestContext, url: str) -> tuple[str, str]:
+        path = urlsplit(url).path if "://" in url else url
+        parts = [p for p in path.split("/") if p]
+        if len(parts) < 2:
+            if len(parts) == 1 and not url.startswith(("http://", "https://", "/")):
+                return ctx.account, parts[0]
+            raise sqs_error("InvalidAddress", f"The address {url} is not valid for this endpoint.")
+        return parts[-2], parts[-1]
+
+    def queue_by_arn(self, arn: str) -> Queue | None:
+        try:
+            parsed = parse_arn(arn)
+        except ValueError:
+            return None
+        if parsed.service != "sqs":
+            return None
+        return self.db.get_queue(parsed.account, parsed.region, parsed.resource)
+
+    # ---- queues ------------------------------------------------------------------------
+
+    def create_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params.get("QueueName")
+        if not name:
+            raise missing_parameter("QueueName")
+        given = dict(params.get("Attributes") or {})
+        fifo = given.get("FifoQueue", "false").lower() == "true"
+        if fifo and not (name.endswith(".fifo") and _QUEUE_NAME.match(name[:-5]) and len(name) <= 80):
+            raise invalid_parameter(
+                "QueueName",
+                name,
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                "must end with .fifo suffix and be 1 to 80 in length.",
+            )
+        if not fifo and not _QUEUE_NAME.match(name):
+            raise invalid_parameters("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+        given.pop("FifoQueue", None)  # decides the queue type, checked above
+        checked = qattr.check(given, fifo, creating=True)
+        if checked.get("KmsMasterKeyId") and checked.get("SqsManagedSseEnabled") == "true":
+            raise qattr.invalid_value("SqsManagedSseEnabled")
+        attributes = {**qattr.DEFAULTS, **(qattr.FIFO_DEFAULTS if fifo else {}), **checked}
+        if attributes.get("KmsMasterKeyId"):
+            attributes["SqsManagedSseEnabled"] = "false"
+            attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+        if "RedrivePolicy" in checked and checked["RedrivePolicy"]:
+            self._check_dlq(ctx, checked["RedrivePolicy"], fifo, name)
+        existing = self.db.get_queue(ctx.account, ctx.region, name)
+        if existing is not None:
+            for key, value in checked.items():
+                if existing.attributes.get(key) != value:
+                    raise sqs_error(
+                        "QueueNameExists",
+                        f"A queue already exists with the same name and a different value for attribute {key}",
+                    )
+            return {"QueueUrl": self.queue_url(ctx, existing)}
+        tags = dict(params.get("tags") or {})
+        queue = self.db.create_queue(ctx.account, ctx.region, name, fifo, attributes, tags, self.clock.now())
+        return {"QueueUrl": self.queue_url(ctx, queue)}
+
+    def _check_dlq(self, ctx: RequestContext, policy_text: str, fifo: bool, source_name: str) -> None:
+        policy = qattr.check_redrive_policy(policy_text)
+        dlq = self.queue_by_arn(policy["deadLetterTargetArn"])
+        if dlq is None:
+            raise qattr.invalid_value("RedrivePolicy", "Dead letter target does not exist.")
+        if dlq.fifo != fifo:
+            raise qattr.invalid_value(
+                "RedrivePolicy", "Dead-letter queue must be same type of queue as the source."
+            )
+        allow = dlq.attributes.get("RedriveAllowPolicy")
+        if allow:
+            rules = orjson.loads(allow)
+            source_arn = make_arn("sqs", ctx.region, ctx.account, source_name)
+            permission = rules.get("redrivePermission")
+            if permission == "denyAll" or (
+                permission == "byQueue" and source_arn not in (rules.get("sourceQueueArns") or [])
+            ):
+                raise qattr.invalid_value(
+                    "RedrivePolicy",
+                    "Dead-letter queue's RedriveAllowPolicy doesn't allow this queue to use it.",
+                )
+
+    def get_queue_url(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params.get("QueueName")
+        if not name:
+            raise missing_parameter("QueueName")
+        account = params.get("QueueOwnerAWSAccountId") or ctx.account
+        queue = self.db.get_queue(account, ctx.region, name)
+        if queue is None:
+            raise queue_does_not_exist(_is_query(ctx))
+        return {"QueueUrl": self.queue_url(ctx, queue)}
+
+    def list_queues(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        prefix = params.get("QueueNamePrefix") or ""
+        queues = self.db.list_queues(ctx.account, ctx.region, prefix)
+        limit = params.get("MaxResults")
+        if limit is not None and not 1 <= limit <= 1000:
+            raise invalid_parameter("MaxResults", limit, "MaxResults must be an integer between 1 and 1000.")
+        start = 0
+        token = params.get("NextToken")
+        if token:
+            try:
+                after = base64.urlsafe_b64decode(token.encode()).decode()
+            except ValueError:
+                raise invalid_parameter("NextToken", token, "Invalid NextToken value.") from None
+            start = next((i for i, q in enumerate(queues) if q.name > after), len(queues))
+        page = queues[start : start + (limit or 1000)]
+        out: dict[str, Any] = {}
+        if page:
+            out["QueueUrls"] = [self.queue_url(ctx, q) for q in page]
+        if limit is not None and start + limit < len(queues):
+            out["NextToken"] = base64.urlsafe_b64encode(page[-1].name.encode()).decode()
+        return out
+
+    def delete_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        self.db.delete_queue(queue)
+        self._signal(queue.id)
+        return {}
+
+    def get_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        names = params.get("AttributeNames") or []
+        for name in names:
+            if name != "All" and name not in qattr.ALL_NAMES:
+                raise qattr.unknown_attribute(name)
+        if not names:
+            return {}
+        everything = self._all_attributes(queue)
+        if "All" in names:
+            return {"Attributes": everything}
+        return {"Attributes": {n: everything[n] for n in names if n in everything}}
+
+    def _all_attributes(self, queue: Queue) -> dict[str, str]:
+        now = self.clock.now()
+        self.db.expire(queue.id, now)
+        visible, inflight, delayed = self.db.counts(queue.id, now)
+        attrs = {k: v for k, v in queue.attributes.items() if v != ""}
+        attrs.update(
+            {
+                "ApproximateNumberOfMessages": str(visible),
+                "ApproximateNumberOfMessagesNotVisible": str(inflight),
+                "ApproximateNumberOfMessagesDelayed": str(delayed),
+                "CreatedTimestamp": str(int(queue.created)),
+                "LastModifiedTimestamp": str(int(queue.modified)),
+                "QueueArn": queue.arn,
+            }
+        )
+        return dict(sorted(attrs.items()))
+
+    def set_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        given = params.get("Attributes") or {}
+        checked = qattr.check(given, queue.fifo, creating=False)
+        if checked.get("RedrivePolicy"):
+            self._check_dlq(ctx, checked["RedrivePolicy"], queue.fifo, queue.name)
+        for key, value in checked.items():
+            if value == "" and key in qattr.DEFAULTS:
+                queue.attributes[key] = qattr.DEFAULTS[key]
+            else:
+                queue.attributes[key] = value
+        if checked.get("KmsMasterKeyId"):
+            queue.attributes["SqsManagedSseEnabled"] = "false"
+            queue.attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+        elif "KmsMasterKeyId" in checked:
+            queue.attributes.pop("KmsMasterKeyId", None)
+            queue.attributes.pop("KmsDataKeyReusePeriodSeconds", None)
+        if checked.get("SqsManagedSseEnabled") == "true":
+            queue.attributes.pop("KmsMasterKeyId", None)
+            queue.attributes.pop("KmsDataKeyReusePeriodSeconds", None)
+        self.db.update_queue(queue, attributes=True, now=self.clock.now())
+        self._signal(queue.id)
+        return {}
+
+    def purge_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        now = self.clock.now()
+        if queue.purged_at is not None and now - queue.purged_at < PURGE_INTERVAL:
+            raise sqs_error(
+                "PurgeQueueInProgress", f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds."
+            )
+        self.db.set_purged(queue, now)
+        return {}
+
+    # ---- tags and permissions ------------------------------------------------------------
+
+    def tag_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        tags = params.get("Tags") or {}
+        if not tags:
+            raise missing_parameter("Tags")
+        queue.tags.update(tags)
+        if len(queue.tags) > 50:
+            raise invalid_parameters("Too many tags added for queue.")
+        self.db.update_queue(queue, tags=True)
+        return {}
+
+    def untag_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        keys = params.get("TagKeys") or []
+        if not keys:
+            raise missing_parameter("TagKeys")
+        for key in keys:
+            queue.tags.pop(key, None)
+        self.db.update_queue(queue, tags=True)
+        return {}
+
+    def list_queue_tags(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        return {"Tags": queue.tags} if queue.tags else {}
+
+    def add_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        label = params.get("Label")
+        if not label:
+            raise missing_parameter("Label")
+        accounts = params.get("AWSAccountIds") or []
+        actions = params.get("Actions") or []
+        if not accounts:
+            raise missing_parameter("AWSAccountIds")
+        if not actions:
+            raise missing_parameter("Actions")
+        policy = orjson.loads(queue.attributes.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
+        statements = policy.setdefault("Statement", [])
+        if any(s.get("Sid") == label for s in statements):
+            raise invalid_parameter("Label", label, "Already exists.")
+        principals = [f"arn:{ctx.partition}:iam::{a}:root" for a in accounts]
+        statements.append(
+            {
+                "Sid": label,
+                "Effect": "Allow",
+                "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                "Action": [f"SQS:{a}" for a in actions] if len(actions) > 1 else f"SQS:{actions[0]}",
+                "Resource": queue.arn,
+            }
+        )
+        policy.setdefault("Id", f"{queue.arn}/SQSDefaultPolicy")
+        queue.attributes["Policy"] = orjson.dumps(policy).decode()
+        self.db.update_queue(queue, attributes=True, now=self.clock.now())
+        return {}
+
+    def remove_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        label = params.get("Label") or ""
+        policy = orjson.loads(queue.attributes.get("Policy") or "{}")
+        statements = policy.get("Statement") or []
+        kept = [s for s in statements if s.get("Sid") != label]
+        if len(kept) == len(statements):
+            raise invalid_parameter("Label", label, "can't find label.")
+        if kept:
+            policy["Statement"] = kept
+            queue.attributes["Policy"] = orjson.dumps(policy).decode()
+        else:
+            queue.attributes.pop("Policy", None)
+        self.db.update_queue(queue, attributes=True, now=self.clock.now())
+        return {}
+
+    def list_dead_letter_source_queues(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        sources = [
+            q
+            for q in self.db.list_queues(ctx.account, ctx.region)
+            if q.attributes.get("RedrivePolicy")
+            and orjson.loads(q.attributes["RedrivePolicy"]).get("deadLetterTargetArn") == queue.arn
+        ]
+        limit = params.get("MaxResults") or 1000
+        start = int(params.get("NextToken") or 0) if str(params.get("NextToken") or "0").isdigit() else 0
+        page = sources[start : start + limit]
+        out: dict[str, Any] = {"queueUrls": [self.queue_url(ctx, q) for q in page]}
+        if params.get("MaxResults") and start + limit < len(sources):
+            out["NextToken"] = str(start + limit)
+        return out
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        with self.store.transaction():
+            result = self._send(ctx, queue, params)
+        self._signal(queue.id)
+        return result
+
+    def _send(self, ctx: RequestContext, queue: Queue, entry: dict[str, Any]) -> dict[str, Any]:
+        body = msg.check_body(entry.get("MessageBody"))
+        user_attrs = msg.check_attributes(entry.get("MessageAttributes"))
+        system_attrs = msg.check_system_attributes(entry.get("MessageSystemAttributes"))
+        size = len(body.encode()) + msg.attributes_size(user_attrs)
+        limit = queue.attr_int("MaximumMessageSize")
+        if size > limit:
+            raise invalid_parameters(f"Message must be shorter than {limit} bytes.")
+        delay = entry.get("DelaySeconds")
+        if delay is not None and not 0 <= delay <= 900:
+            raise invalid_parameter("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
+        if queue.fifo and delay:
+            raise invalid_parameter(
+                "DelaySeconds", delay, "The request include parameter that is not valid for this queue type."
+            )
+        if not delay:
+            delay = queue.attr_int("DelaySeconds")
+        group_id = entry.get("MessageGroupId")
+        dedup_id = entry.get("MessageDeduplicationId")
+        if group_id is not None:
+            msg.check_fifo_id("MessageGroupId", group_id)
+        if queue.fifo:
+            if group_id is None:
+                raise missing_parameter("MessageGroupId")
+            if dedup_id is not None:
+                msg.check_fifo_id("MessageDeduplicationId", dedup_id)
+            elif queue.attributes.get("ContentBasedDeduplication") == "true":
+                dedup_id = hashlib.sha256(body.encode()).hexdigest()
+            else:
+                raise sqs_error(
+                    "InvalidParameterValueException",
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                    "provided explicitly",
+                )
+        elif dedup_id is not None:
+            raise invalid_parameter(
+                "MessageDeduplicationId", dedup_id, "The request include parameter that is not valid for this queue type."
+            )
+        return self.enqueue(
+            queue,
+            body,
+            user_attrs,
+            system_attrs,
+            delay=delay,
+            group_id=group_id,
+            dedup_id=dedup_id,
+            sender_id=self._sender_id(ctx),
+            size=size,
+        )
+
+    def _sender_id(self, ctx: RequestContext) -> str:
+        principal = self.runtime.credentials.lookup(ctx.access_key) if ctx.access_key else None
+        return principal.user_id if principal else ctx.account
+
+    def enqueue(
+        self,
+        queue: Queue,
+        body: str,
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        *,
+        delay: int = 0,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+        sender_id: str,
+        size: int | None = None,
+        message_id: str | None = None,
+        sent: float | None = None,
+        receive_count: int = 0,
+        first_receive: float | None = None,
+        source_arn: str | None = None,
+    ) -> dict[str, Any]:
+        """Store one message (the single send path every producer uses, inside its transaction)."""
+        now = self.clock.now()
+        if queue.fifo and dedup_id is not None:
+            scope = group_id if queue.attributes.get("DeduplicationScope") == "messageGroup" else ""
+            self.db.prune_dedup(now)
+            seen = self.db.find_dedup(queue.id, scope or "", dedup_id, now)
+            if seen is not None:
+                out = {"MessageId": seen["message_id"], "MD5OfMessageBody": md5_body(body)}
+                if seen["sequence"]:
+                    out["SequenceNumber"] = seen["sequence"]
+                self._add_md5s(out, user_attrs, system_attrs)
+                return out
+        message_id = message_id or str(uuid.uuid4())
+        row = {
+            "message_id": message_id,
+            "body": body,
+            "message_attributes": msg.dump_attributes(user_attrs),
+            "system_attributes": msg.dump_attributes(system_attrs),
+            "md5_body": md5_body(body),
+            "md5_attributes": md5_attributes(user_attrs),
+            "md5_system": md5_attributes(system_attrs),
+            "sent": sent if sent is not None else now,
+            "visible_at": now + delay,
+            "receive_count": receive_count,
+            "first_receive": first_receive,
+            "group_id": group_id,
+            "dedup_id": dedup_id,
+            "sender_id": sender_id,
+            "source_arn": source_arn,
+            "size": size if size is not None else len(body.encode()) + msg.attributes_size(user_attrs),
+            "expires": (sent if sent is not None else now) + queue.attr_int("MessageRetentionPeriod"),
+        }
+        seq = self.db.insert_message(queue.id, row)
+        out: dict[str, Any] = {"MessageId": message_id, "MD5OfMessageBody": row["md5_body"]}
+        self._add_md5s(out, user_attrs, system_attrs)
+        if queue.fifo:
+            sequence = msg.sequence_number(seq)
+            out["SequenceNumber"] = sequence
+            if dedup_id is not None:
+                scope = group_id if queue.attributes.get("DeduplicationScope") == "messageGroup" else ""
+                self.db.put_dedup(queue.id, scope or "", dedup_id, message_id, sequence, now + DEDUP_WINDOW)
+        self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesSent", 1, "Count", {"QueueName": queue.name})
+        self.metrics.record(queue.account, queue.region, NAMESPACE, "SentMessageSize", row["size"], "Bytes", {"QueueName": queue.name})
+        return out
+
+    @staticmethod
+    def _add_md5s(out: dict[str, Any], user_attrs: dict[str, Any], system_attrs: dict[str, Any]) -> None:
+        if user_attrs:
+            out["MD5OfMessageAttributes"] = md5_attributes(user_attrs)
+        if system_attrs:
+            out["MD5OfMessageSystemAttributes"] = md5_attributes(system_attrs)
+
+    def send_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        entries = self._check_batch(params.get("Entries"), "SendMessageBatchRequestEntry")
+        total = sum(
+            len((e.get("MessageBody") or "").encode()) + msg.attributes_size(_safe_attrs(e.get("MessageAttributes")))
+            for e in entries
+        )
+        limit = queue.attr_int("MaximumMessageSize")
+        if total > limit:
+            raise sqs_error("BatchRequestTooLong", f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.")
+        successful, failed = [], []
+        with self.store.transaction():
+            for entry in entries:
+                try:
+                    result = self._send(ctx, queue, entry)
+                except Exception as exc:  # per-entry failures are reported, not raised
+                    failed.append(_failure(entry["Id"], exc))
+                    continue
+                successful.append({"Id": entry["Id"], **result})
+        self._signal(queue.id)
+        return {"Successful": successful, "Failed": failed}
+
+    @staticmethod
+    def _check_batch(entries: list[dict[str, Any]] | None, entry_name: str) -> list[dict[str, Any]]:
+        if not entries:
+            raise sqs_error("EmptyBatchRequest", f"There should be at least one {entry_name} in the request.")
+        if len(entries) > MAX_BATCH:
+            raise sqs_error(
+                "TooManyEntriesInBatchRequest",
+                f"Maximum number of entries per request are {MAX_BATCH}. You have sent {len(entries)}.",
+            )
+        seen: set[str] = set()
+        for entry in entries:
+            entry_id = entry.get("Id") or ""
+            if not _BATCH_ID.match(entry_id):
+                raise sqs_error(
+                    "InvalidBatchEntryId",
+                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                    "It can be at most 80 letters long.",
+                )
+            if entry_id in seen:
+                raise sqs_error("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
+            seen.add(entry_id)
+        return entries
+
+    # ---- receiving -----------------------------------------------------------------------
+
+    async def receive_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        count = params.get("MaxNumberOfMessages")
+        if count is not None and not 1 <= count <= 10:
+            raise invalid_parameter("MaxNumberOfMessages", count, "Must be between 1 and 10, if provided.")
+        wait = params.get("WaitTimeSeconds")
+        if wait is not None and not 0 <= wait <= 20:
+            raise invalid_parameter("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided.")
+        visibility = params.get("VisibilityTimeout")
+        if visibility is not None and not 0 <= visibility <= MAX_VISIBILITY:
+            raise invalid_parameter("VisibilityTimeout", visibility, "Must be >= 0 and <= 43200, if provided.")
+        if wait is None:
+            wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
+        deadline = self.clock.now() + wait
+        while True:
+            current = self.db.queue_by_id(queue.id)
+            if current is None:
+                return {}
+            received = self._receive_now(current, params, count or 1, visibility)
+            now = self.clock.now()
+            if received or now >= deadline:
+                break
+            wake = min(deadline, self.db.next_visible(queue.id, now) or deadline)
+            await self._wait(queue.id, wake)
+        name = {"QueueName": queue.name}
+        if received:
+            self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesReceived", len(received), "Count", name)
+        else:
+            self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfEmptyReceives", 1, "Count", name)
+        return {"Messages": received} if received else {}
+
+    def _receive_now(self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None) -> list[dict[str, Any]]:
+        now = self.clock.now()
+        timeout = queue.attr_int("VisibilityTimeout") if visibility is None else visibility
+        redrive = orjson.loads(queue.attributes["RedrivePolicy"]) if queue.attributes.get("RedrivePolicy") else None
+        system_names = msg.wanted_system_attributes(
+            list(params.get("AttributeNames") or []) + list(params.get("MessageSystemAttributeNames") or [])
+        )
+        user_names = list(params.get("MessageAttributeNames") or [])
+        out: list[dict[str, Any]] = []
+        with self.store.transaction():
+            self.db.expire(queue.id, now)
+            for row in self._candidates(queue, now, count):
+                if redrive and row["receive_count"] >= int(redrive["maxReceiveCount"]):
+                    if self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
+                        continue
+                receipt = self._receipt(queue.id, row["seq"])
+                self.db.mark_received(row["seq"], receipt, now, now + timeout)
+                out.append(self._received_form(queue, self.db.by_seq(row["seq"]), receipt, system_names, user_names))
+                if len(out) >= count:
+                    break
+        return out
+
+    def _candidates(self, queue: Queue, now: float, count: int) -> list[Any]:
+        if not queue.fifo:
+            return self.db.ready(queue.id, now, count * 4)
+        rows: list[Any] = []
+        for head in self.db.fifo_candidates(queue.id, now, count):
+            rows.extend(self.db.group_ready(queue.id, head["group_id"], now, count - len(rows)))
+            if len(rows) >= count:
+                break
+        return rows
+
+    def _dead_letter(self, queue: Queue, row: Any, dlq_arn: str) -> bool:
+        """Move a message that exhausted its receives to the dead-letter queue."""
+        dlq = self.queue_by_arn(dlq_arn)
+        if dlq is None:
+            return False
+        self.enqueue(
+            dlq,
+            row["body"],
+            msg.load_attributes(row["message_attributes"]),
+            msg.load_attributes(row["system_attributes"]),
+            group_id=row["group_id"],
+            dedup_id=None,
+            sender_id=row["sender_id"],
+            size=row["size"],
+            message_id=row["message_id"],
+            sent=row["sent"],
+            receive_count=row["receive_count"],
+            first_receive=row["first_receive"],
+            source_arn=queue.arn,
+        )
+        self.db.delete_message(row["seq"])
+        self._signal(dlq.id)
+        return True
+
+    @staticmethod
+    def _receipt(queue_id: int, seq: int) -> str:
+        raw = f"{queue_id}:{seq}:{secrets.token_hex(24)}".encode()
+        return base64.urlsafe_b64encode(raw).decode()
+
+    @staticmethod
+    def _decode_receipt(handle: str) -> tuple[int, int] | None:
+        try:
+            queue_id, seq, _token = base64.urlsafe_b64decode(handle.encode()).decode().split(":")
+            return int(queue_id), int(seq)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def _received_form(
+        self, queue: Queue, row: Any, receipt: str, system_names: set[str], user_names: list[str]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "MessageId": row["message_id"],
+            "ReceiptHandle": receipt,
+            "MD5OfBody": row["md5_body"],
+            "Body": row["body"],
+        }
+        attrs: dict[str, str] = {}
+        if system_names:
+            system = msg.load_attributes(row["system_attributes"])
+            values = {
+                "SenderId": row["sender_id"],
+                "SentTimestamp": str(int(row["sent"] * 1000)),
+                "ApproximateReceiveCount": str(row["receive_count"]),
+                "ApproximateFirstReceiveTimestamp": str(int((row["first_receive"] or row["sent"]) * 1000)),
+            }
+            if queue.fifo:
+                values["SequenceNumber"] = msg.sequence_number(row["seq"])
+                values["MessageGroupId"] = row["group_id"]
+                if row["dedup_id"]:
+                    values["MessageDeduplicationId"] = row["dedup_id"]
+            elif row["group_id"]:
+                values["MessageGroupId"] = row["group_id"]
+            if "AWSTraceHeader" in system:
+                values["AWSTraceHeader"] = system["AWSTraceHeader"]["StringValue"]
+            if row["source_arn"]:
+                values["DeadLetterQueueSourceArn"] = row["source_arn"]
+            attrs = {k: v for k, v in values.items() if k in system_names and v is not None}
+        if attrs:
+            out["Attributes"] = attrs
+        chosen = msg.select_message_attributes(msg.load_attributes(row["message_attributes"]), user_names)
+        if chosen:
+            out["MD5OfMessageAttributes"] = md5_attributes(chosen)
+            out["MessageAttributes"] = chosen
+        return out
+
+    # ---- deleting and visibility ---------------------------------------------------------
+
+    def delete_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        handle = params.get("ReceiptHandle")
+        if not handle:
+            raise missing_parameter("ReceiptHandle")
+        with self.store.transaction():
+            self._delete(queue, handle)
+        return {}
+
+    def _delete(self, queue: Queue, handle: str) -> None:
+        decoded = self._decode_receipt(handle)
+        if decoded is None or decoded[0] != queue.id:
+            raise sqs_error("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
+        row = self.db.by_seq(decoded[1])
+        if row is None:
+            return
+        if queue.fifo and (row["receipt"] != handle or row["visible_at"] <= self.clock.now()):
+            raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
+        self.db.delete_message(row["seq"])
+        self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesDeleted", 1, "Count", {"QueueName": queue.name})
+
+    def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        entries = self._check_batch(params.get("Entries"), "DeleteMessageBatchRequestEntry")
+        successful, failed = [], []
+        with self.store.transaction():
+            for entry in entries:
+                try:
+                    self._delete(queue, entry.get("ReceiptHandle") or "")
+                except Exception as exc:
+                    failed.append(_failure(entry["Id"], exc))
+                    continue
+                successful.append({"Id": entry["Id"]})
+        return {"Successful": successful, "Failed": failed}
+
+    def change_message_visibility(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        with self.store.transaction():
+            self._change_visibility(queue, params.get("ReceiptHandle") or "", params.get("VisibilityTimeout"))
+        self._signal(queue.id)
+        return {}
+
+    def _change_visibility(self, queue: Queue, handle: str, timeout: int | None) -> None:
+        if timeout is None:
+            raise missing_parameter("VisibilityTimeout")
+        if not 0 <= timeout <= MAX_VISIBILITY:
+            raise invalid_parameter("VisibilityTimeout", timeout, "Must be between 0 and 43200, if provided.")
+        decoded = self._decode_receipt(handle)
+        if decoded is None or decoded[0] != queue.id:
+            raise sqs_error("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
+        row = self.db.by_seq(decoded[1])
+        now = self.clock.now()
+        if row is None or row["receipt"] != handle:
+            if queue.fifo:
+                raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
+            return
+        if row["visible_at"] <= now and queue.fifo:
+            raise sqs_error("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.")
+        if row["received_at"] is not None and now + timeout - row["received_at"] > MAX_VISIBILITY:
+            raise invalid_parameter(
+                "VisibilityTimeout", timeout, "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+            )
+        self.db.set_visible_at(row["seq"], now + timeout)
+
+    def change_message_visibility_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        queue = self._resolve(ctx, params)
+        entries = self._check_batch(params.get("Entries"), "ChangeMessageVisibilityBatchRequestEntry")
+        successful, failed = [], []
+        with self.store.transaction():
+            for entry in entries:
+                try:
+                    self._change_visibility(queue, entry.get("ReceiptHandle") or "", entry.get("VisibilityTimeout"))
+                except Exception as exc:
+                    failed.append(_failure(entry["Id"], exc))
+                    continue
+                successful.append({"Id": entry["Id"]})
+        self._signal(queue.id)
+        return {"Successful": successful, "Failed": failed}
+
+    # ---- message move tasks --------------------------------------------------------------
+
+    def start_message_move_task(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.moves.start(ctx, params)
+
+    def cancel_message_move_task(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.moves.cancel(ctx, params)
+
+    def list_message_move_tasks(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.moves.list(ctx, params)
+
+    # ---- long polling and metrics --------------------------------------------------------
+
+    def _signal(self, queue_id: int) -> None:
+        event = self._signals.pop(queue_id, None)
+        if event is not None:
+            event.set()
+
+    async def _wait(self, queue_id: int, until: float) -> None:
+        event = self._signals.get(queue_id)
+        if event is None:
+            event = self._signals[queue_id] = asyncio.Event()
+        waiter = asyncio.ensure_future(event.wait())
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
+        try:
+            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            sleeper.cancel()
+
+    def _collect_gauges(self, metrics: Any) -> None:
+        now = self.clock.now()
+        for queue in self.db.all_queues():
+            self.db.expire(queue.id, now)
+            visible, inflight, delayed = self.db.counts(queue.id, now)
+            oldest = self.db.oldest_sent(queue.id)
+            dims = {"QueueName": queue.name}
+            for name, value in (
+                ("ApproximateNumberOfMessagesVisible", visible),
+                ("ApproximateNumberOfMessagesNotVisible", inflight),
+                ("ApproximateNumberOfMessagesDelayed", delayed),
+                ("ApproximateAgeOfOldestMessage", max(0, int(now - oldest)) if oldest is not None else 0),
+            ):
+                unit = "Seconds" if name == "ApproximateAgeOfOldestMessage" else "Count"
+                metrics.record(queue.account, queue.region, NAMESPACE, name, value, unit, dims)
+
+
+def _safe_attrs(attrs: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        return msg.check_attributes(attrs)
+    except Exception:
+        return {}
+
+
+def _failure(entry_id: str, exc: Exception) -> dict[str, Any]:
+    """A batch entry's failure, with the code query clients know it by."""
+    if isinstance(exc, ServiceError):
+        code = query_error_code(service_model("sqs"), exc)
+        return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": exc.message}
+    raise exc
