@@ -52,6 +52,9 @@ class SqsProvider(Provider):
         super().__init__(runtime)
         self.db = SqsStore(self.store)
         self._signals: dict[int, asyncio.Event] = {}
+        # FIFO ReceiveRequestAttemptId -> (expiry, [(seq, receipt)]): a retried receive
+        # gets the same messages and handles within the deduplication window.
+        self._attempts: dict[tuple[int, str], tuple[float, list[tuple[int, str]]]] = {}
         self.moves = MoveTasks(self)
         self.metrics.add_collector(self._collect_gauges)
 
@@ -568,8 +571,15 @@ class SqsProvider(Provider):
             self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfEmptyReceives", 1, "Count", name)
         return {"Messages": received} if received else {}
 
-    def _receive_now(self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None) -> list[dict[str, Any]]:
+    def _receive_now(
+        self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None
+    ) -> list[dict[str, Any]]:
         now = self.clock.now()
+        attempt = params.get("ReceiveRequestAttemptId") if queue.fifo else None
+        if attempt:
+            repeated = self._repeat_attempt(queue, attempt, params, now)
+            if repeated is not None:
+                return repeated
         timeout = queue.attr_int("VisibilityTimeout") if visibility is None else visibility
         redrive = orjson.loads(queue.attributes["RedrivePolicy"]) if queue.attributes.get("RedrivePolicy") else None
         system_names = msg.wanted_system_attributes(
@@ -588,7 +598,27 @@ class SqsProvider(Provider):
                 out.append(self._received_form(queue, self.db.by_seq(row["seq"]), receipt, system_names, user_names))
                 if len(out) >= count:
                     break
+        if attempt and out:
+            pairs = [(self._decode_receipt(m["ReceiptHandle"])[1], m["ReceiptHandle"]) for m in out]
+            self._attempts[(queue.id, attempt)] = (now + DEDUP_WINDOW, pairs)
         return out
+
+    def _repeat_attempt(
+        self, queue: Queue, attempt: str, params: dict[str, Any], now: float
+    ) -> list[dict[str, Any]] | None:
+        """The messages an earlier receive with this attempt id returned, if all still in flight."""
+        self._attempts = {k: v for k, v in self._attempts.items() if v[0] > now}
+        found = self._attempts.get((queue.id, attempt))
+        if found is None:
+            return None
+        rows = [self.db.by_seq(seq) for seq, _ in found[1]]
+        if any(r is None or r["receipt"] != receipt for r, (_, receipt) in zip(rows, found[1], strict=True)):
+            return None
+        system_names = msg.wanted_system_attributes(
+            list(params.get("AttributeNames") or []) + list(params.get("MessageSystemAttributeNames") or [])
+        )
+        user_names = list(params.get("MessageAttributeNames") or [])
+        return [self._received_form(queue, r, r["receipt"], system_names, user_names) for r in rows]
 
     def _candidates(self, queue: Queue, now: float, count: int) -> list[Any]:
         if not queue.fifo:
