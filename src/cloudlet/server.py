@@ -40,7 +40,8 @@ class Admin:
     """The admin API under ``/_cloudlet/`` (health also at ``/_localstack/health``).
 
     ``GET|POST /_cloudlet/clock`` reads or advances the service clock, ``POST
-    /_cloudlet/reset`` wipes all state, ``GET /_cloudlet/state`` reports what is held.
+    /_cloudlet/reset`` wipes all state, ``GET /_cloudlet/state`` reports what is held,
+    ``GET /_cloudlet/metrics`` lists the CloudWatch metrics services recorded.
     """
 
     def __init__(self, runtime: Runtime) -> None:
@@ -54,6 +55,7 @@ class Admin:
             ("POST", "/_cloudlet/clock"): self.advance_clock,
             ("POST", "/_cloudlet/reset"): self.reset,
             ("GET", "/_cloudlet/state"): self.state,
+            ("GET", "/_cloudlet/metrics"): self.metrics,
         }
 
     async def handle(self, request: Request) -> Response | None:
@@ -93,6 +95,37 @@ class Admin:
 
     async def state(self, request: Request) -> Response:
         return _json(200, self.runtime.state())
+
+    async def metrics(self, request: Request) -> Response:
+        """Recorded metrics: ``?namespace=AWS/SQS[&name=...][&account=...][&region=...]``."""
+        q = request.query
+        account, region = q.get("account", "000000000000"), q.get("region", "us-east-1")
+        metrics = self.runtime.metrics
+        found = []
+        for namespace, name, dims in metrics.names(account, region, q.get("namespace")):
+            if q.get("name") not in (None, name):
+                continue
+            dimensions = orjson.loads(dims)
+            points = metrics.query(account, region, namespace, name, 0, float("inf"), dimensions)
+            found.append(
+                {
+                    "namespace": namespace,
+                    "name": name,
+                    "dimensions": dimensions,
+                    "points": [
+                        {
+                            "timestamp": p.minute * 60,
+                            "unit": p.unit,
+                            "sampleCount": p.sample_count,
+                            "sum": p.total,
+                            "minimum": p.minimum,
+                            "maximum": p.maximum,
+                        }
+                        for p in points
+                    ],
+                }
+            )
+        return _json(200, {"metrics": found})
 
 
 def _advance_seconds(body: bytes) -> float:

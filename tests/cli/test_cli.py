@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from cloudlet.testing.server import client, free_port
+from cloudlet.testing.server import ServerProcess, client, free_port
 
 
 def cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
@@ -115,39 +115,28 @@ def test_foreground_start_prints_endpoint_and_serves(tmp_path):
 
 def test_kill_9_and_restart_keeps_acknowledged_state(tmp_path):
     """Issued credentials and the clock offset survive kill -9 of a file-store server."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "cloudlet", "start", "--port", str(port), "--data-dir", str(tmp_path)]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = ServerProcess(str(tmp_path)).start()
     try:
-        _wait_up(endpoint)
-        creds = client("sts", endpoint).assume_role(
+        creds = client("sts", server.endpoint).assume_role(
             RoleArn="arn:aws:iam::123456789012:role/keep", RoleSessionName="before-crash"
         )["Credentials"]
-        urllib.request.urlopen(
-            urllib.request.Request(endpoint + "/_cloudlet/clock", data=b'{"advance": 7200}', method="POST"),
-            timeout=10,
-        ).read()
+        server.admin("/_cloudlet/clock", {"advance": 7200})
     finally:
-        proc.kill()  # SIGKILL: no shutdown hooks
-        proc.wait(timeout=10)
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server.kill()
+    server.start()
     try:
-        _wait_up(endpoint)
         as_role = client(
             "sts",
-            endpoint,
+            server.endpoint,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
         )
         ident = as_role.get_caller_identity()
         assert ident["Arn"] == "arn:aws:sts::123456789012:assumed-role/keep/before-crash"
-        with urllib.request.urlopen(endpoint + "/_cloudlet/clock", timeout=10) as resp:
-            assert b'"offset":7200' in resp.read().replace(b" ", b"")
+        assert server.admin("/_cloudlet/clock")["offset"] == 7200
     finally:
-        proc.kill()
-        proc.wait(timeout=10)
+        server.kill()
 
 
 def _wait_up(endpoint: str, timeout: float = 20) -> None:

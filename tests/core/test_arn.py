@@ -23,7 +23,9 @@ def test_parse_arn_parts():
     assert role.resource_type == "role" and role.resource_name == "path/name"
 
 
-@pytest.mark.parametrize("text", ["", "arn", "arn:aws:s3", "foo:aws:s3:::b", "arn::s3:::b", "arn:aws::::x", "arn:aws:s3:::"])
+@pytest.mark.parametrize(
+    "text", ["", "arn", "arn:aws:s3", "foo:aws:s3:::b", "arn::s3:::b", "arn:aws::::x", "arn:aws:s3:::"]
+)
 def test_parse_arn_rejects(text):
     with pytest.raises(ValueError):
         parse_arn(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -159,17 +160,22 @@ class Metrics:
     ) -> list[Point]:
         """Points of one metric (exact dimensions) with minutes in [start, end)."""
         self.flush()
+        last = int(-(-end // 60)) if math.isfinite(end) else 2**62
         rows = self.store.all(
             "SELECT * FROM metric_points WHERE account = ? AND region = ? AND namespace = ? AND name = ? "
             "AND dimensions = ? AND minute >= ? AND minute < ? ORDER BY minute",
-            (account, region, namespace, name, _dims(dimensions), int(start // 60), int(-(-end // 60))),
+            (account, region, namespace, name, _dims(dimensions), int(start // 60), last),
         )
         return [self._point(r) for r in rows]
 
-    def names(self, account: str, region: str, namespace: str | None = None) -> Iterable[tuple[str, str, str]]:
+    def names(
+        self, account: str, region: str, namespace: str | None = None
+    ) -> Iterable[tuple[str, str, str]]:
         """Distinct (namespace, name, dimensions-json) recorded in an account and region."""
         self.flush()
-        sql = "SELECT DISTINCT namespace, name, dimensions FROM metric_points WHERE account = ? AND region = ?"
+        sql = (
+            "SELECT DISTINCT namespace, name, dimensions FROM metric_points WHERE account = ? AND region = ?"
+        )
         params: list[Any] = [account, region]
         if namespace is not None:
             sql += " AND namespace = ?"

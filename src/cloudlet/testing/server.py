@@ -69,7 +69,9 @@ class ServerThread:
     # -- admin helpers --
     def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.endpoint + path, data=data, method="POST" if data is not None else "GET")
+        req = urllib.request.Request(
+            self.endpoint + path, data=data, method="POST" if data is not None else "GET"
+        )
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read() or b"null")
 
@@ -94,3 +96,57 @@ def client(service: str, endpoint: str, region: str = REGION, **kwargs: Any) -> 
     kwargs.setdefault("aws_secret_access_key", "test")
     config = kwargs.pop("config", None) or BotoConfig(retries={"max_attempts": 1, "mode": "standard"})
     return boto3.client(service, endpoint_url=endpoint, region_name=region, config=config, **kwargs)
+
+
+class ServerProcess:
+    """Cloudlet in a child process with a file store, for crash and restart tests."""
+
+    def __init__(self, data_dir: str, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.proc: Any = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        import subprocess
+        import sys
+
+        argv = [
+            sys.executable,
+            "-m",
+            "cloudlet",
+            "start",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            self.data_dir,
+        ]
+        argv += ["--log-level", "warning"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Cloudlet exited with {self.proc.returncode}")
+            try:
+                urllib.request.urlopen(self.endpoint + "/_cloudlet/health", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("Cloudlet did not come up")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks run, as in a crash."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.endpoint + path, data=data, method="POST" if data is not None else "GET"
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read() or b"null")

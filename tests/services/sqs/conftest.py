@@ -45,4 +45,8 @@ def arn_of(sqs, url: str) -> str:
 
 def error_of(exc) -> tuple[str, str, int]:
     response = exc.value.response
-    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )

@@ -26,8 +26,13 @@ class SqsQueryClient:
     """A minimal SQS client speaking the query protocol to ``endpoint``."""
 
     def __init__(self, endpoint: str, access_key: str = "test", region: str = "us-east-1") -> None:
-        data = botocore.session.get_session().get_component("data_loader").load_service_model("sqs", "service-2")
+        data = (
+            botocore.session.get_session().get_component("data_loader").load_service_model("sqs", "service-2")
+        )
         data["metadata"] = {**data["metadata"], "protocol": "query", "protocols": ["query"]}
+        for name, op in data["operations"].items():
+            if "output" in op:  # query answers wrap the output in <{Operation}Result>
+                op["output"] = {**op["output"], "resultWrapper": f"{name}Result"}
         self.model = ServiceModel(data, "sqs")
         self.serializer = create_serializer("query", include_validation=False)
         self.parser = create_parser("query")
@@ -45,16 +50,17 @@ class SqsQueryClient:
             self.endpoint + "/",
             data=body,
             method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Authorization": self.auth},
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "Authorization": self.auth,
+            },
         )
         try:
             with urllib.request.urlopen(http, timeout=60) as resp:
                 status, headers, raw = resp.status, dict(resp.headers), resp.read()
         except urllib.error.HTTPError as err:
             status, headers, raw = err.code, dict(err.headers), err.read()
-        parsed = self.parser.parse(
-            {"status_code": status, "headers": headers, "body": raw}, op.output_shape
-        )
+        parsed = self.parser.parse({"status_code": status, "headers": headers, "body": raw}, op.output_shape)
         parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
         if status >= 300:
             raise QueryError(parsed)

@@ -31,7 +31,9 @@ def test_max_receive_count_moves_the_message(sqs, make_queue):
     )
     exhaust(sqs, src, 2)
     assert "Messages" not in sqs.receive_message(QueueUrl=src)  # the third receive moved it
-    moved = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"], MessageAttributeNames=["All"])["Messages"][0]
+    moved = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"], MessageAttributeNames=["All"])[
+        "Messages"
+    ][0]
     assert moved["MessageId"] == sent["MessageId"] and moved["Body"] == "poison"
     assert moved["MessageAttributes"] == {"MyAttribute": {"DataType": "String", "StringValue": "foobar"}}
     assert moved["MD5OfMessageAttributes"] == "adb59cd4678ea5a855436b949cd07ab6"
@@ -69,9 +71,13 @@ def test_redrive_allow_policy(sqs, make_queue):
     allowed_src = make_queue("allowed")
     by_queue = make_queue(
         "byq",
-        RedriveAllowPolicy=json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn_of(sqs, allowed_src)]}),
+        RedriveAllowPolicy=json.dumps(
+            {"redrivePermission": "byQueue", "sourceQueueArns": [arn_of(sqs, allowed_src)]}
+        ),
     )
-    sqs.set_queue_attributes(QueueUrl=allowed_src, Attributes={"RedrivePolicy": redrive(arn_of(sqs, by_queue), 1)})
+    sqs.set_queue_attributes(
+        QueueUrl=allowed_src, Attributes={"RedrivePolicy": redrive(arn_of(sqs, by_queue), 1)}
+    )
     with pytest.raises(ClientError):
         make_queue("other", RedrivePolicy=redrive(arn_of(sqs, by_queue), 1))
     with pytest.raises(ClientError) as exc:
@@ -81,7 +87,9 @@ def test_redrive_allow_policy(sqs, make_queue):
 
 def test_fifo_dead_letter_keeps_group_and_order(sqs, make_queue):
     dlq = make_queue("fdlq", fifo=True)
-    src = make_queue("fsrc", fifo=True, ContentBasedDeduplication="true", RedrivePolicy=redrive(arn_of(sqs, dlq), 1))
+    src = make_queue(
+        "fsrc", fifo=True, ContentBasedDeduplication="true", RedrivePolicy=redrive(arn_of(sqs, dlq), 1)
+    )
     sqs.send_message(QueueUrl=src, MessageBody="first", MessageGroupId="g")
     sqs.send_message(QueueUrl=src, MessageBody="second", MessageGroupId="g")
     sqs.receive_message(QueueUrl=src, VisibilityTimeout=0)
@@ -105,14 +113,24 @@ def _dlq_with_messages(sqs, make_queue, n: int) -> tuple[str, str]:
 
 def test_move_task_back_to_the_source(sqs, make_queue, cloudlet):
     src, dlq = _dlq_with_messages(sqs, make_queue, 4)
-    assert int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"]["ApproximateNumberOfMessages"]) == 4
+    assert (
+        int(
+            sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"][
+                "ApproximateNumberOfMessages"
+            ]
+        )
+        == 4
+    )
     dlq_arn = arn_of(sqs, dlq)
     handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
     assert handle
     cloudlet.advance_clock(1)
     tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
     assert tasks[0]["Status"] == "COMPLETED"
-    assert tasks[0]["ApproximateNumberOfMessagesMoved"] == 4 and tasks[0]["ApproximateNumberOfMessagesToMove"] == 4
+    assert (
+        tasks[0]["ApproximateNumberOfMessagesMoved"] == 4
+        and tasks[0]["ApproximateNumberOfMessagesToMove"] == 4
+    )
     assert "TaskHandle" not in tasks[0] and "DestinationArn" not in tasks[0]
     bodies = []
     while got := sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10).get("Messages"):
@@ -123,7 +141,7 @@ def test_move_task_back_to_the_source(sqs, make_queue, cloudlet):
 
 
 def test_move_task_rate_and_cancel(sqs, make_queue, cloudlet):
-    src, dlq = _dlq_with_messages(sqs, make_queue, 6)
+    _src, dlq = _dlq_with_messages(sqs, make_queue, 6)
     dest = make_queue("dest")
     dlq_arn = arn_of(sqs, dlq)
     handle = sqs.start_message_move_task(
@@ -144,10 +162,12 @@ def test_move_task_rate_and_cancel(sqs, make_queue, cloudlet):
 
 
 def test_move_task_fails_when_destination_disappears(sqs, make_queue, cloudlet):
-    src, dlq = _dlq_with_messages(sqs, make_queue, 3)
+    _src, dlq = _dlq_with_messages(sqs, make_queue, 3)
     dest = make_queue("vanish")
     dlq_arn = arn_of(sqs, dlq)
-    sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=arn_of(sqs, dest), MaxNumberOfMessagesPerSecond=1)
+    sqs.start_message_move_task(
+        SourceArn=dlq_arn, DestinationArn=arn_of(sqs, dest), MaxNumberOfMessagesPerSecond=1
+    )
     sqs.delete_queue(QueueUrl=dest)
     cloudlet.advance_clock(5)
     task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
@@ -158,7 +178,11 @@ def test_move_task_errors(sqs, make_queue):
     plain = make_queue("plain")
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=arn_of(sqs, plain))
-    assert error_of(exc) == ("InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue.", 400)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Source queue must be configured as a Dead Letter Queue.",
+        400,
+    )
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn="arn:aws:sqs:us-east-1:000000000000:missing")
     assert error_of(exc) == (
@@ -168,8 +192,12 @@ def test_move_task_errors(sqs, make_queue):
     )
     _, dlq = _dlq_with_messages(sqs, make_queue, 1)
     with pytest.raises(ClientError) as exc:
-        sqs.start_message_move_task(SourceArn=arn_of(sqs, dlq), DestinationArn="arn:aws:sqs:us-east-1:000000000000:nope")
-    assert error_of(exc)[1] == "The resource that you specified for the DestinationArn parameter doesn't exist."
+        sqs.start_message_move_task(
+            SourceArn=arn_of(sqs, dlq), DestinationArn="arn:aws:sqs:us-east-1:000000000000:nope"
+        )
+    assert (
+        error_of(exc)[1] == "The resource that you specified for the DestinationArn parameter doesn't exist."
+    )
     with pytest.raises(ClientError) as exc:
         sqs.cancel_message_move_task(TaskHandle="not-a-handle")
     assert error_of(exc) == ("InvalidParameterValue", "Value for parameter TaskHandle is invalid.", 400)

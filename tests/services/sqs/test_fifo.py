@@ -12,7 +12,11 @@ def test_message_group_id_is_required(sqs_raw, make_queue):
     url = make_queue("nogroup", fifo=True, ContentBasedDeduplication="true")
     with pytest.raises(ClientError) as exc:
         sqs_raw.send_message(QueueUrl=url, MessageBody="x")
-    assert error_of(exc) == ("MissingParameter", "The request must contain the parameter MessageGroupId.", 400)
+    assert error_of(exc) == (
+        "MissingParameter",
+        "The request must contain the parameter MessageGroupId.",
+        400,
+    )
 
 
 def test_deduplication_id_or_content_based_is_required(sqs, make_queue):
@@ -145,8 +149,12 @@ def test_receive_request_attempt_id_returns_the_same_messages(sqs, make_queue):
     url = make_queue("attempt", fifo=True, ContentBasedDeduplication="true")
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g")
-    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
-    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")[
+        "Messages"
+    ]
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")[
+        "Messages"
+    ]
     assert [m["MessageId"] for m in retry] == [m["MessageId"] for m in first]
     assert [m["ReceiptHandle"] for m in retry] == [m["ReceiptHandle"] for m in first]
     for m in first:

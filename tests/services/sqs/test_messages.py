@@ -40,7 +40,9 @@ def test_send_receive_delete_with_md5s(sqs, make_queue):
 def test_md5_of_message_attributes_matches_aws(sqs, make_queue):
     url = make_queue("md5")
     sent = sqs.send_message(
-        QueueUrl=url, MessageBody="message-1", MessageAttributes={"MyAttribute": {"DataType": "String", "StringValue": "foobar"}}
+        QueueUrl=url,
+        MessageBody="message-1",
+        MessageAttributes={"MyAttribute": {"DataType": "String", "StringValue": "foobar"}},
     )
     # Recorded from AWS (aws-reference, test_dead_letter_queue_message_attributes).
     assert sent["MD5OfMessageAttributes"] == "adb59cd4678ea5a855436b949cd07ab6"
@@ -61,7 +63,9 @@ def test_receive_attribute_selection(sqs, make_queue):
     )
     m = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
     assert "Attributes" not in m and "MessageAttributes" not in m and "MD5OfMessageAttributes" not in m
-    m = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MessageSystemAttributeNames=["All"])["Messages"][0]
+    m = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MessageSystemAttributeNames=["All"])[
+        "Messages"
+    ][0]
     assert set(m["Attributes"]) == {
         "SenderId",
         "SentTimestamp",
@@ -69,7 +73,10 @@ def test_receive_attribute_selection(sqs, make_queue):
         "ApproximateFirstReceiveTimestamp",
         "AWSTraceHeader",
     }
-    assert m["Attributes"]["AWSTraceHeader"] == "Root=1-abc" and m["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert (
+        m["Attributes"]["AWSTraceHeader"] == "Root=1-abc"
+        and m["Attributes"]["ApproximateReceiveCount"] == "2"
+    )
     m = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, AttributeNames=["SenderId"])["Messages"][0]
     assert m["Attributes"] == {"SenderId": "000000000000"}
     m = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MessageAttributeNames=["app.*"])["Messages"][0]
@@ -124,10 +131,14 @@ def test_change_message_visibility(sqs, sqs_raw, make_queue, cloudlet):
     cloudlet.advance_clock(200)
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
     with pytest.raises(ClientError) as exc:
-        sqs_raw.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=43201)
+        sqs_raw.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=43201
+        )
     assert error_of(exc)[0] == "InvalidParameterValue"
     with pytest.raises(ClientError) as exc:
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=43200)
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=43200
+        )
     assert "Total VisibilityTimeout for the message is beyond the limit" in error_of(exc)[1]
 
 
@@ -245,10 +256,16 @@ def test_empty_and_oversized_bodies(sqs, sqs_raw, make_queue):
 
 def test_attributes_count_toward_the_size(sqs, make_queue):
     url = make_queue("attrsize", MaximumMessageSize="1024")
-    sqs.send_message(QueueUrl=url, MessageBody="x" * 1000, MessageAttributes={"k": {"DataType": "String", "StringValue": "v" * 17}})
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="x" * 1000,
+        MessageAttributes={"k": {"DataType": "String", "StringValue": "v" * 17}},
+    )
     with pytest.raises(ClientError) as exc:
         sqs.send_message(
-            QueueUrl=url, MessageBody="x" * 1000, MessageAttributes={"k": {"DataType": "String", "StringValue": "v" * 18}}
+            QueueUrl=url,
+            MessageBody="x" * 1000,
+            MessageAttributes={"k": {"DataType": "String", "StringValue": "v" * 18}},
         )
     assert "Message must be shorter than 1024 bytes." in error_of(exc)[1]
 
@@ -266,9 +283,15 @@ def test_invalid_characters(sqs, make_queue):
     ("attrs", "fragment"),
     [
         ({"a": {"DataType": "String", "StringValue": ""}}, "must contain a non-empty value of type 'String'"),
-        ({"a": {"DataType": "Number", "StringValue": "abc"}}, "Could not cast message attribute 'a' value to number"),
+        (
+            {"a": {"DataType": "Number", "StringValue": "abc"}},
+            "Could not cast message attribute 'a' value to number",
+        ),
         ({"a": {"DataType": "Weird", "StringValue": "x"}}, "supported type prefixes"),
-        ({f"k{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}, "exceeds the allowed maximum [10]"),
+        (
+            {f"k{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)},
+            "exceeds the allowed maximum [10]",
+        ),
         ({"AWS.reserved": {"DataType": "String", "StringValue": "v"}}, "is invalid"),
     ],
 )
@@ -322,11 +345,14 @@ def test_batch_rules(sqs, make_queue):
         400,
     )
     with pytest.raises(ClientError) as exc:
-        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}])
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}]
+        )
     assert error_of(exc) == ("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "Id a repeated.", 400)
     with pytest.raises(ClientError) as exc:
         sqs.send_message_batch(
-            QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x" * 600000}, {"Id": "b", "MessageBody": "y" * 600000}]
+            QueueUrl=url,
+            Entries=[{"Id": "a", "MessageBody": "x" * 600000}, {"Id": "b", "MessageBody": "y" * 600000}],
         )
     assert error_of(exc) == (
         "AWS.SimpleQueueService.BatchRequestTooLong",
@@ -357,7 +383,8 @@ def test_delete_and_visibility_batches(sqs, make_queue, cloudlet):
     assert [s["Id"] for s in vis["Successful"]] == ["keep"]
     assert vis["Failed"][0]["Id"] == "junk" and vis["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
     out = sqs.delete_message_batch(
-        QueueUrl=url, Entries=[{"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs[1:])]
+        QueueUrl=url,
+        Entries=[{"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs[1:])],
     )
     assert len(out["Successful"]) == 3 and not out.get("Failed")
     cloudlet.advance_clock(61)

@@ -60,7 +60,11 @@ def test_get_queue_url_and_owner(sqs, aws_client, make_queue):
     other = aws_client("sqs", aws_access_key_id="111111111111")
     with pytest.raises(ClientError) as exc:
         other.get_queue_url(QueueName=name)
-    assert error_of(exc) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", 400)
+    assert error_of(exc) == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "The specified queue does not exist.",
+        400,
+    )
     assert other.get_queue_url(QueueName=name, QueueOwnerAWSAccountId="000000000000")["QueueUrl"] == url
 
 
@@ -72,7 +76,9 @@ def test_queues_live_per_account_and_region(aws_client):
     with pytest.raises(ClientError):
         west.get_queue_url(QueueName=name)
     west.create_queue(QueueName=name, Attributes={"DelaySeconds": "3"})
-    arn = west.get_queue_attributes(QueueUrl=west.get_queue_url(QueueName=name)["QueueUrl"], AttributeNames=["All"])
+    arn = west.get_queue_attributes(
+        QueueUrl=west.get_queue_url(QueueName=name)["QueueUrl"], AttributeNames=["All"]
+    )
     assert arn["Attributes"]["QueueArn"] == f"arn:aws:sqs:eu-west-1:000000000000:{name}"
 
 
@@ -116,7 +122,9 @@ def test_delete_queue(sqs, make_queue):
 def test_default_attributes(sqs, make_queue):
     url = make_queue("defaults")
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert {k: v for k, v in attrs.items() if k not in ("CreatedTimestamp", "LastModifiedTimestamp", "QueueArn")} == {
+    assert {
+        k: v for k, v in attrs.items() if k not in ("CreatedTimestamp", "LastModifiedTimestamp", "QueueArn")
+    } == {
         "ApproximateNumberOfMessages": "0",
         "ApproximateNumberOfMessagesDelayed": "0",
         "ApproximateNumberOfMessagesNotVisible": "0",
@@ -142,7 +150,9 @@ def test_fifo_default_attributes(sqs, make_queue):
 
 def test_get_selected_attributes_and_unknown_names(sqs, make_queue):
     url = make_queue("select")
-    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "QueueArn"])["Attributes"]
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "QueueArn"])[
+        "Attributes"
+    ]
     assert set(got) == {"VisibilityTimeout", "QueueArn"}
     with pytest.raises(ClientError) as exc:
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["NoSuchThing"])
@@ -204,7 +214,9 @@ def test_queue_type_cannot_change(sqs, make_queue):
 
 def test_sse_attributes(sqs, make_queue):
     url = make_queue("sse")
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "testKeyId", "KmsDataKeyReusePeriodSeconds": "6000"})
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"KmsMasterKeyId": "testKeyId", "KmsDataKeyReusePeriodSeconds": "6000"}
+    )
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["KmsMasterKeyId"] == "testKeyId" and attrs["SqsManagedSseEnabled"] == "false"
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": ""})
@@ -235,14 +247,20 @@ def test_tags(sqs):
 
 def test_permissions(sqs, make_queue):
     url = make_queue("perm")
-    sqs.add_permission(QueueUrl=url, Label="crossaccount", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
-    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    sqs.add_permission(
+        QueueUrl=url, Label="crossaccount", AWSAccountIds=["111111111111"], Actions=["SendMessage"]
+    )
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
     statement = policy["Statement"][0]
     assert statement["Sid"] == "crossaccount"
     assert statement["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
     assert statement["Action"] == "SQS:SendMessage"
     with pytest.raises(ClientError) as exc:
-        sqs.add_permission(QueueUrl=url, Label="crossaccount", AWSAccountIds=["2" * 12], Actions=["ReceiveMessage"])
+        sqs.add_permission(
+            QueueUrl=url, Label="crossaccount", AWSAccountIds=["2" * 12], Actions=["ReceiveMessage"]
+        )
     assert error_of(exc) == (
         "InvalidParameterValue",
         "Value crossaccount for parameter Label is invalid. Reason: Already exists.",
@@ -260,9 +278,12 @@ def test_purge_and_the_sixty_second_rule(sqs, make_queue, cloudlet):
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
     sqs.purge_queue(QueueUrl=url)
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-        "ApproximateNumberOfMessages"
-    ] == "0"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )
     with pytest.raises(ClientError) as exc:
         sqs.purge_queue(QueueUrl=url)
     name = url.rsplit("/", 1)[1]
@@ -292,5 +313,9 @@ def test_nonexistent_queue_errors(sqs):
     url = "http://localhost:4566/000000000000/does-not-exist"
     with pytest.raises(ClientError) as exc:
         sqs.send_message(QueueUrl=url, MessageBody="x")
-    assert error_of(exc) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", 400)
+    assert error_of(exc) == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "The specified queue does not exist.",
+        400,
+    )
     assert exc.value.response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"

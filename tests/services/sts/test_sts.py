@@ -62,7 +62,12 @@ def test_assume_role_duration_sets_expiration(aws_client, cloudlet):
 
 @pytest.mark.parametrize(
     "arn",
-    ["nothing-valid-in-here", "arn::b:::something/test-role", "arn:a::::something/test-role", "arn:a:::something/test-role"],
+    [
+        "nothing-valid-in-here",
+        "arn::b:::something/test-role",
+        "arn:a::::something/test-role",
+        "arn:a:::something/test-role",
+    ],
 )
 def test_assume_role_invalid_arn(aws_client, arn):
     with pytest.raises(ClientError) as exc:
@@ -74,7 +79,9 @@ def test_assume_role_invalid_arn(aws_client, arn):
 
 def test_assume_role_invalid_session_name(aws_client):
     with pytest.raises(ClientError) as exc:
-        aws_client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="Session1:2")
+        aws_client("sts").assume_role(
+            RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="Session1:2"
+        )
     assert exc.value.response["Error"]["Message"] == (
         "1 validation error detected: Value 'Session1:2' at 'roleSessionName' failed to satisfy "
         "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"

@@ -81,7 +81,8 @@ def check(attributes: dict[str, str], fifo: bool, creating: bool) -> dict[str, s
             if not fifo:
                 if creating and name in ("DeduplicationScope", "FifoThroughputLimit"):
                     raise sqs_error(
-                        "InvalidAttributeName", f"You can specify the {name} only when FifoQueue is set to true."
+                        "InvalidAttributeName",
+                        f"You can specify the {name} only when FifoQueue is set to true.",
                     )
                 raise unknown_attribute(name)
         elif name not in SETTABLE:

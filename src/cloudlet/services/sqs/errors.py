@@ -20,7 +20,9 @@ def invalid_parameter(name: str, value: object, reason: str) -> ServiceError:
 
 
 def invalid_parameters(reason: str) -> ServiceError:
-    return sqs_error("InvalidParameterValueException", f"One or more parameters are invalid. Reason: {reason}")
+    return sqs_error(
+        "InvalidParameterValueException", f"One or more parameters are invalid. Reason: {reason}"
+    )
 
 
 def missing_parameter(name: str) -> ServiceError:

@@ -58,7 +58,9 @@ def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, 
         data_type = (attr or {}).get("DataType") or ""
         base = data_type.split(".", 1)[0]
         if not data_type:
-            raise invalid_parameters(f"The message attribute '{name}' must contain non-empty message attribute type.")
+            raise invalid_parameters(
+                f"The message attribute '{name}' must contain non-empty message attribute type."
+            )
         if base not in ("String", "Number", "Binary"):
             raise invalid_parameters(
                 f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
@@ -76,7 +78,9 @@ def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, 
             continue
         text = attr.get("StringValue")
         if text is None or text == "":
-            raise invalid_parameters(f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'.")
+            raise invalid_parameters(
+                f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+            )
         if _INVALID_CHARS.search(text):
             raise invalid_parameters(f"Message (user) attribute '{name}' contains invalid characters.")
         if base == "Number" and not _is_number(text):
@@ -108,7 +112,9 @@ def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
 def check_fifo_id(name: str, value: str) -> str:
     if not _ID_CHARS.match(value):
         raise invalid_parameter(
-            name, value, f"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length."
+            name,
+            value,
+            f"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.",
         )
     return value
 

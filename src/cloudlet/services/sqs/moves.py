@@ -46,10 +46,14 @@ class MoveTasks:
         if source is None:
             raise _not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
         if not self._is_dead_letter_queue(source_arn, source.account, source.region):
-            raise sqs_error("InvalidParameterValueException", "Source queue must be configured as a Dead Letter Queue.")
+            raise sqs_error(
+                "InvalidParameterValueException", "Source queue must be configured as a Dead Letter Queue."
+            )
         destination_arn = params.get("DestinationArn")
         if destination_arn and self.sqs.queue_by_arn(destination_arn) is None:
-            raise _not_found("The resource that you specified for the DestinationArn parameter doesn't exist.")
+            raise _not_found(
+                "The resource that you specified for the DestinationArn parameter doesn't exist."
+            )
         rate = params.get("MaxNumberOfMessagesPerSecond")
         if rate is not None and not 1 <= rate <= 500:
             raise invalid_parameter(
@@ -89,7 +93,9 @@ class MoveTasks:
             decoded = orjson.loads(base64.b64decode(handle))
             source_arn = decoded["sourceArn"]
         except (ValueError, TypeError, KeyError, orjson.JSONDecodeError):
-            raise sqs_error("InvalidParameterValueException", "Value for parameter TaskHandle is invalid.") from None
+            raise sqs_error(
+                "InvalidParameterValueException", "Value for parameter TaskHandle is invalid."
+            ) from None
         if self.sqs.queue_by_arn(str(source_arn)) is None:
             raise _not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
         task = self.db.get_task(handle)

@@ -123,7 +123,9 @@ class SqsProvider(Provider):
                 "must end with .fifo suffix and be 1 to 80 in length.",
             )
         if not fifo and not _QUEUE_NAME.match(name):
-            raise invalid_parameters("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+            raise invalid_parameters(
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+            )
         given.pop("FifoQueue", None)  # decides the queue type, checked above
         checked = qattr.check(given, fifo, creating=True)
         if checked.get("KmsMasterKeyId") and checked.get("SqsManagedSseEnabled") == "true":
@@ -132,7 +134,7 @@ class SqsProvider(Provider):
         if attributes.get("KmsMasterKeyId"):
             attributes["SqsManagedSseEnabled"] = "false"
             attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
-        if "RedrivePolicy" in checked and checked["RedrivePolicy"]:
+        if checked.get("RedrivePolicy"):
             self._check_dlq(ctx, checked["RedrivePolicy"], fifo, name)
         existing = self.db.get_queue(ctx.account, ctx.region, name)
         if existing is not None:
@@ -266,7 +268,8 @@ class SqsProvider(Provider):
         now = self.clock.now()
         if queue.purged_at is not None and now - queue.purged_at < PURGE_INTERVAL:
             raise sqs_error(
-                "PurgeQueueInProgress", f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds."
+                "PurgeQueueInProgress",
+                f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
             )
         self.db.set_purged(queue, now)
         return {}
@@ -370,6 +373,23 @@ class SqsProvider(Provider):
         return result
 
     def _send(self, ctx: RequestContext, queue: Queue, entry: dict[str, Any]) -> dict[str, Any]:
+        return self._check_and_enqueue(queue, entry, self._sender_id(ctx))
+
+    def send(self, queue_arn: str, entry: dict[str, Any], sender_id: str) -> dict[str, Any]:
+        """The in-process send path other services use (SNS, EventBridge, Pipes, destinations).
+
+        ``entry`` has SendMessage's members (MessageBody, MessageAttributes, MessageGroupId,
+        ...); the same rules apply as for an API call, and the same errors are raised.
+        """
+        queue = self.queue_by_arn(queue_arn)
+        if queue is None:
+            raise queue_does_not_exist(False)
+        with self.store.transaction():
+            result = self._check_and_enqueue(queue, entry, sender_id)
+        self._signal(queue.id)
+        return result
+
+    def _check_and_enqueue(self, queue: Queue, entry: dict[str, Any], sender_id: str) -> dict[str, Any]:
         body = msg.check_body(entry.get("MessageBody"))
         user_attrs = msg.check_attributes(entry.get("MessageAttributes"))
         system_attrs = msg.check_system_attributes(entry.get("MessageSystemAttributes"))
@@ -405,7 +425,9 @@ class SqsProvider(Provider):
                 )
         elif dedup_id is not None:
             raise invalid_parameter(
-                "MessageDeduplicationId", dedup_id, "The request include parameter that is not valid for this queue type."
+                "MessageDeduplicationId",
+                dedup_id,
+                "The request include parameter that is not valid for this queue type.",
             )
         return self.enqueue(
             queue,
@@ -415,7 +437,7 @@ class SqsProvider(Provider):
             delay=delay,
             group_id=group_id,
             dedup_id=dedup_id,
-            sender_id=self._sender_id(ctx),
+            sender_id=sender_id,
             size=size,
         )
 
@@ -482,8 +504,24 @@ class SqsProvider(Provider):
             if dedup_id is not None:
                 scope = group_id if queue.attributes.get("DeduplicationScope") == "messageGroup" else ""
                 self.db.put_dedup(queue.id, scope or "", dedup_id, message_id, sequence, now + DEDUP_WINDOW)
-        self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesSent", 1, "Count", {"QueueName": queue.name})
-        self.metrics.record(queue.account, queue.region, NAMESPACE, "SentMessageSize", row["size"], "Bytes", {"QueueName": queue.name})
+        self.metrics.record(
+            queue.account,
+            queue.region,
+            NAMESPACE,
+            "NumberOfMessagesSent",
+            1,
+            "Count",
+            {"QueueName": queue.name},
+        )
+        self.metrics.record(
+            queue.account,
+            queue.region,
+            NAMESPACE,
+            "SentMessageSize",
+            row["size"],
+            "Bytes",
+            {"QueueName": queue.name},
+        )
         return out
 
     @staticmethod
@@ -497,12 +535,16 @@ class SqsProvider(Provider):
         queue = self._resolve(ctx, params)
         entries = self._check_batch(params.get("Entries"), "SendMessageBatchRequestEntry")
         total = sum(
-            len((e.get("MessageBody") or "").encode()) + msg.attributes_size(_safe_attrs(e.get("MessageAttributes")))
+            len((e.get("MessageBody") or "").encode())
+            + msg.attributes_size(_safe_attrs(e.get("MessageAttributes")))
             for e in entries
         )
         limit = queue.attr_int("MaximumMessageSize")
         if total > limit:
-            raise sqs_error("BatchRequestTooLong", f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.")
+            raise sqs_error(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.",
+            )
         successful, failed = [], []
         with self.store.transaction():
             for entry in entries:
@@ -550,7 +592,9 @@ class SqsProvider(Provider):
             raise invalid_parameter("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided.")
         visibility = params.get("VisibilityTimeout")
         if visibility is not None and not 0 <= visibility <= MAX_VISIBILITY:
-            raise invalid_parameter("VisibilityTimeout", visibility, "Must be >= 0 and <= 43200, if provided.")
+            raise invalid_parameter(
+                "VisibilityTimeout", visibility, "Must be >= 0 and <= 43200, if provided."
+            )
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         deadline = self.clock.now() + wait
@@ -566,9 +610,19 @@ class SqsProvider(Provider):
             await self._wait(queue.id, wake)
         name = {"QueueName": queue.name}
         if received:
-            self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesReceived", len(received), "Count", name)
+            self.metrics.record(
+                queue.account,
+                queue.region,
+                NAMESPACE,
+                "NumberOfMessagesReceived",
+                len(received),
+                "Count",
+                name,
+            )
         else:
-            self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfEmptyReceives", 1, "Count", name)
+            self.metrics.record(
+                queue.account, queue.region, NAMESPACE, "NumberOfEmptyReceives", 1, "Count", name
+            )
         return {"Messages": received} if received else {}
 
     def _receive_now(
@@ -581,7 +635,9 @@ class SqsProvider(Provider):
             if repeated is not None:
                 return repeated
         timeout = queue.attr_int("VisibilityTimeout") if visibility is None else visibility
-        redrive = orjson.loads(queue.attributes["RedrivePolicy"]) if queue.attributes.get("RedrivePolicy") else None
+        redrive = (
+            orjson.loads(queue.attributes["RedrivePolicy"]) if queue.attributes.get("RedrivePolicy") else None
+        )
         system_names = msg.wanted_system_attributes(
             list(params.get("AttributeNames") or []) + list(params.get("MessageSystemAttributeNames") or [])
         )
@@ -590,12 +646,14 @@ class SqsProvider(Provider):
         with self.store.transaction():
             self.db.expire(queue.id, now)
             for row in self._candidates(queue, now, count):
-                if redrive and row["receive_count"] >= int(redrive["maxReceiveCount"]):
-                    if self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
-                        continue
+                exhausted = redrive and row["receive_count"] >= int(redrive["maxReceiveCount"])
+                if exhausted and self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
+                    continue
                 receipt = self._receipt(queue.id, row["seq"])
                 self.db.mark_received(row["seq"], receipt, now, now + timeout)
-                out.append(self._received_form(queue, self.db.by_seq(row["seq"]), receipt, system_names, user_names))
+                out.append(
+                    self._received_form(queue, self.db.by_seq(row["seq"]), receipt, system_names, user_names)
+                )
                 if len(out) >= count:
                     break
         if attempt and out:
@@ -719,14 +777,25 @@ class SqsProvider(Provider):
     def _delete(self, queue: Queue, handle: str) -> None:
         decoded = self._decode_receipt(handle)
         if decoded is None or decoded[0] != queue.id:
-            raise sqs_error("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
+            raise sqs_error(
+                "ReceiptHandleIsInvalid",
+                f'The input receipt handle "{handle}" is not a valid receipt handle.',
+            )
         row = self.db.by_seq(decoded[1])
         if row is None:
             return
         if queue.fifo and (row["receipt"] != handle or row["visible_at"] <= self.clock.now()):
             raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
         self.db.delete_message(row["seq"])
-        self.metrics.record(queue.account, queue.region, NAMESPACE, "NumberOfMessagesDeleted", 1, "Count", {"QueueName": queue.name})
+        self.metrics.record(
+            queue.account,
+            queue.region,
+            NAMESPACE,
+            "NumberOfMessagesDeleted",
+            1,
+            "Count",
+            {"QueueName": queue.name},
+        )
 
     def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)
@@ -756,7 +825,10 @@ class SqsProvider(Provider):
             raise invalid_parameter("VisibilityTimeout", timeout, "Must be between 0 and 43200, if provided.")
         decoded = self._decode_receipt(handle)
         if decoded is None or decoded[0] != queue.id:
-            raise sqs_error("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
+            raise sqs_error(
+                "ReceiptHandleIsInvalid",
+                f'The input receipt handle "{handle}" is not a valid receipt handle.',
+            )
         row = self.db.by_seq(decoded[1])
         now = self.clock.now()
         if row is None or row["receipt"] != handle:
@@ -764,10 +836,15 @@ class SqsProvider(Provider):
                 raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
             return
         if row["visible_at"] <= now and queue.fifo:
-            raise sqs_error("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.")
+            raise sqs_error(
+                "MessageNotInflight",
+                "Message does not exist or is not available for visibility timeout change.",
+            )
         if row["received_at"] is not None and now + timeout - row["received_at"] > MAX_VISIBILITY:
             raise invalid_parameter(
-                "VisibilityTimeout", timeout, "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+                "VisibilityTimeout",
+                timeout,
+                "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
             )
         self.db.set_visible_at(row["seq"], now + timeout)
 
@@ -778,7 +855,9 @@ class SqsProvider(Provider):
         with self.store.transaction():
             for entry in entries:
                 try:
-                    self._change_visibility(queue, entry.get("ReceiptHandle") or "", entry.get("VisibilityTimeout"))
+                    self._change_visibility(
+                        queue, entry.get("ReceiptHandle") or "", entry.get("VisibilityTimeout")
+                    )
                 except Exception as exc:
                     failed.append(_failure(entry["Id"], exc))
                     continue

@@ -148,19 +148,37 @@ class SqsStore:
         return [_queue(r) for r in self.db.all("SELECT * FROM sqs_queues ORDER BY id")]
 
     def create_queue(
-        self, account: str, region: str, name: str, fifo: bool, attributes: dict[str, str], tags: dict[str, str], now: float
+        self,
+        account: str,
+        region: str,
+        name: str,
+        fifo: bool,
+        attributes: dict[str, str],
+        tags: dict[str, str],
+        now: float,
     ) -> Queue:
         with self.db.transaction():
             cur = self.db.execute(
                 "INSERT INTO sqs_queues (account, region, name, fifo, attributes, tags, created, modified) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (account, region, name, int(fifo), orjson.dumps(attributes).decode(), orjson.dumps(tags).decode(), now, now),
+                (
+                    account,
+                    region,
+                    name,
+                    int(fifo),
+                    orjson.dumps(attributes).decode(),
+                    orjson.dumps(tags).decode(),
+                    now,
+                    now,
+                ),
             )
         queue = self.queue_by_id(int(cur.lastrowid or 0))
         assert queue is not None
         return queue
 
-    def update_queue(self, queue: Queue, *, attributes: bool = False, tags: bool = False, now: float = 0) -> None:
+    def update_queue(
+        self, queue: Queue, *, attributes: bool = False, tags: bool = False, now: float = 0
+    ) -> None:
         with self.db.transaction():
             if attributes:
                 self.db.execute(
@@ -169,13 +187,16 @@ class SqsStore:
                 )
             if tags:
                 self.db.execute(
-                    "UPDATE sqs_queues SET tags = ? WHERE id = ?", (orjson.dumps(queue.tags).decode(), queue.id)
+                    "UPDATE sqs_queues SET tags = ? WHERE id = ?",
+                    (orjson.dumps(queue.tags).decode(), queue.id),
                 )
 
     def set_purged(self, queue: Queue, now: float) -> int:
         with self.db.transaction():
             self.db.execute("UPDATE sqs_queues SET purged_at = ? WHERE id = ?", (now, queue.id))
-            cur = self.db.execute("DELETE FROM sqs_messages WHERE queue_id = ? AND sent <= ?", (queue.id, now))
+            cur = self.db.execute(
+                "DELETE FROM sqs_messages WHERE queue_id = ? AND sent <= ?", (queue.id, now)
+            )
         return cur.rowcount
 
     def delete_queue(self, queue: Queue) -> None:
@@ -295,7 +316,9 @@ class SqsStore:
             (queue_id, scope, dedup_id, now),
         )
 
-    def put_dedup(self, queue_id: int, scope: str, dedup_id: str, message_id: str, sequence: str, expires: float) -> None:
+    def put_dedup(
+        self, queue_id: int, scope: str, dedup_id: str, message_id: str, sequence: str, expires: float
+    ) -> None:
         self.db.execute(
             "INSERT INTO sqs_dedup VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (queue_id, scope, dedup_id) DO UPDATE SET "
             "message_id = excluded.message_id, sequence = excluded.sequence, expires = excluded.expires",
