@@ -101,6 +101,17 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.now() + seconds)
 
+    async def wait(self, event: asyncio.Event, until: float | None) -> None:
+        """Wait until ``event`` is set or the clock reaches ``until`` (None: no deadline)."""
+        waits = [asyncio.ensure_future(event.wait())]
+        if until is not None:
+            waits.append(asyncio.ensure_future(self.sleep_until(until)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
     def reset(self) -> None:
         """Back to real time (used by a full reset only)."""
         self.offset = 0.0

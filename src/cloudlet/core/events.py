@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from cloudlet.core.background import BackgroundTask
 from cloudlet.core.clock import Clock
 from cloudlet.store.db import Store
 
@@ -53,7 +54,7 @@ class EventChannel:
         self.routes: dict[str, tuple[str, ...]] = {}  # consumer -> topic prefixes
         self.handlers: dict[str, Handler] = {}
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._loop)
         clock.add_source(self)
 
     def declare(self, consumer: str, prefixes: tuple[str, ...]) -> None:
@@ -161,23 +162,10 @@ class EventChannel:
         while True:
             self._wakeup.clear()
             await self.drain()
-            due = self.next_due()
-            waits = [asyncio.ensure_future(self._wakeup.wait())]
-            if due is not None:
-                waits.append(asyncio.ensure_future(self.clock.sleep_until(due)))
-            _, rest = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            for task in rest:
-                task.cancel()
+            await self.clock.wait(self._wakeup, self.next_due())
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await self._background.stop()

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from cloudlet.core.background import BackgroundTask
 from cloudlet.core.clock import Clock
 from cloudlet.store.db import Store
 
@@ -81,7 +82,7 @@ class Metrics:
         self._pending: dict[Key, list[Any]] = {}
         self._collectors: list[Collector] = []
         self._sampled_minute = -1
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._loop)
         clock.add_source(self)
 
     # -- emitting --
@@ -209,17 +210,10 @@ class Metrics:
                 log.exception("metric flush failed")
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await self._background.stop()
         self.flush()
 
     def clear(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from cloudlet.core.background import BackgroundTask
 from cloudlet.core.clock import Clock
 from cloudlet.store.db import Store
 
@@ -51,7 +52,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._lock = asyncio.Lock()
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._loop)
         clock.add_source(self)
 
     # -- registration --
@@ -129,28 +130,14 @@ class Scheduler:
     async def _loop(self) -> None:
         while True:
             await self.run_due()
-            due = self.next_due()
             self._wakeup.clear()
-            wait_for = None if due is None else max(0.0, due - self.clock.now())
-            sleeper = asyncio.ensure_future(self.clock.sleep(wait_for)) if wait_for is not None else None
-            waker = asyncio.ensure_future(self._wakeup.wait())
-            pending = {waker} | ({sleeper} if sleeper else set())
-            _, rest = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in rest:
-                task.cancel()
+            await self.clock.wait(self._wakeup, self.next_due())
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await self._background.stop()
 
     def clear(self) -> None:
         self._memory.clear()

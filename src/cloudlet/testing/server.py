@@ -21,7 +21,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ServerThread:
+class AdminClient:
+    """The admin API of a running server at ``endpoint``."""
+
+    @property
+    def endpoint(self) -> str:
+        raise NotImplementedError
+
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint + path, data=data, method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def advance_clock(self, seconds: float) -> dict[str, float]:
+        """Move the service clock forward; returns once due timers have fired."""
+        return self.admin("/_cloudlet/clock", {"advance": seconds})
+
+    def clock(self) -> dict[str, float]:
+        return self.admin("/_cloudlet/clock")
+
+    def reset(self) -> None:
+        self.admin("/_cloudlet/reset", {})
+
+
+class ServerThread(AdminClient):
     """Runs Cloudlet (uvicorn) in a thread; ``endpoint`` is its URL once started."""
 
     def __init__(self, config: Config | None = None) -> None:
@@ -98,7 +122,7 @@ def client(service: str, endpoint: str, region: str = REGION, **kwargs: Any) -> 
     return boto3.client(service, endpoint_url=endpoint, region_name=region, config=config, **kwargs)
 
 
-class ServerProcess:
+class ServerProcess(AdminClient):
     """Cloudlet in a child process with a file store, for crash and restart tests."""
 
     def __init__(self, data_dir: str, port: int | None = None) -> None:

@@ -56,7 +56,19 @@ def test_cli_error_is_reported(cloudlet):
 
 
 def test_cli_unimplemented_service_names_the_operation(cloudlet):
-    # awscli v1 pins SQS to its legacy endpoint unless --endpoint-url is given (as aws() does).
-    out = aws(cloudlet.endpoint, "sqs", "list-queues")
+    out = aws(cloudlet.endpoint, "sns", "list-topics")
     assert out.returncode != 0
-    assert "NotImplemented" in out.stderr and "ListQueues" in out.stderr
+    assert "NotImplemented" in out.stderr and "ListTopics" in out.stderr
+
+
+def test_cli_sqs_needs_endpoint_url_and_works_with_it(cloudlet):
+    # awscli v1 pins SQS to its legacy endpoint unless --endpoint-url is given (as aws() does).
+    created = aws(cloudlet.endpoint, "sqs", "create-queue", "--queue-name", "cli-queue")
+    assert created.returncode == 0, created.stderr
+    url = json.loads(created.stdout)["QueueUrl"]
+    assert (
+        aws(cloudlet.endpoint, "sqs", "send-message", "--queue-url", url, "--message-body", "hi").returncode
+        == 0
+    )
+    got = aws(cloudlet.endpoint, "sqs", "receive-message", "--queue-url", url)
+    assert json.loads(got.stdout)["Messages"][0]["Body"] == "hi"

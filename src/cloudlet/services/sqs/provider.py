@@ -504,24 +504,8 @@ class SqsProvider(Provider):
             if dedup_id is not None:
                 scope = group_id if queue.attributes.get("DeduplicationScope") == "messageGroup" else ""
                 self.db.put_dedup(queue.id, scope or "", dedup_id, message_id, sequence, now + DEDUP_WINDOW)
-        self.metrics.record(
-            queue.account,
-            queue.region,
-            NAMESPACE,
-            "NumberOfMessagesSent",
-            1,
-            "Count",
-            {"QueueName": queue.name},
-        )
-        self.metrics.record(
-            queue.account,
-            queue.region,
-            NAMESPACE,
-            "SentMessageSize",
-            row["size"],
-            "Bytes",
-            {"QueueName": queue.name},
-        )
+        self._record(queue, "NumberOfMessagesSent", 1, "Count")
+        self._record(queue, "SentMessageSize", row["size"], "Bytes")
         return out
 
     @staticmethod
@@ -545,16 +529,21 @@ class SqsProvider(Provider):
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.",
             )
+        out = self._run_batch(entries, lambda e: self._send(ctx, queue, e))
+        self._signal(queue.id)
+        return out
+
+    def _run_batch(self, entries: list[dict[str, Any]], action: Any) -> dict[str, Any]:
+        """Apply ``action`` to each entry in one transaction; failures are reported per entry."""
         successful, failed = [], []
         with self.store.transaction():
             for entry in entries:
                 try:
-                    result = self._send(ctx, queue, entry)
-                except Exception as exc:  # per-entry failures are reported, not raised
+                    result = action(entry)
+                except ServiceError as exc:
                     failed.append(_failure(entry["Id"], exc))
                     continue
-                successful.append({"Id": entry["Id"], **result})
-        self._signal(queue.id)
+                successful.append({"Id": entry["Id"], **(result or {})})
         return {"Successful": successful, "Failed": failed}
 
     @staticmethod
@@ -608,21 +597,10 @@ class SqsProvider(Provider):
                 break
             wake = min(deadline, self.db.next_visible(queue.id, now) or deadline)
             await self._wait(queue.id, wake)
-        name = {"QueueName": queue.name}
         if received:
-            self.metrics.record(
-                queue.account,
-                queue.region,
-                NAMESPACE,
-                "NumberOfMessagesReceived",
-                len(received),
-                "Count",
-                name,
-            )
+            self._record(queue, "NumberOfMessagesReceived", len(received), "Count")
         else:
-            self.metrics.record(
-                queue.account, queue.region, NAMESPACE, "NumberOfEmptyReceives", 1, "Count", name
-            )
+            self._record(queue, "NumberOfEmptyReceives", 1, "Count")
         return {"Messages": received} if received else {}
 
     def _receive_now(
@@ -774,42 +752,29 @@ class SqsProvider(Provider):
             self._delete(queue, handle)
         return {}
 
-    def _delete(self, queue: Queue, handle: str) -> None:
+    def _message_for(self, queue: Queue, handle: str) -> Any:
+        """The message a receipt handle points at (None if gone); invalid handles raise."""
         decoded = self._decode_receipt(handle)
         if decoded is None or decoded[0] != queue.id:
             raise sqs_error(
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{handle}" is not a valid receipt handle.',
             )
-        row = self.db.by_seq(decoded[1])
+        return self.db.by_seq(decoded[1])
+
+    def _delete(self, queue: Queue, handle: str) -> None:
+        row = self._message_for(queue, handle)
         if row is None:
             return
         if queue.fifo and (row["receipt"] != handle or row["visible_at"] <= self.clock.now()):
             raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
         self.db.delete_message(row["seq"])
-        self.metrics.record(
-            queue.account,
-            queue.region,
-            NAMESPACE,
-            "NumberOfMessagesDeleted",
-            1,
-            "Count",
-            {"QueueName": queue.name},
-        )
+        self._record(queue, "NumberOfMessagesDeleted", 1, "Count")
 
     def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)
         entries = self._check_batch(params.get("Entries"), "DeleteMessageBatchRequestEntry")
-        successful, failed = [], []
-        with self.store.transaction():
-            for entry in entries:
-                try:
-                    self._delete(queue, entry.get("ReceiptHandle") or "")
-                except Exception as exc:
-                    failed.append(_failure(entry["Id"], exc))
-                    continue
-                successful.append({"Id": entry["Id"]})
-        return {"Successful": successful, "Failed": failed}
+        return self._run_batch(entries, lambda e: self._delete(queue, e.get("ReceiptHandle") or ""))
 
     def change_message_visibility(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)
@@ -823,13 +788,7 @@ class SqsProvider(Provider):
             raise missing_parameter("VisibilityTimeout")
         if not 0 <= timeout <= MAX_VISIBILITY:
             raise invalid_parameter("VisibilityTimeout", timeout, "Must be between 0 and 43200, if provided.")
-        decoded = self._decode_receipt(handle)
-        if decoded is None or decoded[0] != queue.id:
-            raise sqs_error(
-                "ReceiptHandleIsInvalid",
-                f'The input receipt handle "{handle}" is not a valid receipt handle.',
-            )
-        row = self.db.by_seq(decoded[1])
+        row = self._message_for(queue, handle)
         now = self.clock.now()
         if row is None or row["receipt"] != handle:
             if queue.fifo:
@@ -887,13 +846,12 @@ class SqsProvider(Provider):
         event = self._signals.get(queue_id)
         if event is None:
             event = self._signals[queue_id] = asyncio.Event()
-        waiter = asyncio.ensure_future(event.wait())
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
-        try:
-            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            sleeper.cancel()
+        await self.clock.wait(event, until)
+
+    def _record(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
+        self.metrics.record(
+            queue.account, queue.region, NAMESPACE, name, value, unit, {"QueueName": queue.name}
+        )
 
     def _collect_gauges(self, metrics: Any) -> None:
         now = self.clock.now()
@@ -901,7 +859,6 @@ class SqsProvider(Provider):
             self.db.expire(queue.id, now)
             visible, inflight, delayed = self.db.counts(queue.id, now)
             oldest = self.db.oldest_sent(queue.id)
-            dims = {"QueueName": queue.name}
             for name, value in (
                 ("ApproximateNumberOfMessagesVisible", visible),
                 ("ApproximateNumberOfMessagesNotVisible", inflight),
@@ -909,7 +866,7 @@ class SqsProvider(Provider):
                 ("ApproximateAgeOfOldestMessage", max(0, int(now - oldest)) if oldest is not None else 0),
             ):
                 unit = "Seconds" if name == "ApproximateAgeOfOldestMessage" else "Count"
-                metrics.record(queue.account, queue.region, NAMESPACE, name, value, unit, dims)
+                self._record(queue, name, value, unit)
 
 
 def _safe_attrs(attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -919,9 +876,7 @@ def _safe_attrs(attrs: dict[str, Any] | None) -> dict[str, Any]:
         return {}
 
 
-def _failure(entry_id: str, exc: Exception) -> dict[str, Any]:
+def _failure(entry_id: str, exc: ServiceError) -> dict[str, Any]:
     """A batch entry's failure, with the code query clients know it by."""
-    if isinstance(exc, ServiceError):
-        code = query_error_code(service_model("sqs"), exc)
-        return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": exc.message}
-    raise exc
+    code = query_error_code(service_model("sqs"), exc)
+    return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": exc.message}
