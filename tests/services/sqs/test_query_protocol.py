@@ -68,3 +68,25 @@ def test_query_errors_use_query_codes(sqs_query):
         sqs_query.call("PurgeQueue", QueueUrl=url)
     assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.PurgeQueueInProgress"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_query_request_to_the_queue_url_path(cloudlet, sqs):
+    """Older SDKs POST to the queue URL itself, without a QueueUrl parameter."""
+    import urllib.request
+    from xml.etree import ElementTree
+
+    url = sqs.create_queue(QueueName=f"qpath-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    path = "/" + url.split("/", 3)[3]
+    req = urllib.request.Request(
+        cloudlet.endpoint + path,
+        data=b"Action=SendMessage&Version=2012-11-05&MessageBody=by+path",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        root = ElementTree.fromstring(resp.read())
+    assert root.tag.endswith("SendMessageResponse")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "by path"
