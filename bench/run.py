@@ -25,8 +25,9 @@ from typing import Any
 
 import procs
 from peers import PEERS, REPO, Peer
+from registry import WORKLOADS
 from report import Run, ratios, summarize, table
-from workloads import WORKLOADS, Target, Workload, choose_op, wait_ready
+from workloads import Target, Workload, choose_op, wait_ready
 
 DEFAULT_PEERS = "cloudlet,cloudlet-file,moto,ministack"
 

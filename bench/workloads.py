@@ -1,7 +1,9 @@
 """Workloads: each is a function taking a running server (`Target`) and returning a dict of figures.
 
-To add one, write `def my_workload(target: Target) -> Figures`, then register it in WORKLOADS with the
-metrics it reports (which figure keys, their unit, and whether higher is better).
+This module holds the shared plumbing (raw keep-alive requests, timed loops, percentiles) and the
+startup and STS workloads; the SQS ones are in sqs.py. To add one, write
+`def my_workload(target: Target) -> Figures`, then register it in registry.py with the metrics it
+reports (which figure keys, their unit, and whether higher is better).
 """
 
 from __future__ import annotations
@@ -34,17 +36,29 @@ class Op:
 
     def raw_request(self, host: str, port: int) -> bytes:
         """The full HTTP/1.1 request, headers and body, ready to be written to a socket."""
-        scope = f"{FAKE_KEY_ID}/20260101/{REGION}/{self.service}/aws4_request"
-        headers = [
-            "POST / HTTP/1.1",
-            f"Host: {host}:{port}",
-            "Content-Type: application/x-www-form-urlencoded; charset=utf-8",
-            f"Content-Length: {len(self.body)}",
-            "X-Amz-Date: 20260101T000000Z",
-            f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, "
-            "SignedHeaders=host;x-amz-date, Signature=0000",
-        ]
-        return ("\r\n".join(headers) + "\r\n\r\n").encode() + self.body
+        return build_request(host, port, self.service, self.body)
+
+
+def build_request(
+    host: str,
+    port: int,
+    service: str,
+    body: bytes,
+    content_type: str = "application/x-www-form-urlencoded; charset=utf-8",
+    extra_headers: tuple[str, ...] = (),
+) -> bytes:
+    """A `POST /` HTTP/1.1 request with a fake SigV4 Authorization header (no server checks signatures)."""
+    scope = f"{FAKE_KEY_ID}/20260101/{REGION}/{service}/aws4_request"
+    headers = [
+        "POST / HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        *extra_headers,
+        "X-Amz-Date: 20260101T000000Z",
+        f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature=0000",
+    ]
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
 
 
 STS = Op(
@@ -75,27 +89,51 @@ class Target:
         return f"http://{self.host}:{self.port}"
 
 
-class RawClient:
+class KeepAliveConnection:
+    """One HTTP/1.1 connection for pre-built requests; it reconnects only when the server closed it."""
+
+    def __init__(self, target: Target, timeout: float = 5.0) -> None:
+        self.conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        self.connects = 0
+
+    def send(self, payload: bytes) -> None:
+        """Write one request, connecting first if needed. Raises on network errors."""
+        if self.conn.sock is None:
+            self.conn.connect()
+            self.connects += 1
+        self.conn.sock.sendall(payload)
+
+    def read(self) -> tuple[int, bytes]:
+        """Read the whole answer to the request just sent: its status and body."""
+        resp = http.client.HTTPResponse(self.conn.sock, method="POST")
+        resp.begin()
+        body = resp.read()
+        if resp.will_close:
+            self.conn.close()
+        return resp.status, body
+
+    def exchange(self, payload: bytes) -> tuple[int, bytes]:
+        """Send one request and read its answer. Raises on network errors."""
+        self.send(payload)
+        return self.read()
+
+    def reset_count(self) -> None:
+        self.connects = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class RawClient(KeepAliveConnection):
     """Sends one pre-built request over a single keep-alive connection, reconnecting only when told to."""
 
     def __init__(self, target: Target, op: Op, timeout: float = 5.0) -> None:
-        self.conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        super().__init__(target, timeout)
         self.payload = op.raw_request(target.host, target.port)
-        self.connects = 0
 
     def status(self) -> int:
         """Send the request and read the whole response; return its status. Raises on network errors."""
-        conn = self.conn
-        if conn.sock is None:
-            conn.connect()
-            self.connects += 1
-        conn.sock.sendall(self.payload)
-        resp = http.client.HTTPResponse(conn.sock, method="POST")
-        resp.begin()
-        resp.read()
-        if resp.will_close:
-            conn.close()
-        return resp.status
+        return self.exchange(self.payload)[0]
 
     def call(self) -> bool:
         """One request; True when answered 200."""
@@ -104,12 +142,6 @@ class RawClient:
         except (OSError, http.client.HTTPException):
             self.conn.close()
             return False
-
-    def reset_count(self) -> None:
-        self.connects = 0
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def probe(target: Target, op: Op, timeout: float = 1.0) -> int | None:
@@ -209,10 +241,11 @@ def measured_loop(
     return result
 
 
-def loop_figures(result: LoopResult) -> Figures:
+def loop_figures(result: LoopResult, rate_key: str = "rps") -> Figures:
+    """Rate of successful calls, their p50/p99 latency, counts and the server's CPU per call."""
     lat = sorted(result.latencies_ns)
     return {
-        "rps": result.ok / result.elapsed if result.elapsed else 0.0,
+        rate_key: result.ok / result.elapsed if result.elapsed else 0.0,
         "p50_ms": percentile_ms(lat, 0.50),
         "p99_ms": percentile_ms(lat, 0.99),
         "requests": result.ok,
@@ -290,7 +323,7 @@ def sts_rps_boto3(target: Target) -> Figures:
     return {**loop_figures(result), "op": op.label}
 
 
-# --- registry ----------------------------------------------------------------------------------
+# --- workload types (the registry of workloads is in registry.py) ------------------------------
 
 
 @dataclass(frozen=True)
@@ -306,28 +339,9 @@ class Metric:
 
 @dataclass(frozen=True)
 class Workload:
+    """A named measurement and the metrics of its figures that the table shows."""
+
     name: str
     run: Callable[[Target], Figures]
     metrics: tuple[Metric, ...]
     fresh_server: bool = False  # runs first, straight after spawn, before any readiness polling
-
-
-_RPS_METRICS = (
-    Metric("rps", "req/s", True),
-    Metric("p50_ms", "ms", False),
-    Metric("p99_ms", "ms", False),
-)
-
-WORKLOADS: dict[str, Workload] = {
-    w.name: w
-    for w in (
-        Workload(
-            "startup",
-            startup,
-            (Metric("startup_s", "s", False), Metric("rss_mb", "MiB", False, "smaller", "larger")),
-            fresh_server=True,
-        ),
-        Workload("sts_rps", sts_rps, _RPS_METRICS),
-        Workload("sts_rps_boto3", sts_rps_boto3, _RPS_METRICS),
-    )
-}
