@@ -59,6 +59,8 @@ class SqsProvider(Provider):
         self.metrics.add_collector(self._collect_gauges)
 
     def reset(self) -> None:
+        self.db.clear_cache()
+        self._attempts.clear()
         for event in self._signals.values():
             event.set()
         self._signals.clear()
@@ -629,9 +631,13 @@ class SqsProvider(Provider):
                     continue
                 receipt = self._receipt(queue.id, row["seq"])
                 self.db.mark_received(row["seq"], receipt, now, now + timeout)
-                out.append(
-                    self._received_form(queue, self.db.by_seq(row["seq"]), receipt, system_names, user_names)
-                )
+                received = {
+                    **dict(row),
+                    "receipt": receipt,
+                    "receive_count": row["receive_count"] + 1,
+                    "first_receive": row["first_receive"] or now,
+                }
+                out.append(self._received_form(queue, received, receipt, system_names, user_names))
                 if len(out) >= count:
                     break
         if attempt and out:
@@ -752,24 +758,33 @@ class SqsProvider(Provider):
             self._delete(queue, handle)
         return {}
 
-    def _message_for(self, queue: Queue, handle: str) -> Any:
-        """The message a receipt handle points at (None if gone); invalid handles raise."""
+    def _seq_of(self, queue: Queue, handle: str) -> int:
+        """The message sequence a receipt handle names; invalid handles raise."""
         decoded = self._decode_receipt(handle)
         if decoded is None or decoded[0] != queue.id:
             raise sqs_error(
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{handle}" is not a valid receipt handle.',
             )
-        return self.db.by_seq(decoded[1])
+        return decoded[1]
+
+    def _message_for(self, queue: Queue, handle: str) -> Any:
+        """The message a receipt handle points at (None if gone); invalid handles raise."""
+        return self.db.by_seq(self._seq_of(queue, handle))
 
     def _delete(self, queue: Queue, handle: str) -> None:
-        row = self._message_for(queue, handle)
-        if row is None:
-            return
-        if queue.fifo and (row["receipt"] != handle or row["visible_at"] <= self.clock.now()):
-            raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
-        self.db.delete_message(row["seq"])
-        self._record(queue, "NumberOfMessagesDeleted", 1, "Count")
+        if queue.fifo:
+            row = self._message_for(queue, handle)
+            if row is None:
+                return
+            if row["receipt"] != handle or row["visible_at"] <= self.clock.now():
+                raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
+            seq = row["seq"]
+        else:
+            # A standard queue deletes with any handle the message was received with.
+            seq = self._seq_of(queue, handle)
+        if self.db.delete_message(seq):
+            self._record(queue, "NumberOfMessagesDeleted", 1, "Count")
 
     def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)

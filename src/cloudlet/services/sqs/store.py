@@ -52,8 +52,7 @@ MIGRATIONS = [
         expires REAL NOT NULL
     );
     CREATE INDEX sqs_messages_ready ON sqs_messages (queue_id, visible_at, seq);
-    CREATE INDEX sqs_messages_group ON sqs_messages (queue_id, group_id, seq);
-    CREATE INDEX sqs_messages_receipt ON sqs_messages (receipt);
+    CREATE INDEX sqs_messages_group ON sqs_messages (queue_id, group_id, seq) WHERE group_id IS NOT NULL;
     CREATE INDEX sqs_messages_expiry ON sqs_messages (queue_id, expires);
     CREATE TABLE sqs_dedup (
         queue_id INTEGER NOT NULL,
@@ -120,32 +119,57 @@ def _queue(row: Any) -> Queue:
 
 
 class SqsStore:
-    """The SQL of SQS."""
+    """The SQL of SQS.
+
+    Queue rows are cached as :class:`Queue` objects (every request resolves its queue);
+    the store module is the only writer, and keeps the cached objects in step. With a
+    shared PostgreSQL store and several nodes this cache would need invalidation.
+    """
 
     def __init__(self, store: Store) -> None:
         self.db = store
         store.migrate("sqs", MIGRATIONS)
+        self._by_name: dict[tuple[str, str, str], Queue] = {}
+        self._by_id: dict[int, Queue] = {}
+
+    def clear_cache(self) -> None:
+        self._by_name.clear()
+        self._by_id.clear()
+
+    def _cached(self, row: Any) -> Queue:
+        queue = self._by_id.get(row["id"])
+        if queue is None:
+            queue = _queue(row)
+            self._by_id[queue.id] = queue
+            self._by_name[(queue.account, queue.region, queue.name)] = queue
+        return queue
 
     # -- queues --
     def get_queue(self, account: str, region: str, name: str) -> Queue | None:
+        queue = self._by_name.get((account, region, name))
+        if queue is not None:
+            return queue
         row = self.db.one(
             "SELECT * FROM sqs_queues WHERE account = ? AND region = ? AND name = ?", (account, region, name)
         )
-        return _queue(row) if row else None
+        return self._cached(row) if row else None
 
     def queue_by_id(self, queue_id: int) -> Queue | None:
+        queue = self._by_id.get(queue_id)
+        if queue is not None:
+            return queue
         row = self.db.one("SELECT * FROM sqs_queues WHERE id = ?", (queue_id,))
-        return _queue(row) if row else None
+        return self._cached(row) if row else None
 
     def list_queues(self, account: str, region: str, prefix: str = "") -> list[Queue]:
         rows = self.db.all(
             "SELECT * FROM sqs_queues WHERE account = ? AND region = ? AND name >= ? ORDER BY name",
             (account, region, prefix),
         )
-        return [_queue(r) for r in rows if r["name"].startswith(prefix)]
+        return [self._cached(r) for r in rows if r["name"].startswith(prefix)]
 
     def all_queues(self) -> list[Queue]:
-        return [_queue(r) for r in self.db.all("SELECT * FROM sqs_queues ORDER BY id")]
+        return [self._cached(r) for r in self.db.all("SELECT * FROM sqs_queues ORDER BY id")]
 
     def create_queue(
         self,
@@ -179,6 +203,8 @@ class SqsStore:
     def update_queue(
         self, queue: Queue, *, attributes: bool = False, tags: bool = False, now: float = 0
     ) -> None:
+        if attributes:
+            queue.modified = now
         with self.db.transaction():
             if attributes:
                 self.db.execute(
@@ -192,6 +218,7 @@ class SqsStore:
                 )
 
     def set_purged(self, queue: Queue, now: float) -> int:
+        queue.purged_at = now
         with self.db.transaction():
             self.db.execute("UPDATE sqs_queues SET purged_at = ? WHERE id = ?", (now, queue.id))
             cur = self.db.execute(
@@ -204,6 +231,8 @@ class SqsStore:
             self.db.execute("DELETE FROM sqs_messages WHERE queue_id = ?", (queue.id,))
             self.db.execute("DELETE FROM sqs_dedup WHERE queue_id = ?", (queue.id,))
             self.db.execute("DELETE FROM sqs_queues WHERE id = ?", (queue.id,))
+        self._by_id.pop(queue.id, None)
+        self._by_name.pop((queue.account, queue.region, queue.name), None)
 
     # -- messages --
     def insert_message(self, queue_id: int, m: dict[str, Any]) -> int:
@@ -278,8 +307,8 @@ class SqsStore:
     def by_seq(self, seq: int) -> Any:
         return self.db.one("SELECT * FROM sqs_messages WHERE seq = ?", (seq,))
 
-    def delete_message(self, seq: int) -> None:
-        self.db.execute("DELETE FROM sqs_messages WHERE seq = ?", (seq,))
+    def delete_message(self, seq: int) -> bool:
+        return self.db.execute("DELETE FROM sqs_messages WHERE seq = ?", (seq,)).rowcount > 0
 
     def set_visible_at(self, seq: int, visible_at: float) -> None:
         self.db.execute("UPDATE sqs_messages SET visible_at = ? WHERE seq = ?", (visible_at, seq))
