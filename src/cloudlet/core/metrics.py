@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -66,7 +67,13 @@ class Point:
 
 
 def _dims(dimensions: dict[str, str] | None) -> str:
-    return orjson.dumps(dict(sorted((dimensions or {}).items()))).decode()
+    """Dimensions as canonical JSON (sorted keys), the form they are stored and matched in."""
+    return _dims_text(tuple(sorted(dimensions.items()))) if dimensions else "{}"
+
+
+@lru_cache(maxsize=4096)
+def _dims_text(items: tuple[tuple[str, str], ...]) -> str:
+    return orjson.dumps(dict(items)).decode()
 
 
 Collector = Callable[["Metrics"], None]

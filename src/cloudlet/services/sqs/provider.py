@@ -623,6 +623,7 @@ class SqsProvider(Provider):
         )
         user_names = list(params.get("MessageAttributeNames") or [])
         out: list[dict[str, Any]] = []
+        marks: list[tuple[str, float, float, float, int]] = []
         with self.store.transaction():
             self.db.expire(queue.id, now)
             for row in self._candidates(queue, now, count):
@@ -630,7 +631,7 @@ class SqsProvider(Provider):
                 if exhausted and self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
                     continue
                 receipt = self._receipt(queue.id, row["seq"])
-                self.db.mark_received(row["seq"], receipt, now, now + timeout)
+                marks.append((receipt, now, now + timeout, now, row["seq"]))
                 received = {
                     **dict(row),
                     "receipt": receipt,
@@ -640,6 +641,7 @@ class SqsProvider(Provider):
                 out.append(self._received_form(queue, received, receipt, system_names, user_names))
                 if len(out) >= count:
                     break
+            self.db.mark_received(marks)
         if attempt and out:
             pairs = [(self._decode_receipt(m["ReceiptHandle"])[1], m["ReceiptHandle"]) for m in out]
             self._attempts[(queue.id, attempt)] = (now + DEDUP_WINDOW, pairs)

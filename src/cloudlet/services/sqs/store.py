@@ -297,11 +297,12 @@ class SqsStore:
             out.append(row)
         return out
 
-    def mark_received(self, seq: int, receipt: str, now: float, visible_at: float) -> None:
-        self.db.execute(
+    def mark_received(self, marks: list[tuple[str, float, float, float, int]]) -> None:
+        """Record receives: (receipt, received at, visible at, received at, seq) each."""
+        self.db.conn.executemany(
             "UPDATE sqs_messages SET receipt = ?, received_at = ?, visible_at = ?, "
             "receive_count = receive_count + 1, first_receive = COALESCE(first_receive, ?) WHERE seq = ?",
-            (receipt, now, visible_at, now, seq),
+            marks,
         )
 
     def by_seq(self, seq: int) -> Any:
