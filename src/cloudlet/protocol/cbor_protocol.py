@@ -59,7 +59,7 @@ class CborProtocol(Protocol):
         body[message_key] = error.message
         headers = _headers(request_id)
         if model.query_compatible:
-            code = query_error_code(shape, error)
+            code = query_error_code(model, error)
             headers.append(("x-amzn-query-error", f"{code};{'Sender' if sender else 'Receiver'}"))
         headers.extend(error.headers.items())
         return Response(status, headers, _dumps(body))

@@ -62,7 +62,7 @@ class JsonProtocol(Protocol):
             ("x-amzn-ErrorType", error.code),
         ]
         if model.query_compatible:
-            code = query_error_code(shape, error)
+            code = query_error_code(model, error)
             headers.append(("x-amzn-query-error", f"{code};{'Sender' if sender else 'Receiver'}"))
         headers.extend(error.headers.items())
         return Response(status, headers, orjson.dumps(body))

@@ -29,12 +29,28 @@ def botocore_data_dir() -> Path:
 
 
 def load_model_json(service: str, kind: str = "service-2") -> dict[str, Any]:
-    """Load the newest ``kind`` model file of a botocore service."""
+    """Load the newest ``kind`` model file of a botocore service, as botocore's client sees it.
+
+    Like botocore's loader, this merges the SDK's ``*.sdk-extras.json`` overrides (S3's
+    ``Expires`` header is a timestamp to every SDK, a string in the bare model).
+    """
     versions = sorted(p for p in (botocore_data_dir() / service).iterdir() if p.is_dir())
     base = versions[-1] / f"{kind}.json"
     gz = base.with_name(base.name + ".gz")
     raw = gzip.decompress(gz.read_bytes()) if gz.exists() else base.read_bytes()
-    return orjson.loads(raw)
+    model = orjson.loads(raw)
+    extras = versions[-1] / f"{kind}.sdk-extras.json"
+    if extras.exists():
+        _deep_merge(model, orjson.loads(extras.read_bytes()).get("merge", {}))
+    return model
+
+
+def _deep_merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
 
 
 # Member-reference keys that override the target shape's own traits.
@@ -149,6 +165,12 @@ class Operation:
         self.response_code: int = http.get("responseCode", 200)
 
     @cached_property
+    def uri_query_names(self) -> frozenset[str]:
+        """Names in the request URI's literal query part (``/{Bucket}?uploads`` -> uploads)."""
+        query = self.request_uri.partition("?")[2]
+        return frozenset(part.split("=", 1)[0] for part in query.split("&") if part)
+
+    @cached_property
     def input(self) -> Shape | None:
         ref = self.defn.get("input")
         return self.model.member_shape(ref) if ref else None
@@ -201,6 +223,20 @@ class ServiceModel:
     @property
     def signing_name(self) -> str:
         return self.metadata.get("signingName") or self.metadata["endpointPrefix"]
+
+    @cached_property
+    def xml_namespace(self) -> str | None:
+        """The service's XML namespace: from its metadata, else the one its shapes declare."""
+        ns = self.metadata.get("xmlNamespace")
+        if ns is None:
+            found = (
+                ref.get("xmlNamespace")
+                for shape in self.shapes.values()
+                for ref in shape.get("members", {}).values()
+                if "xmlNamespace" in ref
+            )
+            ns = next(found, None)
+        return ns.get("uri") if isinstance(ns, dict) else ns
 
     @property
     def query_compatible(self) -> bool:

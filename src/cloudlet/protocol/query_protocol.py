@@ -15,13 +15,12 @@ from cloudlet.protocol.model import Operation, ServiceModel, Shape
 # Namespaces of services whose own metadata does not name one (query-compatible JSON ones).
 _NAMESPACES = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
 _XML_CT = "text/xml"
+# Services whose query errors carry an empty <Detail/>, as SQS's always have.
+_WITH_DETAIL = {"sqs"}
 
 
 def xml_namespace(model: ServiceModel) -> str:
-    ns = model.metadata.get("xmlNamespace")
-    if isinstance(ns, dict):
-        ns = ns.get("uri")
-    return ns or _NAMESPACES.get(
+    return model.xml_namespace or _NAMESPACES.get(
         model.name, f"https://{model.metadata['endpointPrefix']}.amazonaws.com/doc/{model.api_version}/"
     )
 
@@ -127,9 +126,9 @@ class QueryProtocol(Protocol):
     def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
         ns = xml_namespace(op.model)
         parts = [f'<{op.name}Response xmlns="{ns}">']
-        wrapper = op.result_wrapper
-        if op.output is not None and wrapper:
-            xml_codec.element(output, op.output, wrapper, parts)
+        if op.output is not None:
+            # Query-compatible JSON models name no wrapper; their query form has always had one.
+            xml_codec.element(output, op.output, op.result_wrapper or f"{op.name}Result", parts)
         parts.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
         parts.append(f"</{op.name}Response>")
         body = "".join(parts).encode()
@@ -137,8 +136,8 @@ class QueryProtocol(Protocol):
 
     def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
         shape, status, sender = error_facts(model, error)
-        code = query_error_code(shape, error)
-        extra: list[str] = []
+        code = query_error_code(model, error)
+        extra: list[str] = ["<Detail/>"] if model.name in _WITH_DETAIL else []
         if shape is not None and error.fields:
             for name, value in error.fields.items():
                 member = shape.members.get(name)

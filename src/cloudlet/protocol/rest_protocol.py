@@ -98,7 +98,7 @@ class RestProtocol(Protocol):
         if shape is None:
             return {}
         params: dict[str, Any] = {}
-        bound_query: set[str] = set()
+        bound_query = set(op.uri_query_names)
         for name, member in shape.members.items():
             loc = member.location
             if loc == "uri":
@@ -178,8 +178,7 @@ class RestProtocol(Protocol):
             if value is None:
                 return response
             if member.type in ("blob", "string"):
-                if not response.header("Content-Type"):
-                    response.headers.append(("Content-Type", self.raw_content_type(member)))
+                self._content_type(response, self.raw_content_type(member))
                 if member.type == "string" or isinstance(value, bytes | bytearray | memoryview):
                     response.body = to_bytes(value)
                 else:
@@ -193,8 +192,14 @@ class RestProtocol(Protocol):
             if not any(m.location is None for m in shape.members.values()):
                 return response
             response.body = self.encode_body(body, shape, shape.trait("locationName") or shape.name)
-        response.headers.append(("Content-Type", self.content_type))
+        self._content_type(response, self.content_type)
         return response
+
+    @staticmethod
+    def _content_type(response: Response, default: str) -> None:
+        """The protocol's Content-Type, unless the output binds that header itself."""
+        if response.header("Content-Type") is None:
+            response.headers.append(("Content-Type", default))
 
     def raw_content_type(self, member: Shape) -> str:
         return "application/octet-stream" if member.type == "blob" else "text/plain"
@@ -254,6 +259,41 @@ class RestJsonProtocol(RestProtocol):
         return Response(status, headers, orjson.dumps(body))
 
 
+# S3's answers are rooted in names its model does not carry (the Smithy @xmlName of each
+# output, which botocore's JSON drops): output shape -> root element.
+_S3_ROOTS = {
+    "CompleteMultipartUploadOutput": "CompleteMultipartUploadResult",
+    "CreateMultipartUploadOutput": "InitiateMultipartUploadResult",
+    "CreateSessionOutput": "CreateSessionResult",
+    "DeleteObjectsOutput": "DeleteResult",
+    "GetBucketAccelerateConfigurationOutput": "AccelerateConfiguration",
+    "GetBucketAclOutput": "AccessControlPolicy",
+    "GetBucketCorsOutput": "CORSConfiguration",
+    "GetBucketLifecycleOutput": "LifecycleConfiguration",
+    "GetBucketLifecycleConfigurationOutput": "LifecycleConfiguration",
+    "GetBucketLocationOutput": "LocationConstraint",
+    "GetBucketLoggingOutput": "BucketLoggingStatus",
+    "NotificationConfigurationDeprecated": "NotificationConfiguration",
+    "GetBucketRequestPaymentOutput": "RequestPaymentConfiguration",
+    "GetBucketTaggingOutput": "Tagging",
+    "GetBucketVersioningOutput": "VersioningConfiguration",
+    "GetBucketWebsiteOutput": "WebsiteConfiguration",
+    "GetObjectAclOutput": "AccessControlPolicy",
+    "GetObjectAttributesOutput": "GetObjectAttributesResponse",
+    "GetObjectTaggingOutput": "Tagging",
+    "ListBucketAnalyticsConfigurationsOutput": "ListBucketAnalyticsConfigurationResult",
+    "ListBucketInventoryConfigurationsOutput": "ListInventoryConfigurationsResult",
+    "ListBucketMetricsConfigurationsOutput": "ListMetricsConfigurationsResult",
+    "ListBucketsOutput": "ListAllMyBucketsResult",
+    "ListDirectoryBucketsOutput": "ListAllMyDirectoryBucketsResult",
+    "ListMultipartUploadsOutput": "ListMultipartUploadsResult",
+    "ListObjectVersionsOutput": "ListVersionsResult",
+    "ListObjectsOutput": "ListBucketResult",
+    "ListObjectsV2Output": "ListBucketResult",
+    "ListPartsOutput": "ListPartsResult",
+}
+
+
 class RestXmlProtocol(RestProtocol):
     name = "rest-xml"
     content_type = "application/xml"
@@ -262,7 +302,13 @@ class RestXmlProtocol(RestProtocol):
         return xml_codec.read(xml_codec.parse_xml(body), shape)
 
     def encode_body(self, value: dict[str, Any], shape: Shape, root: str) -> bytes:
-        return xml_codec.document(value, shape, root)
+        root = _S3_ROOTS.get(root, root) if shape.model.name == "s3" else root
+        namespace = shape.model.xml_namespace
+        only = shape.wire_members.get(root)
+        if only is not None and len(shape.wire_members) == 1 and only[1].type == "string":
+            # A root named as its one member is that member (S3's <LocationConstraint>).
+            return xml_codec.document(value.get(only[0]) or "", only[1], root, namespace)
+        return xml_codec.document(value, shape, root, namespace)
 
     def base_headers(self, request_id: str) -> list[tuple[str, str]]:
         return [

@@ -1,13 +1,16 @@
 """Input validation from the model's constraints, with the messages AWS front ends write.
 
 Messages follow the Coral form: ``Value 'x' at 'memberName' failed to satisfy constraint:
-Member must ...``; paths use lower-camel member names, ``.N.member`` for list items and
-``.key.member`` for map values.
+Member must ...``. Paths use lower-camel member names, ``.N.member`` for the structures in
+a list and ``.key.member`` for those in a map. A list or map of scalars gets one message at
+its own path listing every constraint of its elements (``Member must satisfy constraint:
+[...]``, ``Map value must ...``, ``Map keys must ...``), as AWS words it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +18,12 @@ from cloudlet.protocol.common import lower_first
 from cloudlet.protocol.model import Shape
 
 _MAX_ERRORS = 10
+_FLOATS = ("float", "double")
+_NUMBERS = ("integer", "long", "short", "byte", *_FLOATS)
+_NOT_NULL = "Member must not be null"
+
+# (message, check, is_bound): bounds are length and range, the rest pattern and enum
+Constraint = tuple[str, Callable[[Any], bool], bool]
 
 
 @lru_cache(maxsize=4096)
@@ -25,22 +34,96 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
         return None  # a Java-only construct: not checked
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, shape: Shape | None = None) -> str:
+    """A value as the Java front end prints it."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bytes):
-        return "java.nio.HeapByteBuffer"
+        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
+    if shape is not None and shape.type in _FLOATS and isinstance(value, int | float):
+        return repr(float(value))
+    if isinstance(value, list):
+        member = shape.member if shape is not None and shape.type == "list" else None
+        return "[" + ", ".join(_show(v, member) for v in value) + "]"
+    if isinstance(value, dict):
+        if shape is not None and shape.type == "structure":
+            fields = (f"{lower_first(k)}={_show(value.get(k), m)}" for k, m in shape.members.items())
+            return f"{shape.name}({', '.join(fields)})"
+        vshape = shape.value if shape is not None and shape.type == "map" else None
+        return "{" + ", ".join(f"{k}={_show(v, vshape)}" for k, v in value.items()) + "}"
     return str(value)
 
 
-def _length(value: Any) -> int | None:
-    if isinstance(value, str | list | dict | bytes):
-        return len(value)
-    return None
+def _bound(value: Any, shape: Shape) -> str:
+    return repr(float(value)) if shape.type in _FLOATS else str(value)
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | dict | bytes) else 0
+
+
+@lru_cache(maxsize=8192)
+def _constraints(shape: Shape) -> tuple[Constraint, ...]:
+    """The shape's own constraints in the order AWS lists them: bounds (max first), then values."""
+    d = shape.defn
+    found: list[Constraint] = []
+    if shape.type in ("string", "blob", "list", "map"):
+        if "max" in d:
+            hi = d["max"]
+            found.append(
+                (f"Member must have length less than or equal to {hi}", lambda v: _size(v) <= hi, True)
+            )
+        if "min" in d:
+            lo = d["min"]
+            found.append(
+                (f"Member must have length greater than or equal to {lo}", lambda v: _size(v) >= lo, True)
+            )
+    elif shape.type in _NUMBERS:
+        if "max" in d:
+            hi = d["max"]
+            found.append(
+                (f"Member must have value less than or equal to {_bound(hi, shape)}", lambda v: v <= hi, True)
+            )
+        if "min" in d:
+            lo = d["min"]
+            found.append(
+                (
+                    f"Member must have value greater than or equal to {_bound(lo, shape)}",
+                    lambda v: v >= lo,
+                    True,
+                )
+            )
+    if shape.type == "string":
+        compiled = _pattern(d["pattern"]) if "pattern" in d else None
+        if compiled is not None:
+            text = f"Member must satisfy regular expression pattern: {d['pattern']}"
+            found.append((text, lambda v: compiled.fullmatch(v) is not None, False))
+        enum = d.get("enum")
+        if enum:
+            found.append(
+                (f"Member must satisfy enum value set: [{', '.join(enum)}]", lambda v: v in enum, False)
+            )
+    return tuple(found)
+
+
+def _failed(value: Any, shape: Shape) -> list[str]:
+    """The constraints ``value`` breaks: its pattern or enum first, then its bounds."""
+    if not _checkable(value, shape):
+        return []
+    broken = [(bound, text) for text, ok, bound in _constraints(shape) if not ok(value)]
+    return [text for _, text in sorted(broken, key=lambda b: b[0])]
+
+
+def _checkable(value: Any, shape: Shape) -> bool:
+    """Whether ``value`` has the Python type the constraints of ``shape`` apply to."""
+    t = shape.type
+    if t in _NUMBERS:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    return isinstance(value, bytes | list | dict) if t in ("blob", "list", "map") else False
 
 
 def validate(value: dict[str, Any], shape: Shape) -> list[str]:
@@ -50,11 +133,20 @@ def validate(value: dict[str, Any], shape: Shape) -> list[str]:
     return errors[:_MAX_ERRORS]
 
 
+def _error(errors: list[str], value: Any, shape: Shape, where: str, constraint: str) -> None:
+    if shape.defn.get("sensitive"):
+        errors.append(f"Value at '{where}' failed to satisfy constraint: {constraint}")
+    else:
+        errors.append(
+            f"Value '{_show(value, shape)}' at '{where}' failed to satisfy constraint: {constraint}"
+        )
+
+
 def _check_structure(value: dict[str, Any], shape: Shape, path: str, errors: list[str]) -> None:
     for name in shape.required:
         if value.get(name) is None:
             where = f"{path}.{lower_first(name)}" if path else lower_first(name)
-            errors.append(f"Value null at '{where}' failed to satisfy constraint: Member must not be null")
+            errors.append(f"Value null at '{where}' failed to satisfy constraint: {_NOT_NULL}")
     members = shape.members
     for name, item in value.items():
         member = members.get(name)
@@ -64,61 +156,47 @@ def _check_structure(value: dict[str, Any], shape: Shape, path: str, errors: lis
         _check(item, member, where, errors)
 
 
+def _is_scalar(shape: Shape) -> bool:
+    return shape.type not in ("structure", "list", "map")
+
+
+def _all_of(shape: Shape, not_null: bool) -> str:
+    texts = [text for text, _, _ in _constraints(shape)] + ([_NOT_NULL] if not_null else [])
+    return "[" + ", ".join(texts) + "]"
+
+
 def _check(value: Any, shape: Shape, where: str, errors: list[str]) -> None:
     if len(errors) >= _MAX_ERRORS:
         return
     t = shape.type
-    d = shape.defn
     if t == "structure":
         if isinstance(value, dict) and not shape.is_document:
             _check_structure(value, shape, where, errors)
         return
-    if t in ("string", "blob", "list", "map"):
-        n = _length(value)
-        if n is not None:
-            if "min" in d and n < d["min"]:
-                errors.append(
-                    f"Value '{_show(value)}' at '{where}' failed to satisfy constraint: "
-                    f"Member must have length greater than or equal to {d['min']}"
-                )
-            if "max" in d and n > d["max"]:
-                errors.append(
-                    f"Value '{_show(value)}' at '{where}' failed to satisfy constraint: "
-                    f"Member must have length less than or equal to {d['max']}"
-                )
-    elif t in ("integer", "long", "float", "double") and isinstance(value, int | float):
-        if "min" in d and value < d["min"]:
-            errors.append(
-                f"Value '{_show(value)}' at '{where}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {d['min']}"
-            )
-        if "max" in d and value > d["max"]:
-            errors.append(
-                f"Value '{_show(value)}' at '{where}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {d['max']}"
-            )
-    if t == "string" and isinstance(value, str):
-        enum = d.get("enum")
-        if enum and value not in enum:
-            errors.append(
-                f"Value '{value}' at '{where}' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(enum)}]"
-            )
-        pattern = d.get("pattern")
-        if pattern:
-            compiled = _pattern(pattern)
-            if compiled is not None and compiled.fullmatch(value) is None:
-                errors.append(
-                    f"Value '{value}' at '{where}' failed to satisfy constraint: "
-                    f"Member must satisfy regular expression pattern: {pattern}"
-                )
-    elif t == "list" and isinstance(value, list):
+    for text in _failed(value, shape):
+        _error(errors, value, shape, where, text)
+    if t == "list" and isinstance(value, list):
         member = shape.member
+        if _is_scalar(member):
+            if any(item is None or _failed(item, member) for item in value):
+                _error(
+                    errors, value, shape, where, f"Member must satisfy constraint: {_all_of(member, True)}"
+                )
+            return
         for i, item in enumerate(value, 1):
             if item is not None:
                 _check(item, member, f"{where}.{i}.member", errors)
     elif t == "map" and isinstance(value, dict):
+        if any(_failed(key, shape.key) for key in value):
+            _error(
+                errors, value, shape, where, f"Map keys must satisfy constraint: {_all_of(shape.key, False)}"
+            )
         vshape = shape.value
+        if _is_scalar(vshape):
+            if any(item is None or _failed(item, vshape) for item in value.values()):
+                text = f"Map value must satisfy constraint: {_all_of(vshape, True)}"
+                _error(errors, value, shape, where, text)
+            return
         for key, item in value.items():
             if item is not None:
                 _check(item, vshape, f"{where}.{key}.member", errors)

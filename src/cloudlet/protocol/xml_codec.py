@@ -13,8 +13,16 @@ _NS_RE = re.compile(r"^\{[^}]*\}")
 _XML_DECL = b'<?xml version="1.0" encoding="UTF-8"?>'
 
 
+# Characters XML 1.0 cannot carry at all, not even as references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape_text(value: str) -> str:
-    """Escape character data (``\r`` as a reference, so it survives XML parsing)."""
+    """Escape character data (``\r`` as a reference, so it survives XML parsing).
+
+    What XML cannot carry (control characters, lone surrogates) becomes U+FFFD.
+    """
+    value = _NOT_XML.sub("\ufffd", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#xD;")
 
 
@@ -30,11 +38,13 @@ def _ns_attr(shape: Shape) -> str:
     return f' xmlns:{prefix}="{ns["uri"]}"' if prefix else f' xmlns="{ns["uri"]}"'
 
 
-def element(value: Any, shape: Shape, name: str, out: list[str], ts_default: str = "iso8601") -> None:
-    """Append ``<name>value</name>`` for ``value`` of ``shape`` to ``out``."""
+def element(
+    value: Any, shape: Shape, name: str, out: list[str], ts_default: str = "iso8601", attrs: str = ""
+) -> None:
+    """Append ``<name attrs>value</name>`` for ``value`` of ``shape`` to ``out``."""
     t = shape.type
+    attrs += _ns_attr(shape)
     if t == "structure":
-        attrs = _ns_attr(shape)
         children: list[str] = []
         for key, item in value.items():
             member = shape.members.get(key)
@@ -58,7 +68,7 @@ def element(value: Any, shape: Shape, name: str, out: list[str], ts_default: str
                 element(item, member, item_name, out, ts_default)
         else:
             item_name = member.trait("locationName") or "member"
-            out.append(f"<{name}{_ns_attr(shape)}>")
+            out.append(f"<{name}{attrs}>")
             for item in value:
                 element(item, member, item_name, out, ts_default)
             out.append(f"</{name}>")
@@ -75,12 +85,15 @@ def element(value: Any, shape: Shape, name: str, out: list[str], ts_default: str
         if not shape.flattened:
             out.append(f"</{name}>")
     else:
-        out.append(f"<{name}{_ns_attr(shape)}>{escape_text(scalar_text(value, shape, ts_default))}</{name}>")
+        out.append(f"<{name}{attrs}>{escape_text(scalar_text(value, shape, ts_default))}</{name}>")
 
 
-def document(value: Any, shape: Shape, name: str, ts_default: str = "iso8601") -> bytes:
+def document(value: Any, shape: Shape, name: str, namespace: str | None = None) -> bytes:
+    """A whole XML body, its root in ``namespace`` unless the shape names its own."""
     out: list[str] = []
-    element(value, shape, name, out, ts_default)
+    element(
+        value, shape, name, out, attrs=f' xmlns="{namespace}"' if namespace and not _ns_attr(shape) else ""
+    )
     return _XML_DECL + "".join(out).encode()
 
 
