@@ -407,3 +407,24 @@ def test_sender_id_of_an_assumed_role(aws_client, make_queue):
     as_role.send_message(QueueUrl=url, MessageBody="x")
     m = aws_client("sqs").receive_message(QueueUrl=url, AttributeNames=["SenderId"])["Messages"][0]
     assert m["Attributes"]["SenderId"].endswith(":sess") and m["Attributes"]["SenderId"].startswith("AROA")
+
+
+def test_batch_size_limit_is_fixed_and_oversized_entries_fail_alone(sqs, make_queue):
+    url = make_queue("batchmax", MaximumMessageSize="1024")
+    out = sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": "big", "MessageBody": "x" * 1025}, {"Id": "ok", "MessageBody": "y" * 1000}]
+    )
+    assert [s["Id"] for s in out["Successful"]] == ["ok"]
+    assert out["Failed"] == [
+        {
+            "Id": "big",
+            "SenderFault": True,
+            "Code": "InvalidParameterValue",
+            "Message": "One or more parameters cannot be validated. Reason: Message must be shorter than 1024 bytes.",
+        }
+    ]
+    # the 1 MiB batch limit does not follow the queue's MaximumMessageSize
+    out = sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "z" * 1000} for i in range(3)]
+    )
+    assert len(out["Successful"]) == 3

@@ -37,6 +37,7 @@ DEDUP_WINDOW = 300.0
 PURGE_INTERVAL = 60.0
 MAX_VISIBILITY = 43200
 MAX_BATCH = 10
+MAX_BATCH_BYTES = 1048576
 NAMESPACE = "AWS/SQS"
 
 
@@ -374,8 +375,10 @@ class SqsProvider(Provider):
         self._signal(queue.id)
         return result
 
-    def _send(self, ctx: RequestContext, queue: Queue, entry: dict[str, Any]) -> dict[str, Any]:
-        return self._check_and_enqueue(queue, entry, self._sender_id(ctx))
+    def _send(
+        self, ctx: RequestContext, queue: Queue, entry: dict[str, Any], in_batch: bool = False
+    ) -> dict[str, Any]:
+        return self._check_and_enqueue(queue, entry, self._sender_id(ctx), in_batch)
 
     def send(self, queue_arn: str, entry: dict[str, Any], sender_id: str) -> dict[str, Any]:
         """The in-process send path other services use (SNS, EventBridge, Pipes, destinations).
@@ -391,14 +394,22 @@ class SqsProvider(Provider):
         self._signal(queue.id)
         return result
 
-    def _check_and_enqueue(self, queue: Queue, entry: dict[str, Any], sender_id: str) -> dict[str, Any]:
+    def _check_and_enqueue(
+        self, queue: Queue, entry: dict[str, Any], sender_id: str, in_batch: bool = False
+    ) -> dict[str, Any]:
         body = msg.check_body(entry.get("MessageBody"))
         user_attrs = msg.check_attributes(entry.get("MessageAttributes"))
         system_attrs = msg.check_system_attributes(entry.get("MessageSystemAttributes"))
         size = len(body.encode()) + msg.attributes_size(user_attrs)
         limit = queue.attr_int("MaximumMessageSize")
         if size > limit:
-            raise invalid_parameters(f"Message must be shorter than {limit} bytes.")
+            reason = f"Message must be shorter than {limit} bytes."
+            if in_batch:  # AWS words a batch entry's size failure differently
+                raise sqs_error(
+                    "InvalidParameterValueException",
+                    f"One or more parameters cannot be validated. Reason: {reason}",
+                )
+            raise invalid_parameters(reason)
         delay = entry.get("DelaySeconds")
         if delay is not None and not 0 <= delay <= 900:
             raise invalid_parameter("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
@@ -525,13 +536,13 @@ class SqsProvider(Provider):
             + msg.attributes_size(_safe_attrs(e.get("MessageAttributes")))
             for e in entries
         )
-        limit = queue.attr_int("MaximumMessageSize")
+        limit = MAX_BATCH_BYTES  # the batch limit is fixed, whatever the queue's MaximumMessageSize
         if total > limit:
             raise sqs_error(
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.",
             )
-        out = self._run_batch(entries, lambda e: self._send(ctx, queue, e))
+        out = self._run_batch(entries, lambda e: self._send(ctx, queue, e, in_batch=True))
         self._signal(queue.id)
         return out
 
