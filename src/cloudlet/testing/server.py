@@ -72,6 +72,7 @@ class ServerThread(AdminClient):
             log_level=self.config.log_level,
             lifespan="on",
             access_log=False,
+            server_header=False,
         )
         self._server = uvicorn.Server(uv)
         self._thread = threading.Thread(target=self._run, name="cloudlet-server", daemon=True)
