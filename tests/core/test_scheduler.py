@@ -224,3 +224,33 @@ def test_advance_does_not_spin_on_events_nobody_can_take():
         rt.store.close()
 
     run(go())
+
+
+def test_a_timer_whose_handler_was_cut_short_fires_again_after_restart(tmp_path):
+    """At least once: the timer row goes only after its handler ran (a crash mid-way keeps it)."""
+
+    class Crash(BaseException):
+        pass
+
+    async def first():
+        rt = _runtime(tmp_path)
+
+        def dies(payload):
+            raise Crash  # the process dies inside the handler
+
+        rt.scheduler.register("test.note", dies)
+        rt.scheduler.schedule(rt.clock.now() + 5, "test.note", "again")
+        with pytest.raises(Crash):
+            await rt.clock.advance(10)
+        rt.store.close()
+
+    async def second():
+        rt = _runtime(tmp_path)
+        fired: list[str] = []
+        rt.scheduler.register("test.note", fired.append)
+        await rt.scheduler.run_due()
+        assert fired == ["again"]
+        rt.store.close()
+
+    run(first())
+    run(second())

@@ -1,7 +1,8 @@
 """Timers on the service clock: persisted (survive a restart) or in memory.
 
 A persisted timer is a row written in the caller's transaction, so it exists exactly when
-the write that needs it was acknowledged. Handlers are registered per ``kind``; a kind is
+the write that needs it was acknowledged. It is removed once its handler has run, so it
+fires at least once across crashes: handlers must be idempotent. Handlers are registered per ``kind``; a kind is
 ``"<service>.<what>"`` and its service's provider is loaded on demand to handle it.
 """
 
@@ -104,8 +105,10 @@ class Scheduler:
                     _, _, callback = heapq.heappop(self._memory)
                     await self._call(callback)
                 else:
-                    self.store.execute("DELETE FROM timers WHERE id = ?", (row["id"],))
+                    # The row goes only after its handler ran: a crash in between fires it
+                    # again after the restart (at least once; handlers are idempotent).
                     await self._fire(row["kind"], orjson.loads(row["payload"]))
+                    self.store.execute("DELETE FROM timers WHERE id = ?", (row["id"],))
                 fired += 1
 
     async def _fire(self, kind: str, payload: Any) -> None:
