@@ -53,8 +53,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
     print_blob=True,
-    # No example database: with CI=true, newer hypothesis releases resolve the database
-    # through a settings chain that grows per test until recursion fails.
     database=None,
 )
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -419,10 +417,27 @@ def botocore_request(protocol: str, op: Any, params: dict[str, Any]) -> tuple[Re
     return request, labels
 
 
+def run_property(check: Any, *args: Any) -> None:
+    """Run ``check(*args, data)`` under hypothesis, with a ``@given`` made for this case.
+
+    A ``@given`` on a test parametrized over thousands of cases chains its settings once
+    per case in hypothesis, until the chain is deeper than the recursion limit.
+    """
+
+    @SETTINGS
+    @given(data=st.data())
+    def prop(data: st.DataObject) -> None:
+        check(*args, data)
+
+    prop()
+
+
 @pytest.mark.parametrize(("service", "protocol", "operation"), CASES)
-@SETTINGS
-@given(data=st.data())
-def test_request_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
+def test_request_roundtrip(service: str, protocol: str, operation: str) -> None:
+    run_property(check_request_roundtrip, service, protocol, operation)
+
+
+def check_request_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
     op = boto_model(service, protocol).operation_model(operation)
     ours = service_model(service).operation(operation)
     if op.input_shape is None:
@@ -470,9 +485,11 @@ def _json_event_stream(protocol: str, op: Any) -> bool:
 
 
 @pytest.mark.parametrize(("service", "protocol", "operation"), CASES)
-@SETTINGS
-@given(data=st.data())
-def test_response_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
+def test_response_roundtrip(service: str, protocol: str, operation: str) -> None:
+    run_property(check_response_roundtrip, service, protocol, operation)
+
+
+def check_response_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
     op = boto_model(service, protocol).operation_model(operation)
     ours = service_model(service).operation(operation)
     if _json_event_stream(protocol, op):
@@ -511,9 +528,11 @@ _MESSAGE_KEYS = ("message", "Message", "errorMessage", "ErrorMessage")
 
 
 @pytest.mark.parametrize(("service", "protocol"), SERVICE_CASES)
-@SETTINGS
-@given(data=st.data())
-def test_error_roundtrip(service: str, protocol: str, data: st.DataObject) -> None:
+def test_error_roundtrip(service: str, protocol: str) -> None:
+    run_property(check_error_roundtrip, service, protocol)
+
+
+def check_error_roundtrip(service: str, protocol: str, data: st.DataObject) -> None:
     model = boto_model(service, protocol)
     ours = service_model(service)
     query_codes = protocol == "query" or ours.query_compatible
