@@ -93,25 +93,6 @@ class ServerThread(AdminClient):
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    # -- admin helpers --
-    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.endpoint + path, data=data, method="POST" if data is not None else "GET"
-        )
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def advance_clock(self, seconds: float) -> dict[str, float]:
-        """Move the service clock forward; returns once due timers have fired."""
-        return self.admin("/_cloudlet/clock", {"advance": seconds})
-
-    def clock(self) -> dict[str, float]:
-        return self.admin("/_cloudlet/clock")
-
-    def reset(self) -> None:
-        self.admin("/_cloudlet/reset", {})
-
 
 def client(service: str, endpoint: str, region: str = REGION, **kwargs: Any) -> Any:
     """A boto3 client pointed at ``endpoint`` with dummy credentials and no retries."""
