@@ -412,7 +412,8 @@ def test_sender_id_of_an_assumed_role(aws_client, make_queue):
 def test_batch_size_limit_is_fixed_and_oversized_entries_fail_alone(sqs, make_queue):
     url = make_queue("batchmax", MaximumMessageSize="1024")
     out = sqs.send_message_batch(
-        QueueUrl=url, Entries=[{"Id": "big", "MessageBody": "x" * 1025}, {"Id": "ok", "MessageBody": "y" * 1000}]
+        QueueUrl=url,
+        Entries=[{"Id": "big", "MessageBody": "x" * 1025}, {"Id": "ok", "MessageBody": "y" * 1000}],
     )
     assert [s["Id"] for s in out["Successful"]] == ["ok"]
     assert out["Failed"] == [
