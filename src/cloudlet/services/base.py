@@ -47,8 +47,6 @@ class Provider:
     # Coral-style input validation from the model, and the error code it answers.
     validate_input = True
     validation_code: str | None = None  # None: ValidationError (query) or ValidationException
-    # Topic prefixes of the internal event channel this provider consumes.
-    consumes: tuple[str, ...] = ()
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime

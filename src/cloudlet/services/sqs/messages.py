@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from cloudlet.services.sqs.errors import invalid_parameter, invalid_parameters, sqs_error
+from cloudlet.services.sqs.errors import invalid_parameter, invalid_parameters, missing_parameter, sqs_error
 
 _INVALID_CHARS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
@@ -31,8 +31,6 @@ SYSTEM_ATTRIBUTE_NAMES = (
 
 def check_body(body: str | None) -> str:
     if not body:
-        from cloudlet.services.sqs.errors import missing_parameter
-
         raise missing_parameter("MessageBody")
     if _INVALID_CHARS.search(body):
         raise sqs_error(
