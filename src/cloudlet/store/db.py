@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,27 +73,9 @@ class Store:
                 )
 
     # -- transactions --
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self.conn
-                finally:
-                    self._depth -= 1
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield self.conn
-            except BaseException:
-                self._depth = 0
-                self.conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            self.conn.execute("COMMIT")
+    def transaction(self) -> _Transaction:
+        """A write transaction (a context manager); nested uses join the outer one."""
+        return _Transaction(self)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -134,6 +115,36 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.conn.close()
+
+
+class _Transaction:
+    """``with store.transaction():`` (a class, not a generator: it runs on every write)."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self.store
+        store._lock.acquire()
+        if store._depth == 0:
+            try:
+                store.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                store._lock.release()
+                raise
+        store._depth += 1
+        return store.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        store = self.store
+        try:
+            store._depth -= 1
+            if store._depth == 0:
+                store.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+        finally:
+            store._lock.release()
 
 
 class _Checkpointer(threading.Thread):

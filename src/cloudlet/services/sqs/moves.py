@@ -8,11 +8,11 @@ persisted and each step is a persisted timer, so a task resumes after a restart.
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.sqs import messages as msg
@@ -66,7 +66,7 @@ class MoveTasks:
                 "at a given time.",
             )
         handle = base64.b64encode(
-            orjson.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source_arn})
+            orjson.dumps({"taskId": ids.uuid4(), "sourceArn": source_arn})
         ).decode()
         now = self.sqs.clock.now()
         task = {

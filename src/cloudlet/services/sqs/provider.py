@@ -6,13 +6,12 @@ import asyncio
 import base64
 import hashlib
 import re
-import secrets
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
+from cloudlet.core import ids
 from cloudlet.core.arn import make_arn, parse_arn
 from cloudlet.protocol.base import query_error_code
 from cloudlet.protocol.errors import ServiceError
@@ -488,7 +487,7 @@ class SqsProvider(Provider):
                     out["SequenceNumber"] = seen["sequence"]
                 self._add_md5s(out, user_attrs, system_attrs)
                 return out
-        message_id = message_id or str(uuid.uuid4())
+        message_id = message_id or ids.uuid4()
         row = {
             "message_id": message_id,
             "body": body,
@@ -711,7 +710,7 @@ class SqsProvider(Provider):
 
     @staticmethod
     def _receipt(queue_id: int, seq: int) -> str:
-        raw = f"{queue_id}:{seq}:{secrets.token_hex(24)}".encode()
+        raw = f"{queue_id}:{seq}:{ids.token()}".encode()
         return base64.urlsafe_b64encode(raw).decode()
 
     @staticmethod
