@@ -65,9 +65,7 @@ class MoveTasks:
                 "There is already a task running. Only one active task is allowed for a source queue arn "
                 "at a given time.",
             )
-        handle = base64.b64encode(
-            orjson.dumps({"taskId": ids.uuid4(), "sourceArn": source_arn})
-        ).decode()
+        handle = base64.b64encode(orjson.dumps({"taskId": ids.uuid4(), "sourceArn": source_arn})).decode()
         now = self.sqs.clock.now()
         task = {
             "handle": handle,
