@@ -150,11 +150,3 @@ class ServerProcess(AdminClient):
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait(timeout=10)
-
-    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.endpoint + path, data=data, method="POST" if data is not None else "GET"
-        )
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return json.loads(resp.read() or b"null")
