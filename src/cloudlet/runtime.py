@@ -44,9 +44,6 @@ class Runtime:
     def version(self) -> str:
         return __version__
 
-    def implemented(self, service: str) -> bool:
-        return service in PROVIDERS
-
     def load(self, service: str) -> Provider | None:
         """The provider of ``service``, created (and started in the background) on first use."""
         provider = self.providers.get(service)

@@ -36,9 +36,6 @@ class Clock:
         """Seconds since the epoch, on the service clock."""
         return time.time() + self.offset
 
-    def now_ms(self) -> int:
-        return int(self.now() * 1000)
-
     def add_source(self, source: TimerSource) -> None:
         """Let ``advance`` step through the work ``source`` has due."""
         self._sources.append(source)

@@ -87,13 +87,6 @@ def decode_aws_chunked_stream(source: IO[bytes], sink: IO[bytes]) -> dict[str, s
             raise _incomplete("Incomplete aws-chunked body: chunk not followed by CRLF.")
 
 
-def decode_aws_chunked(data: bytes) -> tuple[bytes, dict[str, str]]:
-    """Decode an ``aws-chunked`` body held in memory: the payload and the trailing headers."""
-    sink = io.BytesIO()
-    trailers = decode_aws_chunked_stream(io.BytesIO(data), sink)
-    return sink.getvalue(), trailers
-
-
 def is_aws_chunked(request: Request) -> bool:
     encoding = request.headers.get("content-encoding") or ""
     sha = request.headers.get("x-amz-content-sha256") or ""

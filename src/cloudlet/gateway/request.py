@@ -6,7 +6,7 @@ from collections.abc import ItemsView
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import IO
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 
 class Headers:
@@ -78,10 +78,6 @@ class Request:
         for k, v in self.query_list:
             q.setdefault(k, []).append(v)
         return q
-
-    @cached_property
-    def decoded_path(self) -> str:
-        return unquote(self.path)
 
     @property
     def host(self) -> str:
