@@ -1,10 +1,10 @@
-"""The ASGI application: AWS requests to the dispatcher, admin routes under ``/_cloudlet/``."""
+"""The Cloudlet application: AWS requests to the dispatcher, admin routes under ``/_cloudlet/``."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import orjson
@@ -14,22 +14,16 @@ from cloudlet.core import ids
 from cloudlet.gateway import cors
 from cloudlet.gateway.detect import Router, parse_credentials
 from cloudlet.gateway.dispatch import Dispatcher
-from cloudlet.gateway.request import Headers, Request
+from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import load_index
+from cloudlet.http_server import HttpServer, install_signal_handlers
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.runtime import Runtime
 
 log = logging.getLogger("cloudlet")
 
-SPOOL_AT = 8 * 1024 * 1024  # bodies larger than this go to a temporary file
-MAX_BODY = 5 * 1024**3 + 1024**2  # S3's 5 GiB single PUT, plus framing
-_CHUNK = 256 * 1024
 MAX_ADVANCE = 100 * 366 * 86400.0  # a century: far enough for any retention, near enough for dates
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def _json(status: int, value: Any) -> Response:
@@ -143,12 +137,8 @@ def _advance_seconds(body: bytes) -> float:
     return float(seconds)
 
 
-class BodyTooLarge(Exception):
-    """The request body is larger than any AWS operation takes."""
-
-
 class App:
-    """The Cloudlet ASGI app."""
+    """Cloudlet: the runtime, the admin API and the AWS dispatcher behind one HTTP server."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -157,132 +147,65 @@ class App:
         self.dispatcher = Dispatcher(self.runtime, self.router)
         self.admin = Admin(self.runtime)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
+    def handle(self, request: Request) -> Response | Awaitable[Response]:
+        """Answer one request: CORS preflight, admin routes, or an AWS operation.
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.runtime.start()
-                except Exception as exc:  # pragma: no cover - reported to the server
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.runtime.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else scope["path"]
-        request = Request(
-            method=scope["method"],
-            path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-        )
+        Most operations answer at once; one that has to wait (a long poll, the admin
+        API) gives an awaitable instead, so the HTTP server only starts a task for those.
+        """
         try:
-            if not await self._read_body(request, receive):
-                return  # the client went away
-            response = await self._respond(request)
-        except BodyTooLarge:
-            error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
-            response = self.dispatcher.answer_unrouted(
-                request, parse_credentials(request), error, ids.request_id()
-            )
-        finally:
-            if request.body_file is not None:
-                request.body_file.close()
-        await self._send(send, request, response)
+            if cors.is_preflight(request):
+                return cors.preflight(request)
+            if request.path.startswith(("/_cloudlet/", "/_localstack/")):
+                return self._complete(request, self._admin_or_aws(request))
+            response = self.dispatcher.handle(request)
+            if not isinstance(response, Response):
+                return self._complete(request, response)
+            cors.add_cors(request, response)
+            return response
+        except Exception:
+            return self._internal_error(request)
 
-    async def _respond(self, request: Request) -> Response:
-        try:
-            return await self.handle(request)
-        except Exception:  # the dispatcher answers AWS errors itself; this is a last resort
-            log.exception("unhandled error answering %s %s", request.method, request.path)
-            return _json(500, {"message": "An internal error occurred."})
-
-    async def _read_body(self, request: Request, receive: Receive) -> bool:
-        """Read the body into memory, or a temporary file past ``SPOOL_AT``; False on disconnect."""
-        chunks: list[bytes] = []
-        size = 0
-        spool = None
-        try:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return False
-                chunk = message.get("body", b"")
-                if chunk:
-                    size += len(chunk)
-                    if size > MAX_BODY:
-                        raise BodyTooLarge
-                    if spool is None and size > SPOOL_AT:
-                        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the response
-                        spool.write(b"".join(chunks))
-                        chunks = []
-                    if spool is not None:
-                        spool.write(chunk)
-                    else:
-                        chunks.append(chunk)
-                if not message.get("more_body"):
-                    break
-        except BaseException:
-            if spool is not None:
-                spool.close()
-            raise
-        if spool is not None:
-            spool.seek(0)
-            request.body_file = spool
-        else:
-            request.body = b"".join(chunks)
-        return True
-
-    async def handle(self, request: Request) -> Response:
-        """Answer one request: CORS preflight, admin routes, or an AWS operation."""
-        if cors.is_preflight(request):
-            return cors.preflight(request)
-        response = None
-        if request.path.startswith(("/_cloudlet/", "/_localstack/")):
-            response = await self.admin.handle(request)
+    async def _admin_or_aws(self, request: Request) -> Response:
+        response = await self.admin.handle(request)
         if response is None:
-            response = await self.dispatcher.handle(request)
+            response = self.dispatcher.handle(request)
+            if not isinstance(response, Response):
+                response = await response
+        return response
+
+    async def _complete(self, request: Request, pending: Awaitable[Response]) -> Response:
+        try:
+            response = await pending
+        except Exception:
+            return self._internal_error(request)
         cors.add_cors(request, response)
         return response
 
-    async def _send(self, send: Send, request: Request, response: Response) -> None:
-        headers = [(k.encode("latin-1"), str(v).encode("latin-1", "replace")) for k, v in response.headers]
-        body = response.body
-        head = request.method == "HEAD"
-        if isinstance(body, bytes | bytearray):
-            if not any(k.lower() == b"content-length" for k, _ in headers):
-                headers.append((b"content-length", str(len(body)).encode()))
-            await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
-            return
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        if head:
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if hasattr(body, "read"):
-            try:
-                while chunk := body.read(_CHUNK):  # type: ignore[union-attr]
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            finally:
-                body.close()  # type: ignore[union-attr]
-        else:
-            async for chunk in body:  # type: ignore[union-attr]
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+    @staticmethod
+    def _internal_error(request: Request) -> Response:
+        """The last resort: the dispatcher answers AWS errors itself."""
+        log.exception("unhandled error answering %s %s", request.method, request.path)
+        return _json(500, {"message": "An internal error occurred."})
+
+    def too_large(self, request: Request) -> Response:
+        """The answer to a body larger than any AWS operation takes."""
+        error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
+        return self.dispatcher.answer_unrouted(request, parse_credentials(request), error, ids.request_id())
+
+    async def serve(self, stop: asyncio.Event, started: Callable[[], None] | None = None) -> None:
+        """Start the runtime and the HTTP server, serve until ``stop`` is set, then shut down."""
+        await self.runtime.start()
+        server = HttpServer(self.handle, self.too_large, self.config.host, self.config.port)
+        try:
+            await server.start()
+            log.info("Cloudlet listening on %s", self.config.endpoint)
+            if started is not None:
+                started()
+            await stop.wait()
+        finally:
+            await server.stop()
+            await self.runtime.stop()
 
 
 def create_app(config: Config) -> App:
@@ -290,22 +213,24 @@ def create_app(config: Config) -> App:
 
 
 def serve(config: Config) -> None:
-    """Run the server in the foreground until interrupted."""
-    import uvicorn
-
+    """Run the server in the foreground until SIGINT or SIGTERM."""
+    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     app = create_app(config)
-    uv_config = uvicorn.Config(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level=config.log_level.lower(),
-        access_log=config.log_level.lower() == "debug",
-        lifespan="on",
-        loop="auto",
-        http="auto",
-        server_header=False,
-        date_header=True,
-        timeout_keep_alive=65,
-    )
-    server = uvicorn.Server(uv_config)
-    server.run()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_signal_handlers(stop)
+        await app.serve(stop)
+
+    run(main())
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop where it is installed, else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)

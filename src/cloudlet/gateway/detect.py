@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -78,13 +79,20 @@ def parse_credentials(request: Request) -> Credentials:
 
 def _scope(credential: str) -> Credentials | None:
     """``AKID/date/region/service/aws4_request`` (SigV4) or ``AKID/date/service/aws4_request`` (SigV4a)."""
+    parts = _scope_parts(credential)
+    return Credentials(*parts) if parts is not None else None
+
+
+@lru_cache(maxsize=1024)
+def _scope_parts(credential: str) -> tuple[str, str, str, str] | None:
+    """(access key, region, signing name, scheme) of a credential scope (clients reuse theirs all day)."""
     parts = credential.split("/")
     if parts[-1] != "aws4_request" or not _DATE_RE.match(parts[1] if len(parts) > 1 else ""):
         return None
     if len(parts) == 5 and parts[2] and parts[3]:
-        return Credentials(parts[0], parts[2], parts[3], "sigv4")
+        return parts[0], parts[2], parts[3], "sigv4"
     if len(parts) == 4 and parts[2]:
-        return Credentials(parts[0], "", parts[2], "sigv4a")
+        return parts[0], "", parts[2], "sigv4a"
     return None
 
 
@@ -162,6 +170,7 @@ class Router:
             self.by_version.setdefault(entry["api_version"], []).append(name)
             self.operations[name] = set(entry["operations"])
         self._routes: dict[str, list[RestRoute]] = {}
+        self._host_hints: dict[str, tuple[list[str], str]] = {}
 
     # -- helpers --
     def routes(self, service: str) -> list[RestRoute]:
@@ -188,6 +197,14 @@ class Router:
 
     def _host_hint(self, host: str) -> tuple[list[str], str]:
         """Services and region named by a Host like ``sqs.eu-west-1.amazonaws.com``."""
+        hint = self._host_hints.get(host)
+        if hint is None:
+            if len(self._host_hints) > 4096:
+                self._host_hints.clear()
+            hint = self._host_hints[host] = self._read_host(host)
+        return hint
+
+    def _read_host(self, host: str) -> tuple[list[str], str]:
         name = host.split(":", 1)[0].lower()
         labels = name.split(".")
         region = next((label for label in labels[1:3] if _REGION_RE.match(label)), "")

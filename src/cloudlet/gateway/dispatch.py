@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Coroutine
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import ids
 from cloudlet.gateway.body import decode_chunked, inflate
@@ -22,7 +23,7 @@ from cloudlet.gateway.request import Request
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError, internal_failure, not_implemented, validation_error
-from cloudlet.protocol.model import ServiceModel, service_model
+from cloudlet.protocol.model import Operation, ServiceModel, service_model
 from cloudlet.protocol.validate import validate
 from cloudlet.services.base import RequestContext
 
@@ -99,7 +100,8 @@ class Dispatcher:
         self.runtime = runtime
         self.router = router
 
-    async def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response | Awaitable[Response]:
+        """The answer, or an awaitable of it when the operation has to wait (a long poll)."""
         request_id = ids.request_id()
         creds = parse_credentials(request)
         try:
@@ -112,7 +114,7 @@ class Dispatcher:
         except Exception:
             log.exception("routing failed")
             return self.answer_unrouted(request, creds, internal_failure(), request_id)
-        return await self.call(target, request, request_id, creds)
+        return self.call(target, request, request_id, creds)
 
     def answer_unrouted(
         self, request: Request, creds: Credentials, error: ServiceError, request_id: str
@@ -133,9 +135,9 @@ class Dispatcher:
             model = service_model(service)
         return get_protocol(protocol).serialize_error(model, error, request_id)
 
-    async def call(
+    def call(
         self, target: Target, request: Request, request_id: str, creds: Credentials | None = None
-    ) -> Response:
+    ) -> Response | Awaitable[Response]:
         model = service_model(target.service)
         protocol = get_protocol(target.protocol)
         try:
@@ -173,10 +175,25 @@ class Dispatcher:
             )
             result = method(ctx, params)
             if asyncio.iscoroutine(result):
-                result = await result
+                return self._finish(result, target, op, request_id)
             return protocol.serialize(op, result or {}, request_id)
-        except ServiceError as error:
-            return protocol.serialize_error(model, error, request_id)
-        except Exception:
-            log.exception("%s.%s failed", target.service, target.operation)
-            return protocol.serialize_error(model, internal_failure(), request_id)
+        except Exception as exc:
+            return _error_answer(exc, target, model, request_id)
+
+    async def _finish(
+        self, pending: Coroutine[Any, Any, Any], target: Target, op: Operation, request_id: str
+    ) -> Response:
+        """Await a provider method that had to wait, then serialize its answer."""
+        try:
+            result = await pending
+            return get_protocol(target.protocol).serialize(op, result or {}, request_id)
+        except Exception as exc:
+            return _error_answer(exc, target, service_model(target.service), request_id)
+
+
+def _error_answer(exc: Exception, target: Target, model: ServiceModel, request_id: str) -> Response:
+    """A provider's ServiceError in the protocol's form; anything else is logged as InternalFailure."""
+    if not isinstance(exc, ServiceError):
+        log.error("%s.%s failed", target.service, target.operation, exc_info=exc)
+        exc = internal_failure()
+    return get_protocol(target.protocol).serialize_error(model, exc, request_id)

@@ -46,6 +46,10 @@ def decode(value: Any, shape: Shape, binary: bool = False) -> Any:
                 continue
             out[found[0]] = decode(item, found[1], binary)
         return out
+    if t == "string":
+        if not isinstance(value, str) and not shape.is_json_value:
+            raise _type_error(value, shape)
+        return value
     if t == "list":
         if not isinstance(value, list):
             raise _type_error(value, shape)
@@ -56,12 +60,6 @@ def decode(value: Any, shape: Shape, binary: bool = False) -> Any:
             raise _type_error(value, shape)
         vshape = shape.value
         return {k: decode(v, vshape, binary) if v is not None else None for k, v in value.items()}
-    if t == "string":
-        if shape.trait("jsonvalue"):
-            return value
-        if not isinstance(value, str):
-            raise _type_error(value, shape)
-        return value
     if t in _INT_TYPES:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
@@ -103,12 +101,13 @@ def encode(value: Any, shape: Shape, ts_default: str = "unixTimestamp", binary: 
         if shape.is_document:
             return value
         members = shape.members
+        names = shape.json_names
         out: dict[str, Any] = {}
         for key, item in value.items():
             member = members.get(key)
             if member is None or item is None:
                 continue
-            out[member.trait("locationName") or key] = encode(item, member, ts_default, binary)
+            out[names[key]] = encode(item, member, ts_default, binary)
         return out
     if t == "list":
         member = shape.member

@@ -60,23 +60,21 @@ _EMPTY: dict[str, Any] = {}
 class Shape:
     """A shape as seen through one member reference."""
 
-    __slots__ = ("__dict__", "defn", "model", "name", "ref")
+    __slots__ = ("__dict__", "defn", "is_document", "model", "name", "ref", "type")
 
     def __init__(self, model: ServiceModel, name: str, ref: dict[str, Any] | None = None) -> None:
         self.model = model
         self.name = name
         self.defn: dict[str, Any] = model.shapes[name]
         self.ref: dict[str, Any] = ref or _EMPTY
+        self.type: str = self.defn["type"]
+        self.is_document = bool(self.defn.get("document"))
 
     def trait(self, key: str, default: Any = None) -> Any:
         """A serialization trait, the member reference winning over the shape."""
         if key in self.ref:
             return self.ref[key]
         return self.defn.get(key, default)
-
-    @property
-    def type(self) -> str:
-        return self.defn["type"]
 
     @cached_property
     def members(self) -> dict[str, Shape]:
@@ -116,6 +114,16 @@ class Shape:
     def location_name(self) -> str | None:
         return self.trait("locationName")
 
+    @cached_property
+    def is_json_value(self) -> bool:
+        """A string carrying JSON as is (the ``jsonvalue`` trait)."""
+        return bool(self.trait("jsonvalue"))
+
+    @cached_property
+    def json_names(self) -> dict[str, str]:
+        """Member name -> the key it carries in a JSON body (``locationName`` or its own name)."""
+        return {name: m.trait("locationName") or name for name, m in self.members.items()}
+
     @property
     def enum(self) -> list[str] | None:
         return self.defn.get("enum")
@@ -135,10 +143,6 @@ class Shape:
     @property
     def flattened(self) -> bool:
         return bool(self.trait("flattened"))
-
-    @property
-    def is_document(self) -> bool:
-        return bool(self.defn.get("document"))
 
     @property
     def is_union(self) -> bool:

@@ -48,11 +48,13 @@ class AdminClient:
 
 
 class ServerThread(AdminClient):
-    """Runs Cloudlet (uvicorn) in a thread; ``endpoint`` is its URL once started."""
+    """Runs Cloudlet in a thread with its own event loop; ``endpoint`` is its URL once started."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config(port=free_port(), in_memory=True, log_level="warning")
-        self._server: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -60,36 +62,30 @@ class ServerThread(AdminClient):
         return self.config.endpoint
 
     def start(self, timeout: float = 20.0) -> ServerThread:
-        import uvicorn
-
         from cloudlet.server import create_app
 
         self.app = create_app(self.config)
-        uv = uvicorn.Config(
-            self.app,
-            host=self.config.host,
-            port=self.config.port,
-            log_level=self.config.log_level,
-            lifespan="on",
-            access_log=False,
-            server_header=False,
-        )
-        self._server = uvicorn.Server(uv)
         self._thread = threading.Thread(target=self._run, name="cloudlet-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not self._started.wait(0.02):
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("Cloudlet test server did not start")
-            time.sleep(0.01)
         return self
 
     def _run(self) -> None:
-        asyncio.run(self._server.serve())
+        from cloudlet.server import run
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            await self.app.serve(self._stop, self._started.set)
+
+        run(main())
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout=10)
 

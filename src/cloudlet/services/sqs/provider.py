@@ -583,7 +583,8 @@ class SqsProvider(Provider):
 
     # ---- receiving -----------------------------------------------------------------------
 
-    async def receive_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def receive_message(self, ctx: RequestContext, params: dict[str, Any]) -> Any:
+        """Messages at once when there are some (or no wait), else a long poll (a coroutine)."""
         queue = self._resolve(ctx, params)
         count = params.get("MaxNumberOfMessages")
         if count is not None and not 1 <= count <= 10:
@@ -599,21 +600,33 @@ class SqsProvider(Provider):
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         deadline = self.clock.now() + wait
-        while True:
+        received = self._receive_now(queue, params, count or 1, visibility)
+        if received or wait == 0:
+            return self._receive_answer(queue, received)
+        return self._long_poll(queue, params, count or 1, visibility, deadline)
+
+    async def _long_poll(
+        self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None, deadline: float
+    ) -> dict[str, Any]:
+        """Wait for messages until ``deadline``, waking on sends and on messages becoming visible."""
+        received: list[dict[str, Any]] = []
+        while not received:
+            now = self.clock.now()
+            if now >= deadline:
+                break
+            await self._wait(queue.id, min(deadline, self.db.next_visible(queue.id, now) or deadline))
             current = self.db.queue_by_id(queue.id)
             if current is None:
                 return {}
-            received = self._receive_now(current, params, count or 1, visibility)
-            now = self.clock.now()
-            if received or now >= deadline:
-                break
-            wake = min(deadline, self.db.next_visible(queue.id, now) or deadline)
-            await self._wait(queue.id, wake)
+            received = self._receive_now(current, params, count, visibility)
+        return self._receive_answer(queue, received)
+
+    def _receive_answer(self, queue: Queue, received: list[dict[str, Any]]) -> dict[str, Any]:
         if received:
             self._record(queue, "NumberOfMessagesReceived", len(received), "Count")
-        else:
-            self._record(queue, "NumberOfEmptyReceives", 1, "Count")
-        return {"Messages": received} if received else {}
+            return {"Messages": received}
+        self._record(queue, "NumberOfEmptyReceives", 1, "Count")
+        return {}
 
     def _receive_now(
         self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None
@@ -801,7 +814,23 @@ class SqsProvider(Provider):
     def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)
         entries = self._check_batch(params.get("Entries"), "DeleteMessageBatchRequestEntry")
-        return self._run_batch(entries, lambda e: self._delete(queue, e.get("ReceiptHandle") or ""))
+        if queue.fifo:
+            return self._run_batch(entries, lambda e: self._delete(queue, e.get("ReceiptHandle") or ""))
+        # A standard queue deletes with any handle the message was received with: one statement.
+        successful, failed, seqs = [], [], []
+        for entry in entries:
+            try:
+                seqs.append(self._seq_of(queue, entry.get("ReceiptHandle") or ""))
+            except ServiceError as exc:
+                failed.append(_failure(entry["Id"], exc))
+                continue
+            successful.append({"Id": entry["Id"]})
+        if seqs:
+            with self.store.transaction():
+                deleted = self.db.delete_messages(seqs)
+            if deleted:
+                self._record(queue, "NumberOfMessagesDeleted", deleted, "Count")
+        return {"Successful": successful, "Failed": failed}
 
     def change_message_visibility(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)

@@ -271,7 +271,9 @@ class SqsStore:
 
     def ready(self, queue_id: int, now: float, limit: int) -> list[Any]:
         return self.db.all(
-            "SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY seq LIMIT ?",
+            # In the order the index holds them (no sort, however deep the backlog): messages
+            # visible longest first, which is the order they were sent unless delays differ.
+            "SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
             (queue_id, now, limit),
         )
 
@@ -310,6 +312,11 @@ class SqsStore:
 
     def delete_message(self, seq: int) -> bool:
         return self.db.execute("DELETE FROM sqs_messages WHERE seq = ?", (seq,)).rowcount > 0
+
+    def delete_messages(self, seqs: list[int]) -> int:
+        """Delete the messages with these sequence numbers; how many were there."""
+        marks = ", ".join("?" * len(seqs))
+        return self.db.execute(f"DELETE FROM sqs_messages WHERE seq IN ({marks})", seqs).rowcount
 
     def set_visible_at(self, seq: int, visible_at: float) -> None:
         self.db.execute("UPDATE sqs_messages SET visible_at = ? WHERE seq = ?", (visible_at, seq))
