@@ -31,6 +31,7 @@ SERVICES: tuple[str, ...] = (
 
 # Providers written so far, as "module:Class"; the others answer NotImplemented (501).
 PROVIDERS: dict[str, str] = {
+    "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }

@@ -1,0 +1,1 @@
+"""DynamoDB: tables, items, expressions, indexes, transactions, TTL and streams."""

@@ -1,0 +1,741 @@
+"""Amazon DynamoDB: tables and indexes, the item API, expressions, batches and transactions."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+import orjson
+
+from cloudlet.core import ids
+from cloudlet.core.arn import parse_arn
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.dynamodb import items as it
+from cloudlet.services.dynamodb import tables as tb
+from cloudlet.services.dynamodb.expressions import (
+    ExpressionContext,
+    apply_update,
+    attribute_updates,
+    attributes_to_get,
+    check_parameters,
+    evaluate,
+    expected_condition,
+    parse_condition,
+    parse_projection,
+    parse_update,
+    project,
+)
+from cloudlet.services.dynamodb.reads import Reads
+from cloudlet.services.dynamodb.store import DynamoStore
+from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
+from cloudlet.services.dynamodb.values import item_size, validate_item
+
+MAX_BATCH_WRITE = 25
+MAX_BATCH_GET = 100
+TRANSACTION_TOKEN_S = 600.0
+MAX_TAGS = 50
+
+
+def conditional_failed(old: dict[str, Any] | None, return_old: bool) -> ServiceError:
+    fields = {"Item": old} if return_old and old else {}
+    return ServiceError(
+        "ConditionalCheckFailedException", "The conditional request failed", 400, fields=fields
+    )
+
+
+class DynamoDBProvider(Provider):
+    service = "dynamodb"
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.db = DynamoStore(self.store)
+        self.reads = Reads(self)
+
+    def reset(self) -> None:
+        self.db.reset()
+
+    def resource_counts(self) -> dict[str, int]:
+        return {"tables": len(self.db.all_tables())}
+
+    # ---- tables ------------------------------------------------------------------------
+
+    def table(self, ctx: RequestContext, name: str | None, control: bool = False) -> Table:
+        """The table named by a request (a table ARN is accepted too); ResourceNotFound otherwise."""
+        account, region, table_name = ctx.account, ctx.region, name or ""
+        if table_name.startswith("arn:"):
+            try:
+                arn = parse_arn(table_name)
+            except ValueError:
+                raise it.no_such_table(table_name if control else None) from None
+            account, region, table_name = arn.account, arn.region, arn.resource.removeprefix("table/")
+        table = self.db.get_table(account, region, table_name)
+        if table is None:
+            raise it.no_such_table(table_name if control else None)
+        return table
+
+    def create_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TableName"]
+        definition = tb.build_definition(params)
+        if self.db.get_table(ctx.account, ctx.region, name) is not None:
+            raise ServiceError("ResourceInUseException", f"Table already exists: {name}", 400)
+        now = self.clock.now()
+        arn = ctx.arn("dynamodb", f"table/{name}")
+        definition.update(
+            TableArn=arn,
+            TableId=ids.uuid4(),
+            CreationDateTime=now,
+            TableStatus="ACTIVE",
+            DeletionProtectionEnabled=bool(params.get("DeletionProtectionEnabled")),
+        )
+        if params.get("TableClass"):
+            definition["TableClass"] = params["TableClass"]
+        stream = params.get("StreamSpecification")
+        if stream is not None:
+            self._set_stream(definition, stream, now, arn)
+        sse = params.get("SSESpecification")
+        if sse and sse.get("Enabled"):
+            key = sse.get("KMSMasterKeyId") or f"key/{ids.uuid4()}"
+            key_arn = key if key.startswith("arn:") else ctx.arn("kms", key if "/" in key else f"key/{key}")
+            definition["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key_arn}
+        tags = self._check_tags(params.get("Tags") or [])
+        with self.store.transaction():
+            table = self.db.create_table(ctx.account, ctx.region, name, definition, tags)
+            if table.stream_view:
+                self.streams.open(table)
+        return {"TableDescription": tb.describe(table, {}, created=True)}
+
+    @staticmethod
+    def _set_stream(definition: dict[str, Any], spec: dict[str, Any], now: float, arn: str) -> None:
+        enabled = bool(spec.get("StreamEnabled"))
+        view = spec.get("StreamViewType")
+        if enabled and not view:
+            raise invalid(
+                "Invalid StreamSpecification: StreamViewType is required when StreamEnabled is true"
+            )
+        if not enabled and view:
+            raise invalid_parameters("StreamViewType cannot be specified when StreamEnabled is false")
+        if enabled:
+            label = _stream_label(now)
+            definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+            definition["LatestStreamLabel"] = label
+            definition["LatestStreamArn"] = f"{arn}/stream/{label}"
+        else:
+            definition["StreamSpecification"] = {"StreamEnabled": False}
+
+    def describe_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        return {"Table": self._describe(table)}
+
+    def _describe(self, table: Table) -> dict[str, Any]:
+        counts = {k: (v[0], v[1]) for k, v in self.db.counts(table).items()}
+        return tb.describe(table, counts)
+
+    def list_tables(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        names = self.db.table_names(ctx.account, ctx.region)
+        start = params.get("ExclusiveStartTableName")
+        if start:
+            names = [n for n in names if n > start]
+        limit = params.get("Limit") or 100
+        out: dict[str, Any] = {"TableNames": names[:limit]}
+        if len(names) > limit:
+            out["LastEvaluatedTableName"] = names[limit - 1]
+        return out
+
+    def delete_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        if table.definition.get("DeletionProtectionEnabled"):
+            raise invalid(
+                "Resource cannot be deleted as it is currently protected against deletion. "
+                "Disable deletion protection first."
+            )
+        description = self._describe(table)
+        description["TableStatus"] = "DELETING"
+        with self.store.transaction():
+            if table.stream_view:
+                self.streams.close(table.definition["LatestStreamArn"])
+            self.db.delete_table(table)
+        return {"TableDescription": description}
+
+    def update_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        d = copy.deepcopy(table.definition)  # the table changes only once every check passed
+        now = self.clock.now()
+        billing = params.get("BillingMode")
+        if billing and billing != d["BillingMode"]:
+            d["BillingMode"] = billing
+            d["BillingModeChanged"] = True
+            if billing == "PAY_PER_REQUEST":
+                d.pop("ProvisionedThroughput", None)
+                d["PayPerRequestSince"] = now
+        if params.get("ProvisionedThroughput") is not None:
+            d["ProvisionedThroughput"] = tb.check_throughput(params, d["BillingMode"]) or {}
+        elif billing == "PROVISIONED" and not d.get("ProvisionedThroughput"):
+            raise invalid_parameters(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+            )
+        if params.get("DeletionProtectionEnabled") is not None:
+            d["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
+        if params.get("TableClass"):
+            d["TableClass"] = params["TableClass"]
+        stream_closed = None
+        if params.get("StreamSpecification") is not None:
+            spec = params["StreamSpecification"]
+            current = table.stream_view
+            if spec.get("StreamEnabled") and current:
+                raise invalid(
+                    f"Table already has an enabled stream: {table.arn}/stream/{d['LatestStreamLabel']}"
+                )
+            if not spec.get("StreamEnabled") and not current:
+                raise invalid(f"Table already has no enabled stream: {table.arn}")  # message unverified
+            if current:
+                stream_closed = d["LatestStreamArn"]
+            self._set_stream(d, spec, now, table.arn)
+        if params.get("AttributeDefinitions"):
+            known = {a["AttributeName"]: a for a in d["AttributeDefinitions"]}
+            for a in params["AttributeDefinitions"]:
+                known[a["AttributeName"]] = dict(a)
+            d["AttributeDefinitions"] = list(known.values())
+        created, dropped = [], []
+        for update in params.get("GlobalSecondaryIndexUpdates") or []:
+            name, change = self._index_update(table, d, update)
+            (created if change == "create" else dropped if change == "delete" else []).append(name)
+        if params.get("GlobalSecondaryIndexUpdates"):
+            used = set(table.key_names)
+            for spec in (d.get("LocalSecondaryIndexes") or []) + (d.get("GlobalSecondaryIndexes") or []):
+                used.update(filter(None, (spec["HashKey"], spec.get("RangeKey"))))
+            d["AttributeDefinitions"] = [a for a in d["AttributeDefinitions"] if a["AttributeName"] in used]
+            tb.check_attribute_definitions({a["AttributeName"]: a for a in d["AttributeDefinitions"]}, used)
+        with self.store.transaction():
+            table.definition = d
+            self.db.save_table(table)
+            for name in dropped:
+                self.db.drop_index(table, name)
+            for name in created:
+                self._backfill(table, name)
+            if stream_closed:
+                self.streams.close(stream_closed)
+            if params.get("StreamSpecification") and table.stream_view:
+                self.streams.open(table)
+        return {"TableDescription": self._describe(table)}
+
+    def _index_update(self, table: Table, d: dict[str, Any], update: dict[str, Any]) -> tuple[str, str]:
+        """Apply one GlobalSecondaryIndexUpdates entry to the definition ``d``: (index, change)."""
+        gsis = d.setdefault("GlobalSecondaryIndexes", [])
+        names = {g["IndexName"] for g in gsis} | {i["IndexName"] for i in d.get("LocalSecondaryIndexes") or []}
+        if update.get("Create"):
+            spec = update["Create"]
+            if spec["IndexName"] in names:
+                raise invalid_parameters(f"Index already exists: {spec['IndexName']}")  # message unverified
+            if len(gsis) >= tb.MAX_GSIS:
+                raise ServiceError(
+                    "LimitExceededException",
+                    f"Subscriber limit exceeded: The number of global secondary indexes exceeds the "
+                    f"per-table limit of {tb.MAX_GSIS}",
+                    400,
+                )
+            gsis.append(tb.index_spec(spec, False, table.hash_key, d["BillingMode"], names, set()))
+            return spec["IndexName"], "create"
+        change = "delete" if update.get("Delete") else "update"
+        name = (update.get("Delete") or update.get("Update") or {}).get("IndexName", "")
+        spec = next((g for g in gsis if g["IndexName"] == name), None)
+        if spec is None:
+            raise ServiceError(
+                "ResourceNotFoundException", f"Requested resource not found: Index: {name} not found", 400
+            )
+        if change == "delete":
+            gsis.remove(spec)
+        else:
+            throughput = tb.check_throughput(update["Update"], d["BillingMode"], name)
+            if throughput:
+                spec["ProvisionedThroughput"] = throughput
+        if not gsis:
+            del d["GlobalSecondaryIndexes"]
+        return name, change
+
+    def _backfill(self, table: Table, index_name: str) -> None:
+        """Index the items already in a table for a new GSI."""
+        index = table.indexes[index_name]
+        after = None
+        while True:
+            page = self.db.items_page(table, after, 500)
+            if not page:
+                return
+            for _h, pk, sk, blob, _size in page:
+                entry = it.index_entry(table, index, _load(blob))
+                if entry is not None:
+                    ipk, isk, projected = entry
+                    self.db.put_index_entry(
+                        table, index_name, ipk, isk, pk, sk, projected, item_size(projected)
+                    )
+            after = page[-1][:3]
+
+    def describe_time_to_live(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        ttl = table.definition.get("TimeToLive")
+        if not ttl:
+            return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
+        status = "ENABLED" if ttl["Enabled"] else "DISABLED"
+        return {"TimeToLiveDescription": {"TimeToLiveStatus": status, "AttributeName": ttl["AttributeName"]}}
+
+    def update_time_to_live(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        spec = params["TimeToLiveSpecification"]
+        current = table.definition.get("TimeToLive") or {}
+        if spec["Enabled"] and current.get("Enabled"):
+            raise invalid("TimeToLive is already enabled")
+        if not spec["Enabled"] and not current.get("Enabled"):
+            raise invalid("TimeToLive is already disabled")
+        if not spec["Enabled"] and spec["AttributeName"] != current.get("AttributeName"):
+            raise invalid(
+                "TimeToLive is active on a different AttributeName: current AttributeName is "
+                f"{current.get('AttributeName')}"
+            )  # message unverified
+        table.definition["TimeToLive"] = {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
+        with self.store.transaction():
+            self.db.save_table(table)
+            self._refresh_expiry(table)
+        return {
+            "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
+        }
+
+    def _refresh_expiry(self, table: Table) -> None:
+        after = None
+        while page := self.db.items_page(table, after, 500):
+            for h, pk, sk, blob, _size in page:
+                self.db.set_expires(table, h, pk, sk, it.expiry(table, _load(blob)))
+            after = page[-1][:3]
+
+    # ---- tags, limits, endpoints ---------------------------------------------------------
+
+    def _table_by_arn(self, ctx: RequestContext, arn: str) -> Table:
+        try:
+            parsed = parse_arn(arn)
+        except ValueError:
+            raise invalid(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}") from None
+        table = self.db.get_table(parsed.account, parsed.region, parsed.resource.removeprefix("table/"))
+        if table is None or parsed.service != "dynamodb" or not parsed.resource.startswith("table/"):
+            raise ServiceError(
+                "ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400
+            )
+        return table
+
+    @staticmethod
+    def _check_tags(tags: list[dict[str, str]]) -> dict[str, str]:
+        out = {t["Key"]: t["Value"] for t in tags}
+        if len(out) > MAX_TAGS:
+            raise invalid(
+                "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
+            )
+        return out
+
+    def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self._table_by_arn(ctx, params["ResourceArn"])
+        tags = {**table.tags, **self._check_tags(params["Tags"])}
+        if len(tags) > MAX_TAGS:
+            raise ServiceError("LimitExceededException", "Tag limit of 50 exceeded for this resource", 400)
+        table.tags = tags
+        with self.store.transaction():
+            self.db.save_table(table)
+        return {}
+
+    def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self._table_by_arn(ctx, params["ResourceArn"])
+        table.tags = {k: v for k, v in table.tags.items() if k not in set(params["TagKeys"])}
+        with self.store.transaction():
+            self.db.save_table(table)
+        return {}
+
+    def list_tags_of_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self._table_by_arn(ctx, params["ResourceArn"])
+        return {"Tags": [{"Key": k, "Value": v} for k, v in table.tags.items()]}
+
+    def describe_limits(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }
+
+    def describe_endpoints(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        host = ctx.request.headers.get("host", "") if ctx.request is not None else ""
+        return {
+            "Endpoints": [
+                {"Address": host or f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}
+            ]
+        }
+
+    # ---- single items ---------------------------------------------------------------------
+
+    def write(
+        self,
+        table: Table,
+        pk: bytes,
+        sk: bytes,
+        old: tuple[dict[str, Any], int] | None,
+        new: dict[str, Any] | None,
+        new_size: int = 0,
+        *,
+        service_delete: bool = False,
+    ) -> dict[str, float]:
+        """Write (or delete, ``new`` None) an item with its index entries and stream record.
+
+        Returns the write units each index consumed.
+        """
+        old_item = old[0] if old else None
+        if new is None:
+            if old is None:
+                return {}
+            self.db.delete(table, pk, sk, old[1])
+        else:
+            self.db.put(table, pk, sk, new, new_size, it.expiry(table, new), old[1] if old else None)
+        units: dict[str, float] = {}
+        for index in table.indexes.values():
+            before = it.index_entry(table, index, old_item) if old_item else None
+            after = it.index_entry(table, index, new) if new else None
+            if before == after:
+                continue
+            spent = 0.0
+            if before is not None:
+                size = item_size(before[2])
+                self.db.delete_index_entry(table, index.name, before[0], before[1], pk, sk, size)
+                spent += it.write_units(size)
+            if after is not None:
+                size = item_size(after[2])
+                self.db.put_index_entry(table, index.name, after[0], after[1], pk, sk, after[2], size)
+                spent = (
+                    max(spent, 0.0) + it.write_units(size) if before is None else spent + it.write_units(size)
+                )
+            units[index.name] = spent
+        if table.stream_view and old_item != new:
+            self.streams.record(table, old_item, new, service_delete=service_delete)
+        return units
+
+    @property
+    def streams(self) -> Any:
+        from cloudlet.services.dynamodb.streams import Streams
+
+        streams = self.__dict__.get("_streams")
+        if streams is None:
+            streams = self.__dict__["_streams"] = Streams(self)
+        return streams
+
+    def _condition(self, operation: str, params: dict[str, Any], ctx: ExpressionContext) -> object | None:
+        if params.get("ConditionExpression") is not None:
+            return parse_condition(params["ConditionExpression"], ctx)
+        if params.get("Expected"):
+            return expected_condition(params["Expected"], params.get("ConditionalOperator"))
+        return None
+
+    @staticmethod
+    def _return_values(params: dict[str, Any], allowed: tuple[str, ...]) -> str:
+        value = params.get("ReturnValues") or "NONE"
+        if value not in allowed:
+            raise invalid("ReturnValues can only be ALL_OLD or NONE")
+        return value
+
+    def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"])
+        check_parameters("PutItem", params)
+        exprs = ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
+        condition = self._condition("PutItem", params, exprs)
+        exprs.check_unused("PutItem")
+        returns = self._return_values(params, ("NONE", "ALL_OLD"))
+        item, pk, sk, size = it.checked_item(table, params["Item"])
+        with self.store.transaction():
+            old = self.db.get(table, pk, sk)
+            self._check(condition, old, params)
+            index_units = self.write(table, pk, sk, old, item, size)
+        out: dict[str, Any] = {}
+        if returns == "ALL_OLD" and old:
+            out["Attributes"] = old[0]
+        self._capacity(
+            out, table, params, it.write_units(max(size, old[1] if old else 0)), "write", index_units
+        )
+        return out
+
+    def _check(
+        self, condition: object | None, old: tuple[dict[str, Any], int] | None, params: dict[str, Any]
+    ) -> None:
+        if condition is not None and not evaluate(condition, old[0] if old else {}):
+            return_old = params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+            raise conditional_failed(old[0] if old else None, return_old)
+
+    @staticmethod
+    def _capacity(
+        out: dict[str, Any],
+        table: Table,
+        params: dict[str, Any],
+        units: float,
+        kind: str,
+        index_units: dict[str, float] | None = None,
+    ) -> None:
+        entry = it.consumed(table, params.get("ReturnConsumedCapacity"), units, kind, index_units)
+        if entry is not None:
+            out["ConsumedCapacity"] = entry
+
+    def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"])
+        check_parameters("GetItem", params)
+        exprs = ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
+        paths = self._projection(params, exprs)
+        exprs.check_unused("GetItem")
+        _key, pk, sk = it.key_param(table, params["Key"])
+        found = self.db.get(table, pk, sk)
+        out: dict[str, Any] = {}
+        if found:
+            out["Item"] = project(paths, found[0]) if paths is not None else found[0]
+        consistent = bool(params.get("ConsistentRead"))
+        self._capacity(out, table, params, it.read_units(found[1] if found else 0, consistent), "read")
+        return out
+
+    @staticmethod
+    def _projection(params: dict[str, Any], exprs: ExpressionContext) -> list[Any] | None:
+        if params.get("ProjectionExpression") is not None:
+            return parse_projection(params["ProjectionExpression"], exprs)
+        if params.get("AttributesToGet"):
+            return attributes_to_get(params["AttributesToGet"])
+        return None
+
+    def delete_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"])
+        check_parameters("DeleteItem", params)
+        exprs = ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
+        condition = self._condition("DeleteItem", params, exprs)
+        exprs.check_unused("DeleteItem")
+        returns = self._return_values(params, ("NONE", "ALL_OLD"))
+        _key, pk, sk = it.key_param(table, params["Key"])
+        with self.store.transaction():
+            old = self.db.get(table, pk, sk)
+            self._check(condition, old, params)
+            index_units = self.write(table, pk, sk, old, None)
+        out: dict[str, Any] = {}
+        if returns == "ALL_OLD" and old:
+            out["Attributes"] = old[0]
+        self._capacity(out, table, params, it.write_units(old[1] if old else 0), "write", index_units)
+        return out
+
+    def update_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"])
+        check_parameters("UpdateItem", params)
+        exprs = ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
+        update = None
+        if params.get("UpdateExpression") is not None:
+            update = parse_update(params["UpdateExpression"], exprs)
+        elif params.get("AttributeUpdates"):
+            update = attribute_updates(params["AttributeUpdates"])
+        condition = self._condition("UpdateItem", params, exprs)
+        exprs.check_unused("UpdateItem")
+        returns = params.get("ReturnValues") or "NONE"
+        key, pk, sk = it.key_param(table, params["Key"])
+        if update is not None:
+            for path in update.paths:
+                if path and path[0] in table.key_names:
+                    raise invalid_parameters(
+                        f"Cannot update attribute {path[0]}. This attribute is part of the key"
+                    )
+        with self.store.transaction():
+            old = self.db.get(table, pk, sk)
+            self._check(condition, old, params)
+            base = old[0] if old else dict(key)
+            new = apply_update(update, base)[0] if update is not None else base
+            new, _pk, _sk, size = it.checked_item(table, new)
+            index_units = self.write(table, pk, sk, old, new, size) if old is None or new != old[0] else {}
+        out: dict[str, Any] = {}
+        attributes = self._updated_values(returns, update, old[0] if old else None, new)
+        if attributes:
+            out["Attributes"] = attributes
+        units = it.write_units(max(size, old[1] if old else 0))
+        self._capacity(out, table, params, units, "write", index_units)
+        return out
+
+    @staticmethod
+    def _updated_values(
+        returns: str, update: Any, old: dict[str, Any] | None, new: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if returns == "ALL_OLD":
+            return old
+        if returns == "ALL_NEW":
+            return new
+        if returns in ("UPDATED_OLD", "UPDATED_NEW"):
+            source = old if returns == "UPDATED_OLD" else new
+            if not source or update is None:
+                return None
+            return project(update.paths, source) or None
+        return None
+
+    # ---- queries and scans ----------------------------------------------------------------
+
+    def query(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.reads.query(self.table(ctx, params["TableName"]), params)
+
+    def scan(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.reads.scan(self.table(ctx, params["TableName"]), params)
+
+    # ---- batches ----------------------------------------------------------------------------
+
+    def batch_get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        requests = params["RequestItems"]
+        if sum(len(r.get("Keys") or []) for r in requests.values()) > MAX_BATCH_GET:
+            raise invalid("Too many items requested for the BatchGetItem call")
+        plans = []
+        for name, request in requests.items():
+            table = self.table(ctx, name)
+            check_parameters("GetItem", request)
+            exprs = ExpressionContext(request.get("ExpressionAttributeNames"), None)
+            paths = self._projection(request, exprs)
+            exprs.check_unused("GetItem")
+            keys, seen = [], set()
+            for key in request["Keys"]:
+                _key, pk, sk = it.key_param(table, key)
+                if (pk, sk) in seen:
+                    raise invalid("Provided list of item keys contains duplicates")
+                seen.add((pk, sk))
+                keys.append((pk, sk))
+            plans.append((name, table, request, paths, keys))
+        responses: dict[str, list[dict[str, Any]]] = {}
+        capacity = []
+        for name, table, request, paths, keys in plans:
+            found_items, size = [], 0
+            for pk, sk in keys:
+                found = self.db.get(table, pk, sk)
+                if found:
+                    found_items.append(project(paths, found[0]) if paths is not None else found[0])
+                    size += it.read_units(found[1], bool(request.get("ConsistentRead")))
+                else:
+                    size += it.read_units(0, bool(request.get("ConsistentRead")))
+            responses[name] = found_items
+            entry = it.consumed(table, params.get("ReturnConsumedCapacity"), size, "read")
+            if entry:
+                capacity.append(entry)
+        out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
+        if capacity:
+            out["ConsumedCapacity"] = capacity
+        return out
+
+    def batch_write_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        requests = params["RequestItems"]
+        if sum(len(r) for r in requests.values()) > MAX_BATCH_WRITE:
+            raise invalid("Too many items requested for the BatchWriteItem call")
+        plans = []
+        for name, entries in requests.items():
+            table = self.table(ctx, name)
+            seen = set()
+            for entry in entries:
+                put, delete = entry.get("PutRequest"), entry.get("DeleteRequest")
+                if (put is None) == (delete is None):
+                    raise invalid(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+                    )  # message unverified
+                if put is not None:
+                    item, pk, sk, size = it.checked_item(table, put["Item"])
+                    plan = (table, pk, sk, item, size)
+                else:
+                    _key, pk, sk = it.key_param(table, delete["Key"])
+                    plan = (table, pk, sk, None, 0)
+                if (pk, sk) in seen:
+                    raise invalid("Provided list of item keys contains duplicates")
+                seen.add((pk, sk))
+                plans.append(plan)
+        units: dict[str, float] = {}
+        with self.store.transaction():
+            for table, pk, sk, item, size in plans:
+                old = self.db.get(table, pk, sk)
+                self.write(table, pk, sk, old, item, size)
+                units[table.name] = units.get(table.name, 0.0) + it.write_units(
+                    max(size, old[1] if old else 0)
+                )
+        out: dict[str, Any] = {"UnprocessedItems": {}}
+        mode = params.get("ReturnConsumedCapacity")
+        capacity = [
+            entry
+            for name, total in units.items()
+            if (entry := it.consumed(self.table(ctx, name), mode, total, "write"))
+        ]
+        if capacity:
+            out["ConsumedCapacity"] = capacity
+        return out
+
+    # ---- transactions ---------------------------------------------------------------------
+
+    def transact_get_items(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        plans = []
+        for entry in params["TransactItems"]:
+            get = entry["Get"]
+            table = self.table(ctx, get["TableName"])
+            exprs = ExpressionContext(get.get("ExpressionAttributeNames"), None)
+            paths = (
+                parse_projection(get["ProjectionExpression"], exprs)
+                if get.get("ProjectionExpression")
+                else None
+            )
+            exprs.check_unused("TransactGetItems")
+            _key, pk, sk = it.key_param(table, get["Key"])
+            plans.append((table, pk, sk, paths))
+        responses, units = [], {}
+        for table, pk, sk, paths in plans:
+            found = self.db.get(table, pk, sk)
+            responses.append(
+                {"Item": project(paths, found[0]) if paths is not None else found[0]} if found else {}
+            )
+            units[table.name] = units.get(table.name, 0.0) + 2 * it.read_units(found[1] if found else 0, True)
+        out: dict[str, Any] = {"Responses": responses}
+        mode = params.get("ReturnConsumedCapacity")
+        capacity = [e for n, u in units.items() if (e := it.consumed(self.table(ctx, n), mode, u, "read"))]
+        if capacity:
+            out["ConsumedCapacity"] = capacity
+        return out
+
+    def transact_write_items(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        from cloudlet.services.dynamodb.transactions import transact_write
+
+        token = params.get("ClientRequestToken")
+        digest = hashlib.sha256(orjson.dumps(params["TransactItems"], default=_jsonable)).hexdigest()
+        now = self.clock.now()
+        if token:
+            seen = self.db.transaction_token(ctx.account, ctx.region, token, now)
+            if seen is not None:
+                if seen != digest:
+                    raise ServiceError(
+                        "IdempotentParameterMismatchException",
+                        "Request parameters do not match the parameters of the original request with the same "
+                        "client token",  # message unverified
+                        400,
+                    )
+                return {}
+        out = transact_write(self, ctx, params)
+        if token:
+            with self.store.transaction():
+                self.db.remember_token(ctx.account, ctx.region, token, digest, now + TRANSACTION_TOKEN_S)
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError
+
+
+def _load(blob: bytes) -> dict[str, Any]:
+    from cloudlet.services.dynamodb.store import load_item
+
+    return load_item(blob)
+
+
+def _stream_label(now: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+validate_item = validate_item  # re-exported for transactions

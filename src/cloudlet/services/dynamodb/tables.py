@@ -1,0 +1,365 @@
+"""Table definitions: CreateTable's checks, the key schemas of a table and its indexes, descriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudlet.protocol.errors import ServiceError
+
+MAX_LSIS = 5
+MAX_GSIS = 20
+MAX_PROJECTED_ATTRIBUTES = 100
+ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError("ValidationException", message, 400)
+
+
+def invalid_parameters(message: str) -> ServiceError:
+    return invalid(f"One or more parameter values were invalid: {message}")
+
+
+@dataclass
+class Index:
+    """A secondary index: its key attributes and projection."""
+
+    name: str
+    local: bool
+    hash_key: str
+    range_key: str | None
+    projection: dict[str, Any]
+    status: str = "ACTIVE"
+    throughput: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def key_schema(self) -> list[dict[str, str]]:
+        return _key_schema(self.hash_key, self.range_key)
+
+    def projects(self, name: str) -> bool:
+        """Whether ``name`` is in the index's items (besides the table and index keys)."""
+        kind = self.projection.get("ProjectionType", "ALL")
+        if kind == "ALL":
+            return True
+        return kind == "INCLUDE" and name in self.projection.get("NonKeyAttributes", ())
+
+
+@dataclass
+class Table:
+    """A table as held in memory (its definition is stored as JSON; items live in the store)."""
+
+    id: int
+    account: str
+    region: str
+    name: str
+    definition: dict[str, Any]
+    tags: dict[str, str]
+    indexes: dict[str, Index] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.indexes = {i.name: i for i in _indexes(self.definition)}
+
+    @property
+    def hash_key(self) -> str:
+        return self.definition["HashKey"]
+
+    @property
+    def range_key(self) -> str | None:
+        return self.definition.get("RangeKey")
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return (self.hash_key, self.range_key) if self.range_key else (self.hash_key,)
+
+    @property
+    def key_types(self) -> dict[str, str]:
+        """Attribute type (S, N, B) of every defined key attribute, table and indexes."""
+        return {a["AttributeName"]: a["AttributeType"] for a in self.definition["AttributeDefinitions"]}
+
+    @property
+    def arn(self) -> str:
+        return self.definition["TableArn"]
+
+    @property
+    def status(self) -> str:
+        return self.definition.get("TableStatus", "ACTIVE")
+
+    @property
+    def stream_view(self) -> str | None:
+        """The stream's view type while a stream is enabled, else None."""
+        spec = self.definition.get("StreamSpecification") or {}
+        return spec.get("StreamViewType") if spec.get("StreamEnabled") else None
+
+    @property
+    def provisioned(self) -> bool:
+        return self.definition.get("BillingMode", "PROVISIONED") == "PROVISIONED"
+
+
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def _indexes(definition: dict[str, Any]) -> list[Index]:
+    out = []
+    for local, key in ((True, "LocalSecondaryIndexes"), (False, "GlobalSecondaryIndexes")):
+        for spec in definition.get(key) or []:
+            out.append(
+                Index(
+                    spec["IndexName"],
+                    local,
+                    spec["HashKey"],
+                    spec.get("RangeKey"),
+                    spec["Projection"],
+                    spec.get("IndexStatus", "ACTIVE"),
+                    spec.get("ProvisionedThroughput") or {},
+                )
+            )
+    return out
+
+
+def parse_key_schema(schema: list[dict[str, str]], what: str = "") -> tuple[str, str | None]:
+    """(hash key, range key) of a KeySchema, with AWS's errors for malformed ones."""
+    if not schema or len(schema) > 2:
+        raise invalid(
+            f"1 validation error detected: Value '{schema}' at '{what or 'keySchema'}' failed to "
+            "satisfy constraint: Member must have length less than or equal to 2"
+        )
+    if schema[0].get("KeyType") != "HASH":
+        raise invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(schema) == 2:
+        if schema[1].get("KeyType") != "RANGE":
+            raise invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+        if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
+            raise invalid_parameters(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+            )
+        return schema[0]["AttributeName"], schema[1]["AttributeName"]
+    return schema[0]["AttributeName"], None
+
+
+def check_projection(projection: dict[str, Any], index: str) -> dict[str, Any]:
+    kind = projection.get("ProjectionType")
+    extra = projection.get("NonKeyAttributes")
+    if kind is None:
+        raise invalid_parameters("Unknown ProjectionType: null")
+    if kind == "INCLUDE":
+        if not extra:
+            raise invalid_parameters("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    elif extra is not None:
+        raise invalid_parameters(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    out = {"ProjectionType": kind}
+    if extra:
+        out["NonKeyAttributes"] = list(extra)
+    return out
+
+
+def check_throughput(params: dict[str, Any], billing: str, what: str = "") -> dict[str, int] | None:
+    """The provisioned throughput of a table or GSI, checked against its billing mode."""
+    throughput = params.get("ProvisionedThroughput")
+    if billing == "PAY_PER_REQUEST":
+        if throughput is not None:
+            raise invalid_parameters(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is "
+                "PAY_PER_REQUEST"
+            )
+        return None
+    if throughput is None:
+        if what:
+            raise invalid_parameters(f"ProvisionedThroughput is not specified for index: {what}")
+        raise invalid("No provisioned throughput specified for the table")
+    read, write = throughput.get("ReadCapacityUnits"), throughput.get("WriteCapacityUnits")
+    if not read or not write or read < 1 or write < 1:
+        raise invalid_parameters(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        )
+    return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
+
+
+def build_definition(params: dict[str, Any]) -> dict[str, Any]:
+    """The stored definition of a new table from CreateTable's parameters (raises AWS's errors)."""
+    hash_key, range_key = parse_key_schema(params["KeySchema"])
+    attributes = params["AttributeDefinitions"]
+    defined = {a["AttributeName"]: a["AttributeType"] for a in attributes}
+    if len(defined) != len(attributes):
+        raise invalid_parameters("Duplicate AttributeName in AttributeDefinitions")  # message unverified
+    billing = params.get("BillingMode") or "PROVISIONED"
+    definition: dict[str, Any] = {
+        "AttributeDefinitions": [dict(a) for a in attributes],
+        "HashKey": hash_key,
+        "BillingMode": billing,
+    }
+    if range_key:
+        definition["RangeKey"] = range_key
+    throughput = check_throughput(params, billing)
+    if throughput:
+        definition["ProvisionedThroughput"] = throughput
+    used = {hash_key} | ({range_key} if range_key else set())
+    names: set[str] = set()
+    lsis = params.get("LocalSecondaryIndexes")
+    if lsis is not None:
+        if not lsis:
+            raise invalid_parameters("List of LocalSecondaryIndexes is empty")
+        if not range_key:
+            raise invalid_parameters(
+                "Table KeySchema does not have a range key, which is required when specifying a "
+                "LocalSecondaryIndex"
+            )
+        if len(lsis) > MAX_LSIS:
+            raise invalid_parameters(f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+        definition["LocalSecondaryIndexes"] = [
+            index_spec(spec, True, hash_key, billing, names, used) for spec in lsis
+        ]
+    gsis = params.get("GlobalSecondaryIndexes")
+    if gsis is not None:
+        if not gsis:
+            raise invalid_parameters("List of GlobalSecondaryIndexes is empty")
+        if len(gsis) > MAX_GSIS:
+            raise ServiceError(
+                "LimitExceededException",
+                f"Subscriber limit exceeded: The number of global secondary indexes exceeds the per-table "
+                f"limit of {MAX_GSIS}",
+                400,
+            )
+        definition["GlobalSecondaryIndexes"] = [
+            index_spec(spec, False, hash_key, billing, names, used) for spec in gsis
+        ]
+    check_attribute_definitions(defined, used)
+    _check_projected_count(definition)
+    return definition
+
+
+def check_attribute_definitions(defined: dict[str, str], used: set[str]) -> None:
+    """Attribute definitions must name exactly the key attributes of the table and its indexes."""
+    missing = sorted(used - set(defined))
+    if missing:
+        raise invalid_parameters(
+            "Some index key attributes are not defined in AttributeDefinitions. "
+            f"Keys: [{', '.join(missing)}], AttributeDefinitions: [{', '.join(defined)}]"
+        )
+    if set(defined) - used:
+        raise invalid_parameters(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+            "AttributeDefinitions"
+        )
+
+
+def index_spec(
+    spec: dict[str, Any], local: bool, table_hash: str, billing: str, names: set[str], used: set[str]
+) -> dict[str, Any]:
+    name = spec["IndexName"]
+    if name in names:
+        raise invalid_parameters(f"Duplicate index name: {name}")
+    names.add(name)
+    hash_key, range_key = parse_key_schema(spec["KeySchema"])
+    if local:
+        if hash_key != table_hash:
+            raise invalid_parameters(
+                "Index KeySchema does not have the same leading hash key as table KeySchema for index: "
+                f"{name}. index hash key: {hash_key}, table hash key: {table_hash}"
+            )
+        if not range_key:
+            raise invalid_parameters(f"Index KeySchema does not have a range key for index: {name}")
+    out: dict[str, Any] = {
+        "IndexName": name,
+        "HashKey": hash_key,
+        "Projection": check_projection(spec.get("Projection") or {}, name),
+    }
+    if range_key:
+        out["RangeKey"] = range_key
+    if not local:
+        throughput = check_throughput(spec, billing, name)
+        if throughput:
+            out["ProvisionedThroughput"] = throughput
+    used.add(hash_key)
+    if range_key:
+        used.add(range_key)
+    return out
+
+
+def _check_projected_count(definition: dict[str, Any]) -> None:
+    projected: set[str] = set()
+    for key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        for spec in definition.get(key) or []:
+            projected.update(spec["Projection"].get("NonKeyAttributes") or ())
+    if len(projected) > MAX_PROJECTED_ATTRIBUTES:
+        raise invalid_parameters(
+            "The sum of the number of NonKeyAttributes across all of the secondary indexes on a table "
+            f"exceeds the limit of {MAX_PROJECTED_ATTRIBUTES}"
+        )
+
+
+def _throughput_description(throughput: dict[str, int] | None) -> dict[str, int]:
+    return {
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": (throughput or {}).get("ReadCapacityUnits", 0),
+        "WriteCapacityUnits": (throughput or {}).get("WriteCapacityUnits", 0),
+    }
+
+
+def describe(
+    table: Table, counts: dict[str | None, tuple[int, int]], created: bool = False
+) -> dict[str, Any]:
+    """TableDescription; ``counts`` maps None (the table) and index names to (items, bytes)."""
+    d = table.definition
+    items, size = counts.get(None, (0, 0))
+    out: dict[str, Any] = {
+        "AttributeDefinitions": d["AttributeDefinitions"],
+        "TableName": table.name,
+        "KeySchema": _key_schema(table.hash_key, table.range_key),
+        "TableStatus": table.status,
+        "CreationDateTime": d["CreationDateTime"],
+        "ProvisionedThroughput": _throughput_description(d.get("ProvisionedThroughput")),
+        "TableSizeBytes": size,
+        "ItemCount": items,
+        "TableArn": table.arn,
+        "TableId": d["TableId"],
+        "DeletionProtectionEnabled": bool(d.get("DeletionProtectionEnabled")),
+    }
+    on_demand = d["BillingMode"] == "PAY_PER_REQUEST"
+    if on_demand or d.get("BillingModeChanged"):
+        summary: dict[str, Any] = {"BillingMode": d["BillingMode"]}
+        if on_demand and not created:
+            summary["LastUpdateToPayPerRequestDateTime"] = d.get("PayPerRequestSince", d["CreationDateTime"])
+        out["BillingModeSummary"] = summary
+    if on_demand and not created:
+        out["WarmThroughput"] = dict(ON_DEMAND_WARM)
+    lsis, gsis = [], []
+    for index in table.indexes.values():
+        n, b = counts.get(index.name, (0, 0))
+        entry: dict[str, Any] = {
+            "IndexName": index.name,
+            "KeySchema": index.key_schema,
+            "Projection": index.projection,
+            "IndexSizeBytes": b,
+            "ItemCount": n,
+            "IndexArn": f"{table.arn}/index/{index.name}",
+        }
+        if index.local:
+            lsis.append(entry)
+            continue
+        entry["IndexStatus"] = index.status
+        if index.status == "CREATING":
+            entry["Backfilling"] = True
+        entry["ProvisionedThroughput"] = _throughput_description(index.throughput)
+        if on_demand and not created and index.status == "ACTIVE":
+            entry["WarmThroughput"] = dict(ON_DEMAND_WARM)
+        gsis.append(entry)
+    if lsis:
+        out["LocalSecondaryIndexes"] = lsis
+    if gsis:
+        out["GlobalSecondaryIndexes"] = gsis
+    stream = d.get("StreamSpecification")
+    if stream and stream.get("StreamEnabled"):
+        out["StreamSpecification"] = stream
+    if d.get("LatestStreamArn"):
+        out["LatestStreamLabel"] = d["LatestStreamLabel"]
+        out["LatestStreamArn"] = d["LatestStreamArn"]
+    if d.get("SSEDescription"):
+        out["SSEDescription"] = d["SSEDescription"]
+    if d.get("TableClass") and d["TableClass"] != "STANDARD":
+        out["TableClassSummary"] = {"TableClass": d["TableClass"]}
+    return out
