@@ -132,8 +132,11 @@ def index_entry(
     return key_bytes(hash_value), key_bytes(range_value) if range_value else b"", projected
 
 
-def expiry(table: Table, item: dict[str, Any]) -> float | None:
-    """When an item expires under the table's TTL attribute (None: never)."""
+def expiry(table: Table, item: dict[str, Any], now: float) -> float | None:
+    """When an item expires under the table's TTL attribute (None: never).
+
+    A TTL more than five years in the past is ignored, as AWS ignores it.
+    """
     attribute = table.definition.get("TimeToLive", {}).get("AttributeName")
     if not attribute or not table.definition["TimeToLive"].get("Enabled"):
         return None
@@ -144,7 +147,9 @@ def expiry(table: Table, item: dict[str, Any]) -> float | None:
         seconds = float(value["N"])
     except ValueError:
         return None
-    return seconds if math.isfinite(seconds) else None
+    if not math.isfinite(seconds) or seconds < now - TTL_HORIZON_S:
+        return None
+    return seconds
 
 
 def units(size: int, per: int) -> int:

@@ -30,6 +30,7 @@ from cloudlet.services.dynamodb.expressions import (
 from cloudlet.services.dynamodb.reads import Reads
 from cloudlet.services.dynamodb.store import DynamoStore
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
+from cloudlet.services.dynamodb.ttl import TtlSweeper
 from cloudlet.services.dynamodb.values import item_size, validate_item
 
 MAX_BATCH_WRITE = 25
@@ -52,6 +53,13 @@ class DynamoDBProvider(Provider):
         super().__init__(runtime)
         self.db = DynamoStore(self.store)
         self.reads = Reads(self)
+        self.ttl = TtlSweeper(self)
+
+    async def start(self) -> None:
+        self.ttl.start()
+
+    async def stop(self) -> None:
+        await self.ttl.stop()
 
     def reset(self) -> None:
         self.db.reset()
@@ -223,7 +231,9 @@ class DynamoDBProvider(Provider):
     def _index_update(self, table: Table, d: dict[str, Any], update: dict[str, Any]) -> tuple[str, str]:
         """Apply one GlobalSecondaryIndexUpdates entry to the definition ``d``: (index, change)."""
         gsis = d.setdefault("GlobalSecondaryIndexes", [])
-        names = {g["IndexName"] for g in gsis} | {i["IndexName"] for i in d.get("LocalSecondaryIndexes") or []}
+        names = {g["IndexName"] for g in gsis} | {
+            i["IndexName"] for i in d.get("LocalSecondaryIndexes") or []
+        }
         if update.get("Create"):
             spec = update["Create"]
             if spec["IndexName"] in names:
@@ -296,6 +306,7 @@ class DynamoDBProvider(Provider):
         with self.store.transaction():
             self.db.save_table(table)
             self._refresh_expiry(table)
+        self.ttl.expiry_written()
         return {
             "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
         }
@@ -304,7 +315,7 @@ class DynamoDBProvider(Provider):
         after = None
         while page := self.db.items_page(table, after, 500):
             for h, pk, sk, blob, _size in page:
-                self.db.set_expires(table, h, pk, sk, it.expiry(table, _load(blob)))
+                self.db.set_expires(table, h, pk, sk, it.expiry(table, _load(blob), self.clock.now()))
             after = page[-1][:3]
 
     # ---- tags, limits, endpoints ---------------------------------------------------------
@@ -390,7 +401,10 @@ class DynamoDBProvider(Provider):
                 return {}
             self.db.delete(table, pk, sk, old[1])
         else:
-            self.db.put(table, pk, sk, new, new_size, it.expiry(table, new), old[1] if old else None)
+            expires = it.expiry(table, new, self.clock.now())
+            self.db.put(table, pk, sk, new, new_size, expires, old[1] if old else None)
+            if expires is not None:
+                self.ttl.expiry_written()
         units: dict[str, float] = {}
         for index in table.indexes.values():
             before = it.index_entry(table, index, old_item) if old_item else None

@@ -42,7 +42,7 @@ MIGRATIONS = [
         expires REAL,
         PRIMARY KEY (table_id, h, pk, sk)
     );
-    CREATE INDEX ddb_items_expiry ON ddb_items (table_id, expires) WHERE expires IS NOT NULL;
+    CREATE INDEX ddb_items_expiry ON ddb_items (expires) WHERE expires IS NOT NULL;
     CREATE TABLE ddb_index_items (
         table_id INTEGER NOT NULL,
         index_name TEXT NOT NULL,
@@ -316,16 +316,23 @@ class DynamoStore:
             for blob, size in rows:
                 yield load_item(blob), size
 
-    def expired(self, table: Table, now: float, limit: int) -> list[tuple[bytes, bytes, bytes, int]]:
-        """(pk, sk, item blob, size) of items whose TTL passed."""
-        return [
-            (r[0], r[1], r[2], r[3])
-            for r in self.db.all(
-                "SELECT pk, sk, item, size FROM ddb_items WHERE table_id = ? AND expires IS NOT NULL "
-                "AND expires <= ? LIMIT ?",
-                (table.id, now, limit),
-            )
-        ]
+    def next_expiry(self) -> float | None:
+        """The earliest TTL expiry of any item."""
+        row = self.db.one("SELECT MIN(expires) FROM ddb_items WHERE expires IS NOT NULL")
+        return row[0] if row else None
+
+    def expired(self, now: float, limit: int) -> list[tuple[int, bytes, bytes]]:
+        """(table id, pk, sk) of items whose TTL passed, earliest first."""
+        rows = self.db.all(
+            "SELECT table_id, pk, sk FROM ddb_items WHERE expires IS NOT NULL AND expires <= ? "
+            "ORDER BY expires LIMIT ?",
+            (now, limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def table_by_id(self, table_id: int) -> Table | None:
+        row = self.db.one("SELECT account, region, name FROM ddb_tables WHERE id = ?", (table_id,))
+        return self.get_table(*row) if row else None
 
     def items_page(self, table: Table, after: tuple[Any, ...] | None, limit: int) -> list[tuple[Any, ...]]:
         """A page of (h, pk, sk, item, size) in scan order, for backfills and TTL changes."""

@@ -181,6 +181,17 @@ def check_throughput(params: dict[str, Any], billing: str, what: str = "") -> di
 
 def build_definition(params: dict[str, Any]) -> dict[str, Any]:
     """The stored definition of a new table from CreateTable's parameters (raises AWS's errors)."""
+    missing = [
+        m
+        for m, field in (("keySchema", "KeySchema"), ("attributeDefinitions", "AttributeDefinitions"))
+        if params.get(field) is None
+    ]
+    if missing:
+        n = len(missing)
+        details = "; ".join(
+            f"Value null at '{m}' failed to satisfy constraint: Member must not be null" for m in missing
+        )
+        raise invalid(f"{n} validation error{'s' if n > 1 else ''} detected: {details}")
     hash_key, range_key = parse_key_schema(params["KeySchema"])
     attributes = params["AttributeDefinitions"]
     defined = {a["AttributeName"]: a["AttributeType"] for a in attributes}
