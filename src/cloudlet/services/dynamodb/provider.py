@@ -28,6 +28,7 @@ from cloudlet.services.dynamodb.expressions import (
     project,
 )
 from cloudlet.services.dynamodb.reads import Reads
+from cloudlet.services.dynamodb.statements import Statements
 from cloudlet.services.dynamodb.store import DynamoStore
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.ttl import TtlSweeper
@@ -53,6 +54,7 @@ class DynamoDBProvider(Provider):
         super().__init__(runtime)
         self.db = DynamoStore(self.store)
         self.reads = Reads(self)
+        self.statements = Statements(self)
         self.ttl = TtlSweeper(self)
 
     async def start(self) -> None:
@@ -679,6 +681,17 @@ class DynamoDBProvider(Provider):
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out
+
+    # ---- PartiQL ------------------------------------------------------------------------------
+
+    def execute_statement(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.statements.execute(ctx, params)
+
+    def batch_execute_statement(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.statements.batch(ctx, params)
+
+    def execute_transaction(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.statements.transaction(ctx, params)
 
     # ---- transactions ---------------------------------------------------------------------
 

@@ -180,6 +180,10 @@ class DynamoStore:
             counts.setdefault(name, [0, 0])
         return counts
 
+    def reset_counts(self) -> None:
+        """Forget the live counts (after a rollback): they are counted again on next use."""
+        self._counts.clear()
+
     def _count(self, table: Table, name: str | None, items: int, size: int) -> None:
         entry = self.counts(table).setdefault(name, [0, 0])
         entry[0] += items
