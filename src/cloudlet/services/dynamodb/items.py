@@ -78,14 +78,18 @@ def key_param(table: Table, key: dict[str, Any] | None) -> tuple[dict[str, Any],
     return key, pk, sk
 
 
-def checked_item(table: Table, item: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, int]:
+def checked_item(
+    table: Table, item: dict[str, Any], too_large: str = "Item size has exceeded the maximum allowed size"
+) -> tuple[dict[str, Any], bytes, bytes, int]:
     """A validated, normalized item to write: (item, pk, sk, size)."""
+    if "" in item:
+        raise invalid_parameters("An attribute name cannot be empty")  # message unverified
     item = validate_item(item)
     pk, sk = item_key(table, item)
     check_index_keys(table, item)
     size = item_size(item)
     if size > MAX_ITEM_BYTES:
-        raise invalid("Item size has exceeded the maximum allowed size")
+        raise invalid(too_large)
     return item, pk, sk, size
 
 

@@ -38,6 +38,8 @@ MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
 TRANSACTION_TOKEN_S = 600.0
 MAX_TAGS = 50
+UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
+TTL_CHANGE_INTERVAL_S = 3600.0  # UpdateTimeToLive: one change per table an hour
 
 
 def conditional_failed(old: dict[str, Any] | None, return_old: bool) -> ServiceError:
@@ -80,6 +82,8 @@ class DynamoDBProvider(Provider):
             except ValueError:
                 raise it.no_such_table(table_name if control else None) from None
             account, region, table_name = arn.account, arn.region, arn.resource.removeprefix("table/")
+        else:
+            tb.check_name(table_name)
         table = self.db.get_table(account, region, table_name)
         if table is None:
             raise it.no_such_table(table_name if control else None)
@@ -87,6 +91,7 @@ class DynamoDBProvider(Provider):
 
     def create_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TableName"]
+        tb.check_name(name)
         definition = tb.build_definition(params)
         if self.db.get_table(ctx.account, ctx.region, name) is not None:
             raise ServiceError("ResourceInUseException", f"Table already exists: {name}", 400)
@@ -170,6 +175,29 @@ class DynamoDBProvider(Provider):
 
     def update_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"], control=True)
+        changes = (
+            "ProvisionedThroughput",
+            "BillingMode",
+            "StreamSpecification",
+            "GlobalSecondaryIndexUpdates",
+            "SSESpecification",
+            "ReplicaUpdates",
+            "DeletionProtectionEnabled",
+            "TableClass",
+            "OnDemandThroughput",
+            "WarmThroughput",
+        )
+        if not any(params.get(name) is not None for name in changes):
+            raise invalid(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+            )
+        if len(params.get("GlobalSecondaryIndexUpdates") or []) > 1:
+            raise ServiceError(
+                "LimitExceededException",
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+                400,
+            )
         d = copy.deepcopy(table.definition)  # the table changes only once every check passed
         now = self.clock.now()
         billing = params.get("BillingMode")
@@ -205,6 +233,11 @@ class DynamoDBProvider(Provider):
         if params.get("AttributeDefinitions"):
             known = {a["AttributeName"]: a for a in d["AttributeDefinitions"]}
             for a in params["AttributeDefinitions"]:
+                before = known.get(a["AttributeName"])
+                if before is not None and before["AttributeType"] != a["AttributeType"]:
+                    raise invalid_parameters(
+                        f"Cannot change the type of key attribute {a['AttributeName']}"  # message unverified
+                    )
                 known[a["AttributeName"]] = dict(a)
             d["AttributeDefinitions"] = list(known.values())
         created, dropped = [], []
@@ -304,7 +337,14 @@ class DynamoDBProvider(Provider):
                 "TimeToLive is active on a different AttributeName: current AttributeName is "
                 f"{current.get('AttributeName')}"
             )  # message unverified
-        table.definition["TimeToLive"] = {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
+        now = self.clock.now()
+        if current and now - current.get("Changed", 0.0) < TTL_CHANGE_INTERVAL_S:
+            raise invalid("Time to live has been modified multiple times within a fixed interval")
+        table.definition["TimeToLive"] = {
+            "Enabled": spec["Enabled"],
+            "AttributeName": spec["AttributeName"],
+            "Changed": now,
+        }
         with self.store.transaction():
             self.db.save_table(table)
             self._refresh_expiry(table)
@@ -327,8 +367,10 @@ class DynamoDBProvider(Provider):
             parsed = parse_arn(arn)
         except ValueError:
             raise invalid(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}") from None
+        if parsed.service != "dynamodb" or not parsed.resource.startswith("table/"):
+            raise invalid(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
         table = self.db.get_table(parsed.account, parsed.region, parsed.resource.removeprefix("table/"))
-        if table is None or parsed.service != "dynamodb" or not parsed.resource.startswith("table/"):
+        if table is None:
             raise ServiceError(
                 "ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400
             )
@@ -337,6 +379,11 @@ class DynamoDBProvider(Provider):
     @staticmethod
     def _check_tags(tags: list[dict[str, str]]) -> dict[str, str]:
         out = {t["Key"]: t["Value"] for t in tags}
+        reserved = [k for k in out if k.startswith("aws:")]
+        if reserved:
+            raise invalid(
+                f"One or more parameter values were invalid: Tag key {reserved[0]} uses the reserved prefix aws:"
+            )  # message unverified
         if len(out) > MAX_TAGS:
             raise invalid(
                 "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
@@ -565,7 +612,7 @@ class DynamoDBProvider(Provider):
             self._check(condition, old, params)
             base = old[0] if old else dict(key)
             new = apply_update(update, base)[0] if update is not None else base
-            new, _pk, _sk, size = it.checked_item(table, new)
+            new, _pk, _sk, size = it.checked_item(table, new, UPDATE_TOO_LARGE)
             index_units = self.write(table, pk, sk, old, new, size) if old is None or new != old[0] else {}
         out: dict[str, Any] = {}
         attributes = self._updated_values(returns, update, old[0] if old else None, new)

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.errors import ServiceError, validation_error
 
 MAX_LSIS = 5
 MAX_GSIS = 20
 MAX_PROJECTED_ATTRIBUTES = 100
 ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+
+
+_NAME_CHARS = re.compile(r"[a-zA-Z0-9_.-]+")
+
+
+def check_name(value: str, member: str = "tableName") -> None:
+    """Table and index names: 3 to 255 of ``[a-zA-Z0-9_.-]`` (Coral's messages)."""
+    errors = []
+    if not _NAME_CHARS.fullmatch(value):
+        errors.append(
+            f"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular "
+            "expression pattern: [a-zA-Z0-9_.-]+"
+        )
+    if len(value) < 3:
+        errors.append(
+            f"Value '{value}' at '{member}' failed to satisfy constraint: Member must have length greater "
+            "than or equal to 3"
+        )
+    if len(value) > 255:
+        errors.append(
+            f"Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than "
+            "or equal to 255"
+        )
+    if errors:
+        raise validation_error(errors)
 
 
 def invalid(message: str) -> ServiceError:
@@ -229,12 +255,7 @@ def build_definition(params: dict[str, Any]) -> dict[str, Any]:
         if not gsis:
             raise invalid_parameters("List of GlobalSecondaryIndexes is empty")
         if len(gsis) > MAX_GSIS:
-            raise ServiceError(
-                "LimitExceededException",
-                f"Subscriber limit exceeded: The number of global secondary indexes exceeds the per-table "
-                f"limit of {MAX_GSIS}",
-                400,
-            )
+            raise invalid_parameters(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
         definition["GlobalSecondaryIndexes"] = [
             index_spec(spec, False, hash_key, billing, names, used) for spec in gsis
         ]
@@ -253,8 +274,8 @@ def check_attribute_definitions(defined: dict[str, str], used: set[str]) -> None
         )
     if set(defined) - used:
         raise invalid_parameters(
-            "Number of attributes in KeySchema does not exactly match number of attributes defined in "
-            "AttributeDefinitions"
+            f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
+            f"keys used: [{', '.join(k for k in defined if k in used)}]"
         )
 
 
