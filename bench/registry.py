@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dynamodb import ddb_get, ddb_put, ddb_query, ddb_update_cond
 from sqs import sqs_cycle, sqs_longpoll, sqs_send
 from workloads import Metric, Workload, startup, sts_rps, sts_rps_boto3
 
 _RPS_METRICS = (
     Metric("rps", "req/s", True),
+    Metric("p50_ms", "ms", False),
+    Metric("p99_ms", "ms", False),
+)
+_OPS_METRICS = (
+    Metric("ops_per_s", "op/s", True),
     Metric("p50_ms", "ms", False),
     Metric("p99_ms", "ms", False),
 )
@@ -43,5 +49,9 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "sqs_longpoll", sqs_longpoll, (Metric("p50_ms", "ms", False), Metric("p99_ms", "ms", False))
         ),
+        Workload("ddb_put", ddb_put, _OPS_METRICS),
+        Workload("ddb_get", ddb_get, _OPS_METRICS),
+        Workload("ddb_update_cond", ddb_update_cond, _OPS_METRICS),
+        Workload("ddb_query", ddb_query, _OPS_METRICS),
     )
 }

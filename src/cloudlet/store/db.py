@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 _KEEP_ON_RESET = {"schema_versions"}
 _BACKSTOP_PAGES = 20000
 _CHECKPOINT_SECONDS = 1.0
+_WAL_KEEP_BYTES = 8 * 1024 * 1024
 
 
 class Store:
@@ -37,6 +38,8 @@ class Store:
             # thread of their own; the connection serving requests checkpoints only as a
             # backstop, should the WAL grow past ~80 MB.
             self.conn.execute(f"PRAGMA wal_autocheckpoint={_BACKSTOP_PAGES}")
+            # A WAL that grew during a burst of writes shrinks back once checkpointed.
+            self.conn.execute(f"PRAGMA journal_size_limit={_WAL_KEEP_BYTES}")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.executescript(_META)
@@ -158,6 +161,7 @@ class _Checkpointer(threading.Thread):
     def run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=1000")
+        conn.execute(f"PRAGMA journal_size_limit={_WAL_KEEP_BYTES}")
         try:
             while not self._stop_event.wait(_CHECKPOINT_SECONDS):
                 try:
