@@ -32,6 +32,7 @@ SERVICES: tuple[str, ...] = (
 # Providers written so far, as "module:Class"; the others answer NotImplemented (501).
 PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
+    "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }

@@ -67,6 +67,8 @@ class DynamoDBProvider(Provider):
 
     def reset(self) -> None:
         self.db.reset()
+        if "_streams" in self.__dict__:
+            self.__dict__["_streams"].reset()
 
     def resource_counts(self) -> dict[str, int]:
         return {"tables": len(self.db.all_tables())}

@@ -48,6 +48,7 @@ MIGRATIONS = [
 ]
 
 SEQUENCE_DIGITS = 21
+MAX_POSITION = (1 << 63) - 1  # a BIGINT
 
 
 def sequence_number(position: int) -> str:
@@ -59,7 +60,8 @@ def parse_sequence_number(text: str) -> int | None:
     """The position of a sequence number, None if it is not one."""
     if not text.isascii() or not text.isdigit():
         return None
-    return int(text)
+    value = int(text)
+    return value if value <= MAX_POSITION else None
 
 
 @dataclass

@@ -10,6 +10,8 @@ inside a store transaction:
 - ``record(table, old_item, new_item, service_delete=False)`` after every write that changed
   an item. ``service_delete`` marks a TTL deletion (``userIdentity`` names DynamoDB).
 
+and ``reset()`` once the store was wiped (wakes the waiters, forgets the sweep schedule).
+
 Records are kept 24 hours of service time (``provider.clock``). Trimming is exact on every
 read (a record older than 24 hours is never returned, and reading from before the trim
 point is ``TrimmedDataAccessException``) and is applied to every stream at most once a
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import ids
@@ -75,7 +78,9 @@ TTL_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
 
 
 def stream_not_found(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Requested resource not found: Stream: {arn} not found", 400)
+    return ServiceError(
+        "ResourceNotFoundException", f"Requested resource not found: Stream: {arn} not found", 400
+    )
 
 
 def shard_not_found(shard_id: str) -> ServiceError:
@@ -85,14 +90,26 @@ def shard_not_found(shard_id: str) -> ServiceError:
 
 
 def trimmed() -> ServiceError:
-    return ServiceError("TrimmedDataAccessException", "The data you are trying to access has been trimmed.", 400)
+    return ServiceError(
+        "TrimmedDataAccessException", "The data you are trying to access has been trimmed.", 400
+    )
 
 
 def invalid(message: str) -> ServiceError:
     return ServiceError("ValidationException", message, 400)
 
 
+def _label_time(label: str) -> float | None:
+    """The creation time a stream label (``2024-11-18T14:36:44.149``, UTC) names."""
+    try:
+        return datetime.strptime(label, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
 class Streams:
+    """The streams of one DynamoDB provider (see the module's documentation)."""
+
     def __init__(self, provider: Any) -> None:
         self.provider = provider
         self.clock = provider.clock
@@ -101,11 +118,18 @@ class Streams:
         self._signals: dict[str, asyncio.Event] = {}
         self._next_sweep = 0.0
 
+    def reset(self) -> None:
+        """Forget in-memory state (the store was wiped): wake every waiter, sweep soon."""
+        for event in self._signals.values():
+            event.set()
+        self._signals.clear()
+        self._next_sweep = 0.0
+
     # ---- called by the DynamoDB provider, inside its transaction ---------------------------
 
     def open(self, table: Table) -> None:
         d = table.definition
-        now = self.clock.now()
+        now = _label_time(d["LatestStreamLabel"]) or self.clock.now()
         created_ms = int(now * 1000)
         base = created_ms * 1_000_000  # positions start from the creation time
         schema = [{"AttributeName": table.hash_key, "KeyType": "HASH"}]
@@ -130,7 +154,7 @@ class Streams:
                     end_seq=None,
                 )
             )
-            self._maybe_sweep(now)
+            self._maybe_sweep(self.clock.now())
 
     def close(self, stream_arn: str) -> None:
         with self.store.transaction():
@@ -151,8 +175,10 @@ class Streams:
             return
         with self.store.transaction():
             position = self.db.next_position(arn)
-            if position is None:  # a stream the store does not have yet: start it now
-                self.open(table)
+            if position is None:
+                if self.db.get(arn) is not None:
+                    return  # a closed stream takes no more records
+                self.open(table)  # a stream the store does not have yet: start it now
                 position = self.db.next_position(arn)
                 if position is None:
                     return
@@ -219,7 +245,9 @@ class Streams:
             row.trimmed_to = max(row.trimmed_to, through)
         return row
 
-    def streams_of(self, account: str, region: str, table_name: str | None, after: str | None) -> list[StreamRow]:
+    def streams_of(
+        self, account: str, region: str, table_name: str | None, after: str | None
+    ) -> list[StreamRow]:
         """The streams of an account and region (of one table if named), by ARN after ``after``."""
         cutoff = self.clock.now() - RETENTION_S
         if self.db.closed_before(cutoff):

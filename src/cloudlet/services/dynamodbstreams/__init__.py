@@ -1,0 +1,1 @@
+"""DynamoDB Streams: the read API over the change records kept by the DynamoDB provider."""
