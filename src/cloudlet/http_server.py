@@ -244,7 +244,9 @@ class Connection(asyncio.Protocol):
             log.exception("failed answering %s %s", request.method, request.path)
             keep_alive = False
             body = b'{"message":"An internal error occurred."}'
-            head = self._head(500, [("content-type", "application/json"), ("content-length", len(body))], False)
+            head = self._head(
+                500, [("content-type", "application/json"), ("content-length", len(body))], False
+            )
             self._write_bytes(head + body)
         finally:
             if request.body_file is not None:

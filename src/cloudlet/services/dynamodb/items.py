@@ -62,6 +62,15 @@ def item_key(table: Table, item: dict[str, Any]) -> tuple[bytes, bytes]:
     return encoded[0], encoded[1] if len(encoded) > 1 else b""
 
 
+def require_key_attributes(table: Table, item: dict[str, Any]) -> None:
+    """An item in a batch must carry its key with the schema's types ("does not match the schema")."""
+    types = table.key_types
+    for name in table.key_names:
+        value = item.get(name)
+        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) != types[name]:
+            raise schema_mismatch()
+
+
 def key_param(table: Table, key: dict[str, Any] | None) -> tuple[dict[str, Any], bytes, bytes]:
     """The validated ``Key`` parameter and its (pk, sk) bytes ("does not match the schema" otherwise)."""
     if not key or set(key) != set(table.key_names):

@@ -36,6 +36,7 @@ from cloudlet.services.dynamodb.values import item_size, validate_item
 
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
+MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
 TRANSACTION_TOKEN_S = 600.0
 MAX_TAGS = 50
 UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
@@ -71,7 +72,8 @@ class DynamoDBProvider(Provider):
             self.__dict__["_streams"].reset()
 
     def resource_counts(self) -> dict[str, int]:
-        return {"tables": len(self.db.all_tables())}
+        tables = self.db.table_count()
+        return {"tables": tables} if tables else {}
 
     # ---- tables ------------------------------------------------------------------------
 
@@ -669,21 +671,27 @@ class DynamoDBProvider(Provider):
                 keys.append((pk, sk))
             plans.append((name, table, request, paths, keys))
         responses: dict[str, list[dict[str, Any]]] = {}
+        unprocessed: dict[str, dict[str, Any]] = {}
         capacity = []
+        returned = 0
         for name, table, request, paths, keys in plans:
-            found_items, size = [], 0
-            for pk, sk in keys:
+            found_items, units = [], 0.0
+            consistent = bool(request.get("ConsistentRead"))
+            for (pk, sk), key in zip(keys, request["Keys"], strict=True):
+                if returned >= MAX_BATCH_GET_BYTES:  # the rest is for the caller's next call
+                    later = unprocessed.setdefault(name, {k: v for k, v in request.items() if k != "Keys"})
+                    later.setdefault("Keys", []).append(key)
+                    continue
                 found = self.db.get(table, pk, sk)
+                units += it.read_units(found[1] if found else 0, consistent)
                 if found:
                     found_items.append(project(paths, found[0]) if paths is not None else found[0])
-                    size += it.read_units(found[1], bool(request.get("ConsistentRead")))
-                else:
-                    size += it.read_units(0, bool(request.get("ConsistentRead")))
+                    returned += found[1]
             responses[name] = found_items
-            entry = it.consumed(table, params.get("ReturnConsumedCapacity"), size, "read")
+            entry = it.consumed(table, params.get("ReturnConsumedCapacity"), units, "read")
             if entry:
                 capacity.append(entry)
-        out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
+        out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out
@@ -703,6 +711,7 @@ class DynamoDBProvider(Provider):
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
                     )  # message unverified
                 if put is not None:
+                    it.require_key_attributes(table, put["Item"])
                     item, pk, sk, size = it.checked_item(table, put["Item"])
                     plan = (table, pk, sk, item, size)
                 else:
@@ -776,7 +785,9 @@ class DynamoDBProvider(Provider):
         from cloudlet.services.dynamodb.transactions import transact_write
 
         token = params.get("ClientRequestToken")
-        digest = hashlib.sha256(orjson.dumps(params["TransactItems"], default=_jsonable)).hexdigest()
+        digest = hashlib.sha256(
+            orjson.dumps(params["TransactItems"], default=_jsonable, option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
         now = self.clock.now()
         if token:
             seen = self.db.transaction_token(ctx.account, ctx.region, token, now)

@@ -18,6 +18,7 @@ from cloudlet.services.dynamodb.expressions import (
     parse_projection,
     project,
 )
+from cloudlet.services.dynamodb.expressions.ast import paths_in
 from cloudlet.services.dynamodb.store import HASH_SPACE, partition_hash, successor
 from cloudlet.services.dynamodb.tables import Index, Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.values import key_bytes, validate_value
@@ -85,6 +86,7 @@ class _Read:
         if (
             select == "ALL_ATTRIBUTES"
             and self.index is not None
+            and not self.index.local  # a local index reads the rest from the table
             and self.index.projection.get("ProjectionType") != "ALL"
         ):
             kind = "local" if self.index.local else "global"
@@ -119,6 +121,17 @@ class _Read:
         if self.index is not None:
             names += [self.index.hash_key, *((self.index.range_key,) if self.index.range_key else ())]
         return {n: item[n] for n in dict.fromkeys(names)}
+
+    def fetches_from_table(self) -> bool:
+        """Whether a local index read needs the table's items (attributes the index lacks)."""
+        index = self.index
+        if index is None or not index.local or index.projection.get("ProjectionType") == "ALL":
+            return False
+        if self.select == "ALL_ATTRIBUTES":
+            return True
+        keys = {*self.table.key_names, index.hash_key, index.range_key}
+        wanted = {path[0] for path in (self.paths or [])} | {p[0] for p in paths_in(self.filter) if p}
+        return any(name not in keys and not index.projects(name) for name in wanted)
 
     def run(self, rows: Any) -> dict[str, Any]:
         """Read rows until Limit or 1 MB; filter, project, count, and say where to go on."""
@@ -183,6 +196,12 @@ class Reads:
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
             )
         read.exprs.check_unused("Query")
+        if read.filter is not None and params.get("FilterExpression") is not None:
+            for path in paths_in(read.filter):
+                if path and path[0] in schema.values():
+                    raise invalid(
+                        f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {path[0]}"
+                    )
         types = table.key_types
         for name, value in (
             (keys.hash_name, keys.hash_value),
@@ -206,7 +225,19 @@ class Reads:
                 isk = key_bytes(start[index.range_key]) if index.range_key else b""
                 after = (isk, key_bytes(start[table.hash_key]), sk)
         rows = self.provider.db.query(table, index.name if index else None, pk, low, high, forward, after)
+        if read.fetches_from_table():
+            rows = self._from_table(table, rows)
         return read.run(rows)
+
+    def _from_table(self, table: Table, rows: Any) -> Any:
+        """The table's whole items for index entries (a local index fetching what it lacks)."""
+        db = self.provider.db
+        for entry, _size in rows:
+            pk = key_bytes(entry[table.hash_key])
+            sk = key_bytes(entry[table.range_key]) if table.range_key else b""
+            found = db.get(table, pk, sk)
+            if found is not None:
+                yield found
 
     def scan(self, table: Table, params: dict[str, Any]) -> dict[str, Any]:
         read = _Read(table, params, "Scan")

@@ -135,9 +135,9 @@ class DynamoStore:
         )
         return [r[0] for r in rows]
 
-    def all_tables(self) -> list[Table]:
-        rows = self.db.all("SELECT account, region, name FROM ddb_tables ORDER BY id")
-        return [t for t in (self.get_table(*r) for r in rows) if t is not None]
+    def table_count(self) -> int:
+        row = self.db.one("SELECT COUNT(*) FROM ddb_tables")
+        return int(row[0]) if row else 0
 
     def save_table(self, table: Table) -> None:
         """Store a changed definition or tags (and refresh the table's index list)."""
