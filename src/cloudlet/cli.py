@@ -28,6 +28,7 @@ def _config(args: argparse.Namespace) -> Config:
         data_dir=getattr(args, "data_dir", None),
         in_memory=True if getattr(args, "in_memory", False) else None,
         log_level=getattr(args, "log_level", None),
+        dynamodb_throttle=True if getattr(args, "dynamodb_throttle", False) else None,
     )
 
 
@@ -89,6 +90,8 @@ def _start_detached(cfg: Config) -> int:
     argv += ["--data-dir", cfg.data_dir, "--log-level", cfg.log_level]
     if cfg.in_memory:
         argv.append("--in-memory")
+    if cfg.dynamodb_throttle:
+        argv.append("--dynamodb-throttle")
     with open(cfg.log_file, "ab") as log:
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -218,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("start", help="start the server (foreground unless --detach)")
     _common(p)
     p.add_argument("--in-memory", action="store_true", help="keep state in memory only (CLOUDLET_IN_MEMORY)")
+    p.add_argument(
+        "--dynamodb-throttle",
+        action="store_true",
+        help="enforce provisioned throughput on DynamoDB tables (CLOUDLET_DYNAMODB_THROTTLE)",
+    )
     p.add_argument("--log-level", help="debug, info, warning, error (CLOUDLET_LOG_LEVEL)")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background with a pid file")
     p.set_defaults(func=cmd_start)

@@ -21,6 +21,7 @@ class Config:
     data_dir: str = field(default_factory=default_data_dir)
     in_memory: bool = False
     log_level: str = "info"
+    dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:

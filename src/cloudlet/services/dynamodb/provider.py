@@ -14,6 +14,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.dynamodb import items as it
 from cloudlet.services.dynamodb import tables as tb
+from cloudlet.services.dynamodb.capacity import Capacity, throttled
 from cloudlet.services.dynamodb.expressions import (
     ExpressionContext,
     apply_update,
@@ -32,7 +33,7 @@ from cloudlet.services.dynamodb.statements import Statements
 from cloudlet.services.dynamodb.store import DynamoStore
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.ttl import TtlSweeper
-from cloudlet.services.dynamodb.values import item_size, validate_item
+from cloudlet.services.dynamodb.values import item_size
 
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
@@ -59,6 +60,7 @@ class DynamoDBProvider(Provider):
         self.reads = Reads(self)
         self.statements = Statements(self)
         self.ttl = TtlSweeper(self)
+        self.capacity = Capacity(self.clock, runtime.config.dynamodb_throttle)
 
     async def start(self) -> None:
         self.ttl.start()
@@ -68,6 +70,7 @@ class DynamoDBProvider(Provider):
 
     def reset(self) -> None:
         self.db.reset()
+        self.capacity.reset()
         if "_streams" in self.__dict__:
             self.__dict__["_streams"].reset()
 
@@ -505,6 +508,7 @@ class DynamoDBProvider(Provider):
 
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
+        self.capacity.admit(table, "write")
         check_parameters("PutItem", params)
         exprs = ExpressionContext(
             params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
@@ -532,8 +536,8 @@ class DynamoDBProvider(Provider):
             return_old = params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
             raise conditional_failed(old[0] if old else None, return_old)
 
-    @staticmethod
     def _capacity(
+        self,
         out: dict[str, Any],
         table: Table,
         params: dict[str, Any],
@@ -541,12 +545,15 @@ class DynamoDBProvider(Provider):
         kind: str,
         index_units: dict[str, float] | None = None,
     ) -> None:
+        """Pay for what a request consumed, and report it if asked (ReturnConsumedCapacity)."""
+        self.capacity.spend(table, kind, units, index_units)
         entry = it.consumed(table, params.get("ReturnConsumedCapacity"), units, kind, index_units)
         if entry is not None:
             out["ConsumedCapacity"] = entry
 
     def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
+        self.capacity.admit(table, "read")
         check_parameters("GetItem", params)
         exprs = ExpressionContext(
             params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
@@ -572,6 +579,7 @@ class DynamoDBProvider(Provider):
 
     def delete_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
+        self.capacity.admit(table, "write")
         check_parameters("DeleteItem", params)
         exprs = ExpressionContext(
             params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
@@ -592,6 +600,7 @@ class DynamoDBProvider(Provider):
 
     def update_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
+        self.capacity.admit(table, "write")
         check_parameters("UpdateItem", params)
         exprs = ExpressionContext(
             params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
@@ -674,11 +683,12 @@ class DynamoDBProvider(Provider):
         unprocessed: dict[str, dict[str, Any]] = {}
         capacity = []
         returned = 0
+        throttled_tables = self._throttled([(name, table) for name, table, *_ in plans], "read")
         for name, table, request, paths, keys in plans:
             found_items, units = [], 0.0
             consistent = bool(request.get("ConsistentRead"))
             for (pk, sk), key in zip(keys, request["Keys"], strict=True):
-                if returned >= MAX_BATCH_GET_BYTES:  # the rest is for the caller's next call
+                if returned >= MAX_BATCH_GET_BYTES or name in throttled_tables:  # for the next call
                     later = unprocessed.setdefault(name, {k: v for k, v in request.items() if k != "Keys"})
                     later.setdefault("Keys", []).append(key)
                     continue
@@ -687,7 +697,10 @@ class DynamoDBProvider(Provider):
                 if found:
                     found_items.append(project(paths, found[0]) if paths is not None else found[0])
                     returned += found[1]
+            if name in throttled_tables:
+                continue
             responses[name] = found_items
+            self.capacity.spend(table, "read", units)
             entry = it.consumed(table, params.get("ReturnConsumedCapacity"), units, "read")
             if entry:
                 capacity.append(entry)
@@ -713,23 +726,28 @@ class DynamoDBProvider(Provider):
                 if put is not None:
                     it.require_key_attributes(table, put["Item"])
                     item, pk, sk, size = it.checked_item(table, put["Item"])
-                    plan = (table, pk, sk, item, size)
+                    plan = (table, pk, sk, item, size, entry)
                 else:
                     _key, pk, sk = it.key_param(table, delete["Key"])
-                    plan = (table, pk, sk, None, 0)
+                    plan = (table, pk, sk, None, 0, entry)
                 if (pk, sk) in seen:
                     raise invalid("Provided list of item keys contains duplicates")
                 seen.add((pk, sk))
                 plans.append(plan)
+        throttled_tables = self._throttled([(name, self.table(ctx, name)) for name in requests], "write")
         units: dict[str, float] = {}
+        unprocessed: dict[str, list[dict[str, Any]]] = {}
         with self.store.transaction():
-            for table, pk, sk, item, size in plans:
+            for table, pk, sk, item, size, entry in plans:
+                if table.name in throttled_tables:
+                    unprocessed.setdefault(table.name, []).append(entry)
+                    continue
                 old = self.db.get(table, pk, sk)
-                self.write(table, pk, sk, old, item, size)
-                units[table.name] = units.get(table.name, 0.0) + it.write_units(
-                    max(size, old[1] if old else 0)
-                )
-        out: dict[str, Any] = {"UnprocessedItems": {}}
+                index_units = self.write(table, pk, sk, old, item, size)
+                spent = it.write_units(max(size, old[1] if old else 0))
+                self.capacity.spend(table, "write", spent, index_units)
+                units[table.name] = units.get(table.name, 0.0) + spent
+        out: dict[str, Any] = {"UnprocessedItems": unprocessed}
         mode = params.get("ReturnConsumedCapacity")
         capacity = [
             entry
@@ -738,6 +756,18 @@ class DynamoDBProvider(Provider):
         ]
         if capacity:
             out["ConsumedCapacity"] = capacity
+        return out
+
+    def _throttled(self, tables: list[tuple[str, Table]], kind: str) -> set[str]:
+        """Names of a batch's tables over their capacity; all of them over it is an error."""
+        out = set()
+        for name, table in tables:
+            try:
+                self.capacity.admit(table, kind)
+            except ServiceError:
+                out.add(name)
+        if out and len(out) == len(tables):
+            raise throttled()
         return out
 
     # ---- PartiQL ------------------------------------------------------------------------------
@@ -823,6 +853,3 @@ def _stream_label(now: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
-
-
-validate_item = validate_item  # re-exported for transactions

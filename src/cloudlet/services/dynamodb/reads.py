@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.dynamodb import items as it
+from cloudlet.services.dynamodb.capacity import Capacity
 from cloudlet.services.dynamodb.expressions import (
     ExpressionContext,
     attributes_to_get,
@@ -32,9 +33,10 @@ PAGE_BYTES = 1024 * 1024
 class _Read:
     """What one Query or Scan asks for: the index, filter, projection and Select."""
 
-    def __init__(self, table: Table, params: dict[str, Any], operation: str) -> None:
+    def __init__(self, table: Table, params: dict[str, Any], operation: str, capacity: Capacity) -> None:
         self.table = table
         self.params = params
+        self.capacity = capacity
         check_parameters(operation, params)
         self.exprs = ExpressionContext(
             params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
@@ -67,6 +69,7 @@ class _Read:
         self.select = self._select(params.get("Select"))
         limit = params.get("Limit")
         self.limit = limit if limit is not None else None
+        capacity.admit(table, "read", self.index.name if self.index else None)
 
     def _select(self, select: str | None) -> str:
         projected = self.paths is not None
@@ -161,6 +164,7 @@ class _Read:
         if more and last is not None:
             out["LastEvaluatedKey"] = self.last_key(last)
         units = it.read_units(read_bytes, self.consistent)
+        self.capacity.spend(self.table, "read", units, index=self.index.name if self.index else None)
         index_units = {self.index.name: units} if self.index is not None else None
         entry = it.consumed(
             self.table,
@@ -181,7 +185,7 @@ class Reads:
         self.provider = provider
 
     def query(self, table: Table, params: dict[str, Any]) -> dict[str, Any]:
-        read = _Read(table, params, "Query")
+        read = _Read(table, params, "Query", self.provider.capacity)
         index = read.index
         schema = {"HASH": index.hash_key if index else table.hash_key}
         range_key = index.range_key if index else table.range_key
@@ -240,7 +244,7 @@ class Reads:
                 yield found
 
     def scan(self, table: Table, params: dict[str, Any]) -> dict[str, Any]:
-        read = _Read(table, params, "Scan")
+        read = _Read(table, params, "Scan", self.provider.capacity)
         read.exprs.check_unused("Scan")
         segment, total = params.get("Segment"), params.get("TotalSegments")
         if segment is not None and total is None:

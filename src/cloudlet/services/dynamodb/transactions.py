@@ -77,6 +77,7 @@ def transact_write(provider: DynamoDBProvider, ctx: RequestContext, params: dict
         seen.add(target)
     db = provider.db
     units: dict[str, float] = {}
+    _check_capacity(provider, actions)
     with provider.store.transaction():
         reasons: list[dict[str, Any]] = []
         writes = []
@@ -110,8 +111,9 @@ def transact_write(provider: DynamoDBProvider, ctx: RequestContext, params: dict
         for action, old, new, size in writes:
             if action.kind == "ConditionCheck":
                 continue
-            provider.write(action.table, action.pk, action.sk, old, new, size)
+            index_units = provider.write(action.table, action.pk, action.sk, old, new, size)
             spent = 2 * it.write_units(max(size, old[1] if old else 0))
+            provider.capacity.spend(action.table, "write", spent, index_units)
             units[action.table.name] = units.get(action.table.name, 0.0) + spent
     out: dict[str, Any] = {}
     mode = params.get("ReturnConsumedCapacity")
@@ -120,6 +122,25 @@ def transact_write(provider: DynamoDBProvider, ctx: RequestContext, params: dict
     if capacity:
         out["ConsumedCapacity"] = capacity
     return out
+
+
+def _check_capacity(provider: DynamoDBProvider, actions: list[_Action]) -> None:
+    """A transaction touching a table over its capacity is cancelled, naming the throttled actions."""
+    reasons = []
+    for action in actions:
+        try:
+            provider.capacity.admit(action.table, "write" if action.kind != "ConditionCheck" else "read")
+            reasons.append({"Code": "None"})
+        except ServiceError as error:
+            reasons.append({"Code": "ProvisionedThroughputExceeded", "Message": error.message})
+    if any(r["Code"] != "None" for r in reasons):
+        codes = ", ".join(r["Code"] for r in reasons)
+        raise ServiceError(
+            "TransactionCanceledException",
+            f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+            400,
+            fields={"CancellationReasons": reasons},
+        )
 
 
 def _result(action: _Action, old: dict[str, Any] | None) -> tuple[dict[str, Any] | None, int]:
