@@ -256,7 +256,12 @@ class Connection(asyncio.Protocol):
             return
         self._next()
 
+    def _log(self, request: Request, status: int) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s %d", self.peer, request.method, request.path, status)
+
     def _write_whole(self, request: Request, response: Response, keep_alive: bool) -> None:
+        self._log(request, response.status)
         body = bytes(response.body)  # type: ignore[arg-type]
         headers = response.headers
         no_body = response.status in _NO_BODY_STATUSES
@@ -267,6 +272,7 @@ class Connection(asyncio.Protocol):
 
     async def _stream(self, request: Request, response: Response, keep_alive: bool) -> None:
         """Write a response whose body is a file or an async iterator, minding flow control."""
+        self._log(request, response.status)
         body = response.body
         headers = response.headers
         head_only = request.method == "HEAD" or response.status in _NO_BODY_STATUSES

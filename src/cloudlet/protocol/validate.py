@@ -110,10 +110,49 @@ def _constraints(shape: Shape) -> tuple[Constraint, ...]:
 
 def _failed(value: Any, shape: Shape) -> list[str]:
     """The constraints ``value`` breaks: its pattern or enum first, then its bounds."""
-    if not _checkable(value, shape):
+    checks = _constraints(shape)
+    if not checks or not _checkable(value, shape):
         return []
-    broken = [(bound, text) for text, ok, bound in _constraints(shape) if not ok(value)]
-    return [text for _, text in sorted(broken, key=lambda b: b[0])]
+    broken = [(bound, text) for text, ok, bound in checks if not ok(value)]
+    return [text for _, text in sorted(broken, key=lambda b: b[0])] if broken else []
+
+
+_OWN_CONSTRAINTS = ("min", "max", "pattern", "enum", "required")
+_SCALAR_TYPES = frozenset({"string", "blob", "boolean", "timestamp", *_NUMBERS})
+_free_by_model: dict[int, frozenset[str]] = {}
+
+
+def _free(shape: Shape) -> frozenset[str]:
+    """Names of the shapes of ``shape``'s model that nothing in them can violate.
+
+    A shape is free when neither it nor anything it contains has constraints or required
+    members (lists and maps of scalars are never free: a null element is an error).
+    Validation skips free values whole, such as DynamoDB's items.
+    """
+    model = shape.model
+    free = _free_by_model.get(id(model))
+    if free is None:
+        shapes = model.shapes
+        found = {n for n, d in shapes.items() if not any(k in d for k in _OWN_CONSTRAINTS)}
+        changed = True
+        while changed:  # a fixpoint: recursive shapes are free unless something inside is not
+            changed = False
+            for name in list(found):
+                d = shapes[name]
+                if d["type"] == "structure":
+                    refs = [m["shape"] for m in d.get("members", {}).values()]
+                elif d["type"] == "list":
+                    refs = [d["member"]["shape"]]
+                elif d["type"] == "map":
+                    refs = [d["key"]["shape"], d["value"]["shape"]]
+                else:
+                    continue
+                scalar_items = d["type"] != "structure" and shapes[refs[-1]]["type"] in _SCALAR_TYPES
+                if scalar_items or any(r not in found for r in refs):
+                    found.discard(name)
+                    changed = True
+        free = _free_by_model[id(model)] = frozenset(found)
+    return free
 
 
 def _checkable(value: Any, shape: Shape) -> bool:
@@ -148,9 +187,10 @@ def _check_structure(value: dict[str, Any], shape: Shape, path: str, errors: lis
             where = f"{path}.{lower_first(name)}" if path else lower_first(name)
             errors.append(f"Value null at '{where}' failed to satisfy constraint: {_NOT_NULL}")
     members = shape.members
+    free = _free(shape)
     for name, item in value.items():
         member = members.get(name)
-        if member is None or item is None:
+        if member is None or item is None or member.name in free:
             continue
         where = f"{path}.{lower_first(name)}" if path else lower_first(name)
         _check(item, member, where, errors)
