@@ -527,6 +527,7 @@ class DynamoDBProvider(Provider):
         self._capacity(
             out, table, params, it.write_units(max(size, old[1] if old else 0)), "write", index_units
         )
+        self._add_collection_metrics(out, params, table, item, pk)
         return out
 
     def _check(
@@ -596,6 +597,7 @@ class DynamoDBProvider(Provider):
         if returns == "ALL_OLD" and old:
             out["Attributes"] = old[0]
         self._capacity(out, table, params, it.write_units(old[1] if old else 0), "write", index_units)
+        self._add_collection_metrics(out, params, table, params["Key"], pk)
         return out
 
     def update_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -633,6 +635,7 @@ class DynamoDBProvider(Provider):
             out["Attributes"] = attributes
         units = it.write_units(max(size, old[1] if old else 0))
         self._capacity(out, table, params, units, "write", index_units)
+        self._add_collection_metrics(out, params, table, key, pk)
         return out
 
     @staticmethod
@@ -737,6 +740,7 @@ class DynamoDBProvider(Provider):
         throttled_tables = self._throttled([(name, self.table(ctx, name)) for name in requests], "write")
         units: dict[str, float] = {}
         unprocessed: dict[str, list[dict[str, Any]]] = {}
+        written: list[tuple[Table, dict[str, Any] | None, bytes]] = []
         with self.store.transaction():
             for table, pk, sk, item, size, entry in plans:
                 if table.name in throttled_tables:
@@ -747,7 +751,16 @@ class DynamoDBProvider(Provider):
                 spent = it.write_units(max(size, old[1] if old else 0))
                 self.capacity.spend(table, "write", spent, index_units)
                 units[table.name] = units.get(table.name, 0.0) + spent
+                written.append((table, item if item is not None else (old[0] if old else None), pk))
         out: dict[str, Any] = {"UnprocessedItems": unprocessed}
+        if params.get("ReturnItemCollectionMetrics") == "SIZE":
+            collections: dict[str, list[dict[str, Any]]] = {}
+            for table, item, pk in written:
+                metrics = self.collection_metrics(table, item, pk) if item else None
+                if metrics is not None:
+                    collections.setdefault(table.name, []).append(metrics)
+            if collections:
+                out["ItemCollectionMetrics"] = collections
         mode = params.get("ReturnConsumedCapacity")
         capacity = [
             entry
@@ -757,6 +770,24 @@ class DynamoDBProvider(Provider):
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out
+
+    def collection_metrics(self, table: Table, key: dict[str, Any], pk: bytes) -> dict[str, Any] | None:
+        """ItemCollectionMetrics of the collection an item is in (tables with local indexes only)."""
+        if not any(index.local for index in table.indexes.values()):
+            return None
+        gigabytes = self.db.collection_size(table, pk) / 2**30
+        return {
+            "ItemCollectionKey": {table.hash_key: key[table.hash_key]},
+            "SizeEstimateRangeGB": [float(int(gigabytes)), float(int(gigabytes) + 1)],
+        }
+
+    def _add_collection_metrics(
+        self, out: dict[str, Any], params: dict[str, Any], table: Table, key: dict[str, Any], pk: bytes
+    ) -> None:
+        if params.get("ReturnItemCollectionMetrics") == "SIZE":
+            metrics = self.collection_metrics(table, key, pk)
+            if metrics is not None:
+                out["ItemCollectionMetrics"] = metrics
 
     def _throttled(self, tables: list[tuple[str, Table]], kind: str) -> set[str]:
         """Names of a batch's tables over their capacity; all of them over it is an error."""

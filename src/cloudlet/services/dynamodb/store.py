@@ -251,6 +251,24 @@ class DynamoStore:
         )
         self._count(table, index, -1, -size)
 
+    def collection_size(self, table: Table, pk: bytes) -> int:
+        """Bytes of an item collection: a partition's items and their local index entries."""
+        h = partition_hash(pk)
+        row = self.db.one(
+            "SELECT COALESCE(SUM(size), 0) FROM ddb_items WHERE table_id = ? AND h = ? AND pk = ?",
+            (table.id, h, pk),
+        )
+        size = int(row[0]) if row else 0
+        for name, index in table.indexes.items():
+            if index.local:
+                row = self.db.one(
+                    "SELECT COALESCE(SUM(size), 0) FROM ddb_index_items WHERE table_id = ? AND index_name = ? "
+                    "AND h = ? AND ipk = ?",
+                    (table.id, name, h, pk),
+                )
+                size += int(row[0]) if row else 0
+        return size
+
     def query(
         self,
         table: Table,

@@ -116,6 +116,15 @@ def transact_write(provider: DynamoDBProvider, ctx: RequestContext, params: dict
             provider.capacity.spend(action.table, "write", spent, index_units)
             units[action.table.name] = units.get(action.table.name, 0.0) + spent
     out: dict[str, Any] = {}
+    if params.get("ReturnItemCollectionMetrics") == "SIZE":
+        collections: dict[str, list[dict[str, Any]]] = {}
+        for action in actions:
+            if action.kind != "ConditionCheck":
+                metrics = provider.collection_metrics(action.table, action.key, action.pk)
+                if metrics is not None:
+                    collections.setdefault(action.table.name, []).append(metrics)
+        if collections:
+            out["ItemCollectionMetrics"] = collections
     mode = params.get("ReturnConsumedCapacity")
     tables = {a.table.name: a.table for a in actions}
     capacity = [e for n, u in units.items() if (e := it.consumed(tables[n], mode, u, "write"))]
