@@ -68,7 +68,11 @@ class Point:
 
 def _dims(dimensions: dict[str, str] | None) -> str:
     """Dimensions as canonical JSON (sorted keys), the form they are stored and matched in."""
-    return _dims_text(tuple(sorted(dimensions.items()))) if dimensions else "{}"
+    if not dimensions:
+        return "{}"
+    if len(dimensions) == 1:  # the common case (QueueName, FunctionName, ...): no sorting
+        return _dims_text(tuple(dimensions.items()))
+    return _dims_text(tuple(sorted(dimensions.items())))
 
 
 @lru_cache(maxsize=4096)

@@ -22,6 +22,7 @@ from cloudlet.protocol.model import Shape
 
 _INT_TYPES = ("integer", "long", "short", "byte")
 _FLOAT_TYPES = ("float", "double")
+_PLAIN = frozenset({"string", "boolean", *_INT_TYPES})  # encoded as they are
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
@@ -97,6 +98,8 @@ def decode(value: Any, shape: Shape, binary: bool = False) -> Any:
 def encode(value: Any, shape: Shape, ts_default: str = "unixTimestamp", binary: bool = False) -> Any:
     """Render parameters as JSON-ready values, keeping only members the shape declares."""
     t = shape.type
+    if t in _PLAIN:
+        return value
     if t == "structure":
         if shape.is_document:
             return value
