@@ -2,8 +2,10 @@
 
 `ddb_put` measures PutItem of distinct ~200-byte items, `ddb_get` GetItem of existing items,
 `ddb_update_cond` a conditional counter increment (UpdateItem), `ddb_query` a Query with Limit 25 in a
-100-item partition. Each workload creates its own PAY_PER_REQUEST table, waits until it is ACTIVE and
-uses the TableName the server returns. Requests are built once (a ring of payloads, or for PutItem a
+100-item partition. `ddb_put_sat`, `ddb_get_sat` and `ddb_update_cond_sat` run the steps of the first
+three (`Puts.run`, `Gets.run`, `Updates.run`) from several client processes at once (saturate.py),
+each client on its own keys. Each workload creates its own PAY_PER_REQUEST table, waits until it is
+ACTIVE and uses the TableName the server returns. Requests are built once (a ring of payloads, or for PutItem a
 fixed-width key spliced into one pre-built request), so the client spends little per call. Only 200
 answers that carry what they should count; the others are `errors`.
 
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from saturate import Client, sat_figures, saturate, share
 from workloads import Figures, KeepAliveConnection, Target, build_request, loop_figures, measured_loop
 
 JSON_TYPE = "application/x-amz-json-1.0"
@@ -173,20 +176,44 @@ def run_loop(target: Target, client: DdbClient, call: Callable[[], bool]) -> Fig
 
 # --- ddb_put -----------------------------------------------------------------------------------
 
-PUT_KEY_FORMAT = "put-%09d"  # fixed width: every PutItem body has the same length
+
+def put_key(prefix: str, n: int) -> str:
+    """The key of the n-th item a `Puts` writes (fixed width)."""
+    return f"{prefix}-{n:09d}"
 
 
-class PutRequests:
-    """PutItem requests with distinct keys, spliced into one pre-built request (one json.dumps)."""
+class Puts:
+    """PutItem of distinct ~200-byte items keyed `<prefix>-<n>` (fixed width: every body has the same
+    length), spliced into one pre-built request (one json.dumps), n = 0, 1, 2, ... in turn."""
 
-    def __init__(self, client: DdbClient, table: str) -> None:
-        placeholder = "K" * len(PUT_KEY_FORMAT % 0)
+    def __init__(self, client: DdbClient, table: str, prefix: str = "put") -> None:
+        self.client, self.table, self.prefix = client, table, prefix
+        placeholder = "K" * len(self.key(0))
         body = json.dumps({"TableName": table, "Item": bench_item(placeholder)}).encode()
-        head, tail = client.raw_request("PutItem", body).split(placeholder.encode())
-        self.head, self.tail = head, tail
+        self.head, self.tail = client.raw_request("PutItem", body).split(placeholder.encode())
+        self.acknowledged = 0  # puts answered 200: keys 0 .. acknowledged - 1 are stored
+
+    def key(self, n: int) -> str:
+        return put_key(self.prefix, n)
 
     def payload(self, n: int) -> bytes:
-        return b"".join((self.head, (PUT_KEY_FORMAT % n).encode(), self.tail))
+        return b"".join((self.head, self.key(n).encode(), self.tail))
+
+    def first(self) -> None:
+        """The first put, which must be answered 200 and read back unchanged."""
+        status, body = self.client.post(self.payload(0))
+        if status != 200:
+            raise DdbError(f"PutItem answered {status}: {body[:300]!r}")
+        check_item(self.client, self.table, bench_item(self.key(0)))
+        self.acknowledged = 1
+
+    def run(self) -> bool:
+        """One PutItem; the next put takes a new key only once this one was stored."""
+        status, _ = self.client.post(self.payload(self.acknowledged))
+        if status != 200:
+            return False
+        self.acknowledged += 1
+        return True
 
 
 def check_item(client: DdbClient, table: str, item: dict[str, Any]) -> None:
@@ -207,58 +234,100 @@ def ddb_put(target: Target) -> Figures:
     client = DdbClient(target)
     try:
         table = client.create_table("bench-put", "pk")
-        requests = PutRequests(client, table)
-        status, body = client.post(requests.payload(0))
-        if status != 200:
-            raise DdbError(f"PutItem answered {status}: {body[:300]!r}")
-        check_item(client, table, bench_item(PUT_KEY_FORMAT % 0))
-        acknowledged = 1
-
-        def put() -> bool:
-            nonlocal acknowledged
-            status, _ = client.post(requests.payload(acknowledged))
-            if status != 200:
-                return False
-            acknowledged += 1  # the next put takes a new key only once this one was stored
-            return True
-
-        figures = run_loop(target, client, put)
-        check_item(client, table, bench_item(PUT_KEY_FORMAT % (acknowledged - 1)))
+        puts = Puts(client, table)
+        puts.first()
+        figures = run_loop(target, client, puts.run)
+        check_item(client, table, bench_item(puts.key(puts.acknowledged - 1)))
         stored = count_items(client, table)
     finally:
         client.close()
     # Items the server acknowledged but does not hold (0 when nothing was lost).
-    return {**figures, "missing_in_table": acknowledged - stored}
+    return {**figures, "missing_in_table": puts.acknowledged - stored}
+
+
+def ddb_put_sat(target: Target) -> Figures:
+    """PutItem from `target.clients` processes at once, each with its own key prefix; then a count."""
+    client = DdbClient(target)
+    try:
+        table = client.create_table("bench-put-sat", "pk")
+        Puts(client, table).first()  # one item, "put-000000000"
+
+        def make(index: int) -> Client:
+            own = DdbClient(target)
+            puts = Puts(own, table, f"put{index}")
+            return Client(puts.run, totals=lambda: {"acknowledged": puts.acknowledged}, close=own.close)
+
+        client.close()  # idle meanwhile (a server may time it out); reconnects afterwards
+        result = saturate(target, make)
+        for index, totals in enumerate(result.per_client):  # each client's last item, read back
+            if totals["acknowledged"]:
+                last = put_key(f"put{index}", totals["acknowledged"] - 1)
+                check_item(client, table, bench_item(last))
+        stored = count_items(client, table)
+    finally:
+        client.close()
+    missing = 1 + result.totals.get("acknowledged", 0) - stored
+    return {**sat_figures(result, "ops_per_s"), "requests": result.ok, "missing_in_table": missing}
 
 
 # --- ddb_get -----------------------------------------------------------------------------------
+
+
+def loaded_table(client: DdbClient, name: str, prefix: str) -> tuple[str, list[str]]:
+    """A new table holding SETUP_ITEMS bench items keyed `setup_keys(prefix)`: its name and the keys."""
+    table = client.create_table(name, "pk")
+    keys = setup_keys(prefix)
+    load(client, table, [bench_item(k) for k in keys])
+    return table, keys
+
+
+class Gets:
+    """GetItem of `keys` in turn, from a ring of pre-built requests."""
+
+    def __init__(self, client: DdbClient, table: str, keys: list[str]) -> None:
+        self.client = client
+        self.ring = [
+            (client.request("GetItem", {"TableName": table, "Key": {"pk": {"S": k}}}), json.dumps(k).encode())
+            for k in keys
+        ]
+        self.position = 0
+
+    def run(self) -> bool:
+        """One GetItem; True when answered 200 with an "Item" holding its key."""
+        payload, key = self.ring[self.position]
+        self.position = (self.position + 1) % len(self.ring)
+        status, body = self.client.post(payload)
+        return status == 200 and key in body and b'"Item"' in body
 
 
 def ddb_get(target: Target) -> Figures:
     """GetItem calls/s cycling over 1,000 items written first; each answer must hold its item's key."""
     client = DdbClient(target)
     try:
-        table = client.create_table("bench-get", "pk")
-        keys = setup_keys("get")
-        load(client, table, [bench_item(k) for k in keys])
+        table, keys = loaded_table(client, "bench-get", "get")
         check_item(client, table, bench_item(keys[-1]))
-        ring = [
-            (client.request("GetItem", {"TableName": table, "Key": {"pk": {"S": k}}}), json.dumps(k).encode())
-            for k in keys
-        ]
-        position = 0
-
-        def get() -> bool:
-            nonlocal position
-            payload, key = ring[position]
-            position = (position + 1) % len(ring)
-            status, body = client.post(payload)
-            return status == 200 and key in body and b'"Item"' in body
-
-        figures = run_loop(target, client, get)
+        figures = run_loop(target, client, Gets(client, table, keys).run)
     finally:
         client.close()
     return figures
+
+
+def ddb_get_sat(target: Target) -> Figures:
+    """GetItem from `target.clients` processes at once, each over its own slice of the 1,000 items."""
+    client = DdbClient(target)
+    try:
+        table, keys = loaded_table(client, "bench-get-sat", "get")
+        check_item(client, table, bench_item(keys[-1]))
+    finally:
+        client.close()
+
+    def make(index: int) -> Client:
+        own = DdbClient(target)
+        gets = Gets(own, table, share(keys, index, target.clients))
+        return Client(gets.run, close=own.close)
+
+    result = saturate(target, make)
+    return {**sat_figures(result, "ops_per_s"), "requests": result.ok}
 
 
 # --- ddb_update_cond ---------------------------------------------------------------------------
@@ -297,33 +366,60 @@ def counter_total(client: DdbClient, table: str, keys: set[str]) -> int:
     return total
 
 
+class Updates:
+    """The conditional counter increment on `keys` in turn, from a ring of pre-built requests."""
+
+    def __init__(self, client: DdbClient, table: str, keys: list[str]) -> None:
+        self.client = client
+        self.ring = [
+            client.request("UpdateItem", {"TableName": table, "Key": {"pk": {"S": k}}, **UPDATE_PARAMS})
+            for k in keys
+        ]
+        self.position = 0
+        self.applied = 0  # updates answered 200
+
+    def run(self) -> bool:
+        """One UpdateItem; True when answered 200."""
+        status, _ = self.client.post(self.ring[self.position])
+        self.position = (self.position + 1) % len(self.ring)
+        self.applied += status == 200
+        return status == 200
+
+
 def ddb_update_cond(target: Target) -> Figures:
     """Conditional UpdateItem calls/s (a counter increment on existing pending items); all must be 200."""
     client = DdbClient(target)
     try:
-        table = client.create_table("bench-update", "pk")
-        keys = setup_keys("upd")
-        load(client, table, [bench_item(k) for k in keys])
+        table, keys = loaded_table(client, "bench-update", "upd")
         check_condition(client, table)
-        ring = [
-            client.request("UpdateItem", {"TableName": table, "Key": {"pk": {"S": k}}, **UPDATE_PARAMS})
-            for k in keys
-        ]
-        position = applied = 0
-
-        def update() -> bool:
-            nonlocal position, applied
-            status, _ = client.post(ring[position])
-            position = (position + 1) % len(ring)
-            applied += status == 200
-            return status == 200
-
-        figures = run_loop(target, client, update)
+        updates = Updates(client, table, keys)
+        figures = run_loop(target, client, updates.run)
         total = counter_total(client, table, set(keys))
     finally:
         client.close()
     # Increments the server acknowledged but the counters do not show (0 when none was lost).
-    return {**figures, "lost_updates": applied - total}
+    return {**figures, "lost_updates": updates.applied - total}
+
+
+def ddb_update_cond_sat(target: Target) -> Figures:
+    """The conditional increment from `target.clients` processes, each over its own slice of the items."""
+    client = DdbClient(target)
+    try:
+        table, keys = loaded_table(client, "bench-update-sat", "upd")
+        check_condition(client, table)
+
+        def make(index: int) -> Client:
+            own = DdbClient(target)
+            updates = Updates(own, table, share(keys, index, target.clients))
+            return Client(updates.run, totals=lambda: {"applied": updates.applied}, close=own.close)
+
+        client.close()  # idle meanwhile (a server may time it out); reconnects afterwards
+        result = saturate(target, make)
+        total = counter_total(client, table, set(keys))
+    finally:
+        client.close()
+    lost = result.totals.get("applied", 0) - total
+    return {**sat_figures(result, "ops_per_s"), "requests": result.ok, "lost_updates": lost}
 
 
 # --- ddb_query ---------------------------------------------------------------------------------

@@ -78,16 +78,42 @@ def tree_rss_mb(pid: int) -> float:
     return sum(rss_kib(p) for p in process_tree(pid)) / 1024.0
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User plus system CPU clock ticks used so far by one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time used so far by one process (not its children), in seconds."""
+    return _cpu_ticks(pid) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User plus system CPU time used so far by a process and its live descendants, in seconds."""
-    ticks = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_ticks(p) for p in process_tree(pid)) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of the whole machine so far, summed over its CPUs: (busy, stolen by the host).
+
+    From the `cpu` line of /proc/stat: busy is everything but idle, iowait and steal; (0, 0) when it
+    cannot be read.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    values += [0] * (8 - len(values))
+    idle, iowait, steal = values[3], values[4], values[7]
+    # The first 8 columns are user nice system idle iowait irq softirq steal; guest time is inside user.
+    busy = sum(values[:8]) - idle - iowait - steal
+    tick = os.sysconf("SC_CLK_TCK")
+    return busy / tick, steal / tick
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from dynamodb import ddb_get, ddb_put, ddb_query, ddb_update_cond
-from sqs import sqs_cycle, sqs_longpoll, sqs_send
+from dynamodb import (
+    ddb_get,
+    ddb_get_sat,
+    ddb_put,
+    ddb_put_sat,
+    ddb_query,
+    ddb_update_cond,
+    ddb_update_cond_sat,
+)
+from sqs import sqs_cycle, sqs_cycle_sat, sqs_longpoll, sqs_send, sqs_send_sat
 from workloads import Metric, Workload, startup, sts_rps, sts_rps_boto3
 
 _RPS_METRICS = (
@@ -16,6 +24,15 @@ _OPS_METRICS = (
     Metric("p50_ms", "ms", False),
     Metric("p99_ms", "ms", False),
 )
+
+# Saturation workloads (saturate.py): the summed rate of several client processes, the server's CPU per
+# unit of that rate, and how much of one core the server used (≈ 1: it was the bottleneck).
+_SAT_CPU = (
+    Metric("server_cpu_ms_per_op", "ms", False, "cheaper", "costlier"),
+    Metric("server_cpu_util", "cores", True, ratio=False),
+)
+_SAT_MSGS = (Metric("msgs_per_s", "msg/s", True), *_SAT_CPU)
+_SAT_OPS = (Metric("ops_per_s", "op/s", True), *_SAT_CPU)
 
 WORKLOADS: dict[str, Workload] = {
     w.name: w
@@ -53,5 +70,10 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ddb_get", ddb_get, _OPS_METRICS),
         Workload("ddb_update_cond", ddb_update_cond, _OPS_METRICS),
         Workload("ddb_query", ddb_query, _OPS_METRICS),
+        Workload("sqs_send_sat", sqs_send_sat, _SAT_MSGS),
+        Workload("sqs_cycle_sat", sqs_cycle_sat, _SAT_MSGS),
+        Workload("ddb_put_sat", ddb_put_sat, _SAT_OPS),
+        Workload("ddb_get_sat", ddb_get_sat, _SAT_OPS),
+        Workload("ddb_update_cond_sat", ddb_update_cond_sat, _SAT_OPS),
     )
 }

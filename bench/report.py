@@ -64,7 +64,7 @@ def ratios(summary: dict[str, Any], workloads: list[Workload], baseline: str) ->
     out: dict[str, Any] = {}
     for w in workloads:
         per_peer: dict[str, dict[str, str]] = {}
-        for m in w.metrics:
+        for m in (m for m in w.metrics if m.ratio):
             base = summary[w.name][m.key].get(baseline)
             for peer, st in summary[w.name][m.key].items():
                 if peer != baseline and base and st:

@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds measured per rps loop")
     parser.add_argument("--warmup", type=float, default=0.5, help="seconds of warm-up before each loop")
     parser.add_argument(
+        "--clients", type=int, default=3, help="client processes of the *_sat workloads (default 3)"
+    )
+    parser.add_argument(
         "--start-timeout", type=float, default=60.0, help="seconds a server may take to start"
     )
     parser.add_argument(
@@ -57,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--repeat must be 1..100")
     if not (0 < args.duration <= 60 and 0 <= args.warmup <= 10):
         parser.error("--duration must be in (0, 60] and --warmup in [0, 10]")
+    if not 1 <= args.clients <= 32:
+        parser.error("--clients must be 1..32")
     return args
 
 
@@ -91,6 +96,7 @@ class Session:
             duration=args.duration,
             warmup=args.warmup,
             start_timeout=args.start_timeout,
+            clients=args.clients,
         )
 
     def log_tail(self, lines: int = 8) -> str:
@@ -223,6 +229,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "repeat": args.repeat,
         "duration_s": args.duration,
         "warmup_s": args.warmup,
+        "clients": args.clients,
         "baseline": args.baseline,
         "versions": {name: PEERS[name].version() for name in args.peers},
     }

@@ -2,7 +2,9 @@
 
 `sqs_send` measures SendMessage throughput, `sqs_cycle` the send-batch / receive / delete-batch cycle,
 `sqs_longpoll` how soon a waiting ReceiveMessage returns once another connection sends a message.
-Each workload creates its own queue and uses the QueueUrl the server returns.
+`sqs_send_sat` and `sqs_cycle_sat` run the steps of the first two (`Sends.run`, `Cycle.run`) from
+several client processes at once (saturate.py), each client on its own queue.
+Each workload creates its own queue(s) and uses the QueueUrl the server returns.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from saturate import Client, sat_figures, saturate
 from workloads import (
     Figures,
     KeepAliveConnection,
@@ -124,14 +127,30 @@ def delete_params(url: str, handles: list[str]) -> dict[str, Any]:
 # --- sqs_send ----------------------------------------------------------------------------------
 
 
-def check_send(client: SqsClient, payload: bytes) -> None:
-    """Send once and check the answer carries a MessageId and the right MD5 of the body."""
-    status, body = client.post(payload)
-    answer = parse(body)
-    if status != 200 or "MessageId" not in answer:
-        raise SqsError(f"SendMessage answered {status}: {body[:200]!r}")
-    if answer.get("MD5OfMessageBody") != BODY_MD5:
-        raise SqsError(f"SendMessage answered MD5OfMessageBody={answer.get('MD5OfMessageBody')!r}")
+class Sends:
+    """SendMessage of BODY to one queue, one pre-built request; counts the messages acknowledged."""
+
+    def __init__(self, client: SqsClient, url: str) -> None:
+        self.client = client
+        self.payload = client.request("SendMessage", {"QueueUrl": url, "MessageBody": BODY})
+        self.accepted = 0
+
+    def check(self) -> None:
+        """Send once and check the answer carries a MessageId and the right MD5 of the body."""
+        status, body = self.client.post(self.payload)
+        answer = parse(body)
+        if status != 200 or "MessageId" not in answer:
+            raise SqsError(f"SendMessage answered {status}: {body[:200]!r}")
+        if answer.get("MD5OfMessageBody") != BODY_MD5:
+            raise SqsError(f"SendMessage answered MD5OfMessageBody={answer.get('MD5OfMessageBody')!r}")
+        self.accepted += 1
+
+    def run(self) -> bool:
+        """One SendMessage; True when answered 200 with a MessageId."""
+        status, body = self.client.post(self.payload)
+        ok = status == 200 and b'"MessageId"' in body
+        self.accepted += ok
+        return ok
 
 
 def sqs_send(target: Target) -> Figures:
@@ -139,25 +158,41 @@ def sqs_send(target: Target) -> Figures:
     client = SqsClient(target)
     try:
         url = client.create_queue("bench-send")
-        payload = client.request("SendMessage", {"QueueUrl": url, "MessageBody": BODY})
-        check_send(client, payload)
-        accepted = 1
-
-        def send() -> bool:
-            nonlocal accepted
-            status, body = client.post(payload)
-            ok = status == 200 and b'"MessageId"' in body
-            accepted += ok
-            return ok
-
-        result = measured_loop(target, send, client.conn.reset_count)
+        sends = Sends(client, url)
+        sends.check()
+        result = measured_loop(target, sends.run, client.conn.reset_count)
         depth = client.depth(url)
         connections = client.conn.connects
     finally:
         client.close()
     figures = {**loop_figures(result, rate_key="msgs_per_s"), "connections": connections}
     # Messages the server acknowledged but does not count in the queue (0 when nothing was lost).
-    return {**figures, "missing_in_queue": accepted - depth} if depth >= 0 else figures
+    return {**figures, "missing_in_queue": sends.accepted - depth} if depth >= 0 else figures
+
+
+def sqs_send_sat(target: Target) -> Figures:
+    """SendMessage from `target.clients` processes at once, each to its own queue; then the depths."""
+    client = SqsClient(target)
+    try:
+        urls = [client.create_queue(f"bench-send-sat-{i}") for i in range(target.clients)]
+        for url in urls:
+            Sends(client, url).check()  # one message in each queue before the run
+
+        def make(index: int) -> Client:
+            own = SqsClient(target)
+            sends = Sends(own, urls[index])
+            return Client(sends.run, totals=lambda: {"accepted": sends.accepted}, close=own.close)
+
+        client.close()  # idle meanwhile (a server may time it out); reconnects afterwards
+        result = saturate(target, make)
+        depths = [client.depth(url) for url in urls]
+    finally:
+        client.close()
+    figures = {**sat_figures(result, "msgs_per_s"), "requests": result.ok}
+    if min(depths) < 0:
+        return figures
+    # Messages the server acknowledged but does not count in the queues (0 when nothing was lost).
+    return {**figures, "missing_in_queue": len(urls) + result.totals.get("accepted", 0) - sum(depths)}
 
 
 # --- sqs_cycle ---------------------------------------------------------------------------------
@@ -245,6 +280,32 @@ def cycle_figures(result: LoopResult, cycle: Cycle, connections: int) -> Figures
         "wrong_bodies": cycle.wrong_bodies,
         "server_cpu_ms_per_msg": cpu_ms / cycle.deleted if cycle.deleted else float("nan"),
         "connections": connections,
+    }
+
+
+def sqs_cycle_sat(target: Target) -> Figures:
+    """Messages/s through the sqs_cycle cycle from `target.clients` processes, each on its own queue."""
+    client = SqsClient(target)
+    try:
+        urls = [client.create_queue(f"bench-cycle-sat-{i}") for i in range(target.clients)]
+    finally:
+        client.close()
+
+    def make(index: int) -> Client:
+        own = SqsClient(target)
+        cycle = Cycle(own, urls[index])
+        return Client(
+            cycle.run,
+            units=lambda: cycle.deleted,
+            totals=lambda: {"wrong_bodies": cycle.wrong_bodies},
+            close=own.close,
+        )
+
+    result = saturate(target, make)
+    return {
+        **sat_figures(result, "msgs_per_s"),
+        "cycles": result.ok + result.errors,  # errors: cycles that did not send and delete all 10
+        "wrong_bodies": result.totals.get("wrong_bodies", 0),
     }
 
 

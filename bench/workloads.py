@@ -1,7 +1,8 @@
 """Workloads: each is a function taking a running server (`Target`) and returning a dict of figures.
 
 This module holds the shared plumbing (raw keep-alive requests, timed loops, percentiles) and the
-startup and STS workloads; the SQS ones are in sqs.py. To add one, write
+startup and STS workloads; the SQS ones are in sqs.py, the DynamoDB ones in dynamodb.py, and the
+multi-process driver of the saturation workloads in saturate.py. To add one, write
 `def my_workload(target: Target) -> Figures`, then register it in registry.py with the metrics it
 reports (which figure keys, their unit, and whether higher is better).
 """
@@ -83,6 +84,7 @@ class Target:
     duration: float = 3.0
     warmup: float = 0.5
     start_timeout: float = 60.0
+    clients: int = 3  # client processes of the saturation workloads (saturate.py)
 
     @property
     def url(self) -> str:
@@ -335,6 +337,7 @@ class Metric:
     higher_is_better: bool
     better: str = "faster"
     worse: str = "slower"
+    ratio: bool = True  # False: tabulated, but no baseline ratio (e.g. a utilisation)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,35 @@ def _dims_text(items: tuple[tuple[str, str], ...]) -> str:
 Collector = Callable[["Metrics"], None]
 
 
+class Series:
+    """A metric with fixed account, region, namespace, name and dimensions: ``add`` a sample."""
+
+    __slots__ = ("_key", "_minute", "metrics", "prefix", "unit")
+
+    def __init__(self, metrics: Metrics, prefix: tuple[str, str, str, str, str], unit: str) -> None:
+        self.metrics = metrics
+        self.prefix = prefix
+        self.unit = unit
+        self._minute = -1
+        self._key: Key = (*prefix, -1)
+
+    def add(self, value: float, timestamp: float | None = None) -> None:
+        metrics = self.metrics
+        minute = int((metrics.clock.now() if timestamp is None else timestamp) // 60)
+        if minute != self._minute:
+            self._minute, self._key = minute, (*self.prefix, minute)
+        stats = metrics._pending.get(self._key)
+        if stats is None:
+            metrics._pending[self._key] = [self.unit, 1.0, value, value, value]
+        else:
+            stats[1] += 1
+            stats[2] += value
+            if value < stats[3]:
+                stats[3] = value
+            if value > stats[4]:
+                stats[4] = value
+
+
 class Metrics:
     """Per-minute statistic sets; gauges sampled once per service-time minute."""
 
@@ -108,16 +137,19 @@ class Metrics:
         dimensions: dict[str, str] | None = None,
         timestamp: float | None = None,
     ) -> None:
-        minute = int((self.clock.now() if timestamp is None else timestamp) // 60)
-        key = (account, region, namespace, name, _dims(dimensions), minute)
-        stats = self._pending.get(key)
-        if stats is None:
-            self._pending[key] = [unit, 1.0, value, value, value]
-        else:
-            stats[1] += 1
-            stats[2] += value
-            stats[3] = min(stats[3], value)
-            stats[4] = max(stats[4], value)
+        self.series(account, region, namespace, name, unit, dimensions).add(value, timestamp)
+
+    def series(
+        self,
+        account: str,
+        region: str,
+        namespace: str,
+        name: str,
+        unit: str = "Count",
+        dimensions: dict[str, str] | None = None,
+    ) -> Series:
+        """One metric's identity, for callers recording it often (its key is built once)."""
+        return Series(self, (account, region, namespace, name, _dims(dimensions)), unit)
 
     def add_collector(self, collector: Collector) -> None:
         """Call ``collector(metrics)`` once per minute to record gauges."""

@@ -56,11 +56,13 @@ class SqsProvider(Provider):
         # gets the same messages and handles within the deduplication window.
         self._attempts: dict[tuple[int, str], tuple[float, list[tuple[int, str]]]] = {}
         self.moves = MoveTasks(self)
+        self._series: dict[tuple[int, str], Any] = {}  # (queue id, metric) -> metrics.Series
         self.metrics.add_collector(self._collect_gauges)
 
     def reset(self) -> None:
         self.db.clear_cache()
         self._attempts.clear()
+        self._series.clear()
         for event in self._signals.values():
             event.set()
         self._signals.clear()
@@ -905,9 +907,14 @@ class SqsProvider(Provider):
         await self.clock.wait(event, until)
 
     def _record(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
-        self.metrics.record(
-            queue.account, queue.region, NAMESPACE, name, value, unit, {"QueueName": queue.name}
-        )
+        series = self._series.get((queue.id, name))
+        if series is None:
+            if len(self._series) > 100_000:
+                self._series.clear()
+            series = self._series[(queue.id, name)] = self.metrics.series(
+                queue.account, queue.region, NAMESPACE, name, unit, {"QueueName": queue.name}
+            )
+        series.add(value)
 
     def _collect_gauges(self, metrics: Any) -> None:
         now = self.clock.now()
