@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not 100 <= args.calls <= 1_000_000:
         parser.error("--calls must be 100..1,000,000")
     # Session (run.py) reads these; this script has no timed loops of its own.
-    args.duration, args.warmup = 0.0, 0.0
+    args.duration, args.warmup, args.clients = 0.0, 0.0, 1
     return args
 
 
