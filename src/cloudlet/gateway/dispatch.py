@@ -175,20 +175,28 @@ class Dispatcher:
             )
             result = method(ctx, params)
             if asyncio.iscoroutine(result):
-                return self._finish(result, target, op, request_id)
-            return protocol.serialize(op, result or {}, request_id)
+                return self._finish(result, target, op, ctx)
+            return _answer(protocol.serialize(op, result or {}, request_id), ctx)
         except Exception as exc:
             return _error_answer(exc, target, model, request_id)
 
     async def _finish(
-        self, pending: Coroutine[Any, Any, Any], target: Target, op: Operation, request_id: str
+        self, pending: Coroutine[Any, Any, Any], target: Target, op: Operation, ctx: RequestContext
     ) -> Response:
         """Await a provider method that had to wait, then serialize its answer."""
         try:
             result = await pending
-            return get_protocol(target.protocol).serialize(op, result or {}, request_id)
+            return _answer(get_protocol(target.protocol).serialize(op, result or {}, ctx.request_id), ctx)
         except Exception as exc:
-            return _error_answer(exc, target, service_model(target.service), request_id)
+            return _error_answer(exc, target, service_model(target.service), ctx.request_id)
+
+
+def _answer(response: Response, ctx: RequestContext) -> Response:
+    """A provider may set another success status than the model's (S3's 206 for a range)."""
+    status = ctx.extra.get("status")
+    if status is not None:
+        response.status = status
+    return response
 
 
 def _error_answer(exc: Exception, target: Target, model: ServiceModel, request_id: str) -> Response:

@@ -33,6 +33,7 @@ SERVICES: tuple[str, ...] = (
 PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
+    "s3": "cloudlet.services.s3.provider:S3Provider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }

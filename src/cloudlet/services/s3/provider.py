@@ -1,0 +1,652 @@
+"""Amazon S3: buckets and objects, bodies streamed to and from disk.
+
+This is the first slice of the service: buckets (create, head, list, delete, location),
+objects (put, get with ranges and conditions, head, delete) and listings (v1 and v2 with
+prefixes, delimiters and paging). Operations not written yet answer NotImplemented.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import ipaddress
+import re
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from cloudlet.core import ids
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.s3 import checksums as ck
+from cloudlet.services.s3.blobs import BlobStore
+from cloudlet.services.s3.store import Bucket, ObjectRow, S3Store
+
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+MAX_KEY_BYTES = 1024
+MAX_LIST_KEYS = 1000
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
+
+
+def no_such_bucket(name: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": name}
+    )
+
+
+def no_such_key(key: str) -> ServiceError:
+    return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+def invalid_bucket_name(name: str) -> ServiceError:
+    return ServiceError(
+        "InvalidBucketName", "The specified bucket is not valid.", 400, fields={"BucketName": name}
+    )
+
+
+def check_bucket_name(name: str) -> None:
+    """S3's general-purpose bucket naming rules."""
+    if (
+        not _BUCKET_NAME.fullmatch(name)
+        or ".." in name
+        or ".-" in name
+        or "-." in name
+        or name.startswith(_RESERVED_PREFIXES)
+        or name.endswith(_RESERVED_SUFFIXES)
+        or _is_ip(name)
+    ):
+        raise invalid_bucket_name(name)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical_user_id(account: str) -> str:
+    """A stable 64-hex canonical user id for an account."""
+    return hashlib.sha256(f"cloudlet-canonical-{account}".encode()).hexdigest()
+
+
+def _http_date(value: Any) -> float | None:
+    """A conditional header's time (the parser may already give a datetime)."""
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    try:
+        return parsedate_to_datetime(str(value)).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+class S3Provider(Provider):
+    service = "s3"
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.db = S3Store(self.store)
+        config = runtime.config
+        if config.in_memory:
+            self.blobs = BlobStore.temporary()
+        else:
+            self.blobs = BlobStore(Path(config.data_dir) / "s3")
+
+    async def start(self) -> None:
+        # Blobs written before a crash whose metadata never committed are garbage.
+        self.blobs.sweep(self.db.blob_ids(), min_age=0)
+
+    def reset(self) -> None:
+        self.blobs.clear()
+
+    def resource_counts(self) -> dict[str, int]:
+        count = self.db.bucket_count()
+        return {"buckets": count} if count else {}
+
+    # ---- buckets ---------------------------------------------------------------------------
+
+    def bucket(self, name: str) -> Bucket:
+        bucket = self.db.bucket(name)
+        if bucket is None:
+            raise no_such_bucket(name)
+        return bucket
+
+    def create_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["Bucket"]
+        check_bucket_name(name)
+        constraint = (params.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+        region = ctx.region
+        if constraint is None:
+            if region != "us-east-1":
+                raise ServiceError(
+                    "IllegalLocationConstraintException",
+                    "The unspecified location constraint is incompatible for the region specific endpoint "
+                    "this request was sent to.",
+                    400,
+                )
+        elif constraint == "us-east-1" or (constraint == "EU" and region != "eu-west-1"):
+            raise ServiceError(
+                "InvalidLocationConstraint",
+                "The specified location-constraint is not valid",
+                400,
+                fields={"LocationConstraint": constraint},
+            )
+        elif constraint != region and not (constraint == "EU" and region == "eu-west-1"):
+            raise ServiceError(
+                "IllegalLocationConstraintException",
+                f"The {constraint} location constraint is incompatible for the region specific endpoint "
+                "this request was sent to.",
+                400,
+            )
+        existing = self.db.bucket(name)
+        if existing is not None:
+            if existing.account == ctx.account:
+                if existing.region == "us-east-1" and region == "us-east-1":
+                    return {"Location": f"/{name}", "BucketArn": f"arn:aws:s3:::{name}"}  # legacy us-east-1
+                raise ServiceError(
+                    "BucketAlreadyOwnedByYou",
+                    "Your previous request to create the named bucket succeeded and you already own it.",
+                    409,
+                    fields={"BucketName": name},
+                )
+            raise ServiceError(
+                "BucketAlreadyExists",
+                "The requested bucket name is not available. The bucket namespace is shared by all users of "
+                "the system. Please select a different name and try again.",
+                409,
+                fields={"BucketName": name},
+            )
+        config: dict[str, Any] = {}
+        if params.get("ObjectOwnership"):
+            config["OwnershipControls"] = {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]}
+        with self.store.transaction():
+            self.db.create_bucket(name, ctx.account, region, self.clock.now(), config)
+        return {"Location": f"/{name}", "BucketArn": f"arn:aws:s3:::{name}"}
+
+    def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        return {
+            "BucketRegion": bucket.region,
+            "BucketArn": f"arn:aws:s3:::{bucket.name}",
+            "AccessPointAlias": False,
+        }
+
+    def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        buckets = self.db.buckets(ctx.account)
+        prefix = params.get("Prefix")
+        if prefix:
+            buckets = [b for b in buckets if b.name.startswith(prefix)]
+        region = params.get("BucketRegion")
+        if region:
+            buckets = [b for b in buckets if b.region == region]
+        start = params.get("ContinuationToken")
+        if start:
+            buckets = [b for b in buckets if b.name > start]
+        limit = params.get("MaxBuckets") or 10000
+        out: dict[str, Any] = {
+            "Buckets": [
+                {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region} for b in buckets[:limit]
+            ],
+            "Owner": {"ID": canonical_user_id(ctx.account), "DisplayName": "webfile"},
+        }
+        if len(buckets) > limit:
+            out["ContinuationToken"] = buckets[limit - 1].name
+        if prefix:
+            out["Prefix"] = prefix
+        return out
+
+    def delete_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        if not self.db.is_empty(bucket):
+            raise ServiceError(
+                "BucketNotEmpty",
+                "The bucket you tried to delete is not empty",
+                409,
+                fields={"BucketName": bucket.name},
+            )
+        with self.store.transaction():
+            self.db.delete_bucket(bucket)
+        return {}
+
+    def get_bucket_location(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        return {"LocationConstraint": None if bucket.region == "us-east-1" else bucket.region}
+
+    # ---- objects -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_key(key: str) -> None:
+        if len(key.encode()) > MAX_KEY_BYTES:
+            raise ServiceError(
+                "KeyTooLongError",
+                "Your key is too long",
+                400,
+                fields={"MaxSizeAllowed": str(MAX_KEY_BYTES), "Size": str(len(key.encode()))},
+            )
+
+    async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        key = params["Key"]
+        self._check_key(key)
+        provided = ck.provided_checksum(params)
+        algorithm = provided[0] if provided else params.get("ChecksumAlgorithm")
+        if algorithm:
+            algorithm = ck.canonical(algorithm)
+        hashers = [ck.new_hasher(ck.MD5)]
+        if algorithm:
+            hashers.append(ck.new_hasher(algorithm))
+        body = params.get("Body") or b""
+        info = await asyncio.to_thread(self.blobs.write, body, hashers)
+        try:
+            md5 = hashers[0].digest()
+            if params.get("ContentMD5") is not None:
+                ck.check_content_md5(params["ContentMD5"], md5)
+            checksums: dict[str, str] = {}
+            if algorithm:
+                digest = hashers[1].digest()
+                if provided:
+                    ck.check_checksum(algorithm, provided[1], digest)
+                checksums[algorithm] = ck.b64(digest)
+        except ServiceError:
+            self.blobs.delete(info.blob_id)
+            raise
+        meta: dict[str, Any] = {
+            name: params[name] for name in _CONTENT_HEADERS if params.get(name) is not None
+        }
+        if params.get("Expires") is not None:
+            meta["Expires"] = params["Expires"]
+        if params.get("Metadata"):
+            meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
+        if checksums:
+            meta["Checksums"] = checksums
+        if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
+            meta["StorageClass"] = params["StorageClass"]
+        row = ObjectRow(
+            0,
+            key,
+            ids.token(16) if bucket.versioning == "Enabled" else "null",
+            True,
+            False,
+            info.blob_id,
+            info.size,
+            ck.etag(md5),
+            self.clock.now(),
+            meta,
+        )
+        with self.store.transaction():
+            freed = self.db.add_version(bucket, row)
+        for blob_id in freed:
+            self.blobs.delete(blob_id)
+        out: dict[str, Any] = {"ETag": row.etag}
+        if bucket.versioning == "Enabled":
+            out["VersionId"] = row.version_id
+        for name, value in checksums.items():
+            out[f"Checksum{name}"] = value
+            out["ChecksumType"] = "FULL_OBJECT"
+        return out
+
+    def _object(self, bucket: Bucket, key: str, version_id: str | None, method: str) -> ObjectRow:
+        """The version a GET/HEAD names; delete markers answer as S3 answers them."""
+        if version_id:
+            row = self.db.version(bucket, key, version_id)
+            if row is None:
+                raise ServiceError(
+                    "NoSuchVersion",
+                    "The specified version does not exist.",
+                    404,
+                    fields={"Key": key, "VersionId": version_id},
+                )
+            if row.delete_marker:
+                raise ServiceError(
+                    "MethodNotAllowed",
+                    "The specified method is not allowed against this resource.",
+                    405,
+                    fields={"Method": method, "ResourceType": "DeleteMarker"},
+                    headers={"x-amz-delete-marker": "true", "x-amz-version-id": row.version_id},
+                )
+            return row
+        row = self.db.current(bucket, key)
+        if row is None:
+            raise no_such_key(key)
+        if row.delete_marker:
+            error = no_such_key(key)
+            error.headers = {"x-amz-delete-marker": "true", "x-amz-version-id": row.version_id}
+            raise error
+        return row
+
+    @staticmethod
+    def _check_conditions(row: ObjectRow, params: dict[str, Any], read: bool) -> None:
+        """If-Match / If-None-Match / If-(Un)Modified-Since, with S3's precedence."""
+        etag = row.etag or ""
+        if_match, if_none = params.get("IfMatch"), params.get("IfNoneMatch")
+        modified = int(row.modified)
+        if if_match is not None:
+            if not _etag_matches(if_match, etag):
+                raise _precondition("If-Match")
+        else:
+            since = _http_date(params.get("IfUnmodifiedSince"))
+            if since is not None and modified > since:
+                raise _precondition("If-Unmodified-Since")
+        if if_none is not None:
+            if _etag_matches(if_none, etag):
+                if read:
+                    raise _not_modified(etag, row.modified)
+                raise _precondition("If-None-Match")
+        else:
+            since = _http_date(params.get("IfModifiedSince"))
+            if since is not None and modified <= since and read:
+                raise _not_modified(etag, row.modified)
+
+    def _described(self, row: ObjectRow, params: dict[str, Any]) -> dict[str, Any]:
+        meta = row.meta
+        out: dict[str, Any] = {
+            "LastModified": row.modified,
+            "ContentLength": row.size,
+            "ETag": row.etag,
+            "ContentType": meta.get("ContentType") or DEFAULT_CONTENT_TYPE,
+            "AcceptRanges": "bytes",
+        }
+        for name in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires"):
+            if meta.get(name) is not None:
+                out[name] = meta[name]
+        if meta.get("Metadata"):
+            out["Metadata"] = meta["Metadata"]
+        if row.version_id != "null":
+            out["VersionId"] = row.version_id
+        if meta.get("StorageClass"):
+            out["StorageClass"] = meta["StorageClass"]
+        if meta.get("Tags"):
+            out["TagCount"] = len(meta["Tags"])
+        if params.get("ChecksumMode") == "ENABLED" and meta.get("Checksums"):
+            for name, value in meta["Checksums"].items():
+                out[f"Checksum{name}"] = value
+            out["ChecksumType"] = "FULL_OBJECT"
+        for name in (*_CONTENT_HEADERS, "Expires"):
+            override = params.get(f"Response{name}")
+            if override is not None:
+                out[name] = override
+        return out
+
+    def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
+        self._check_conditions(row, params, read=True)
+        out = self._described(row, params)
+        window = _byte_range(params.get("Range"), row.size)
+        start, end = window if window is not None else (0, row.size)
+        if window is not None:
+            ctx.extra["status"] = 206
+            out["ContentRange"] = f"bytes {start}-{end - 1}/{row.size}"
+            out["ContentLength"] = end - start
+            for name in [k for k in out if k.startswith("Checksum")]:
+                del out[name]  # a part of an object has no whole-object checksum
+        out["Body"] = self.blobs.open(row.blob_id, start, end) if row.blob_id and end > start else b""
+        return out
+
+    def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "HEAD")
+        self._check_conditions(row, params, read=True)
+        out = self._described(row, params)
+        window = _byte_range(params.get("Range"), row.size)
+        if window is not None:
+            ctx.extra["status"] = 206
+            out["ContentRange"] = f"bytes {window[0]}-{window[1] - 1}/{row.size}"
+            out["ContentLength"] = window[1] - window[0]
+        return out
+
+    def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        key, version_id = params["Key"], params.get("VersionId")
+        freed: list[str] = []
+        out: dict[str, Any] = {}
+        with self.store.transaction():
+            if version_id:
+                row = self.db.version(bucket, key, version_id)
+                if row is not None:
+                    self.db.remove_version(bucket, row)
+                    if row.blob_id:
+                        freed.append(row.blob_id)
+                    out["VersionId"] = version_id
+                    if row.delete_marker:
+                        out["DeleteMarker"] = True
+            elif bucket.versioning is None:
+                row = self.db.current(bucket, key)
+                if row is not None:
+                    self.db.remove_version(bucket, row)
+                    if row.blob_id:
+                        freed.append(row.blob_id)
+            else:
+                marker = ObjectRow(
+                    0,
+                    key,
+                    ids.token(16) if bucket.versioning == "Enabled" else "null",
+                    True,
+                    True,
+                    None,
+                    0,
+                    None,
+                    self.clock.now(),
+                    {},
+                )
+                freed += self.db.add_version(bucket, marker)
+                out["DeleteMarker"] = True
+                if marker.version_id != "null":
+                    out["VersionId"] = marker.version_id
+        for blob_id in freed:
+            self.blobs.delete(blob_id)
+        return out
+
+    # ---- listings ------------------------------------------------------------------------------
+
+    def _list(
+        self, bucket: Bucket, prefix: str, delimiter: str | None, after: str, max_keys: int
+    ) -> tuple[list[ObjectRow], list[str], bool, str]:
+        """Up to ``max_keys`` entries after ``after``: (objects, common prefixes, truncated, last entry)."""
+        objects: list[ObjectRow] = []
+        prefixes: list[str] = []
+        last = cursor = after
+        while True:
+            rows = self.db.listing(bucket, prefix, cursor, MAX_LIST_KEYS + 1)
+            if not rows:
+                return objects, prefixes, False, last
+            for row in rows:
+                if len(objects) + len(prefixes) >= max_keys:
+                    return objects, prefixes, True, last
+                rest = row.key[len(prefix) :]
+                cut = rest.find(delimiter) if delimiter else -1
+                if cut < 0:
+                    objects.append(row)
+                    last = cursor = row.key
+                    continue
+                common = prefix + rest[: cut + len(delimiter or "")]
+                prefixes.append(common)
+                last = common
+                cursor = common + "\U0010ffff"  # past every key under this common prefix
+                break
+
+    @staticmethod
+    def _content(row: ObjectRow, owner: dict[str, str] | None, encode: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "Key": quote(row.key, safe="/") if encode else row.key,
+            "LastModified": row.modified,
+            "ETag": row.etag,
+            "Size": row.size,
+            "StorageClass": row.meta.get("StorageClass", "STANDARD"),
+        }
+        if row.meta.get("Checksums"):
+            entry["ChecksumAlgorithm"] = list(row.meta["Checksums"])
+            entry["ChecksumType"] = "FULL_OBJECT"
+        if owner is not None:
+            entry["Owner"] = owner
+        return entry
+
+    def _listing_params(self, params: dict[str, Any]) -> tuple[str, str | None, int, bool]:
+        max_keys = params.get("MaxKeys")
+        if max_keys is None:
+            max_keys = MAX_LIST_KEYS
+        if max_keys < 0:
+            raise ServiceError(
+                "InvalidArgument",
+                "Argument maxKeys must be an integer between 0 and 2147483647",
+                400,
+                fields={"ArgumentName": "maxKeys", "ArgumentValue": str(max_keys)},
+            )
+        encoding = params.get("EncodingType")
+        if encoding is not None and encoding != "url":
+            raise ServiceError(
+                "InvalidArgument",
+                "Invalid Encoding Method specified in Request",
+                400,
+                fields={"ArgumentName": "encoding-type", "ArgumentValue": encoding},
+            )
+        return (
+            params.get("Prefix") or "",
+            params.get("Delimiter") or None,
+            min(max_keys, MAX_LIST_KEYS),
+            bool(encoding),
+        )
+
+    def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        prefix, delimiter, max_keys, encode = self._listing_params(params)
+        token = params.get("ContinuationToken")
+        after = params.get("StartAfter") or ""
+        if token is not None:
+            after = _decode_token(token)
+        objects, prefixes, truncated, last = self._list(bucket, prefix, delimiter, after, max_keys)
+        owner = (
+            {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+            if params.get("FetchOwner")
+            else None
+        )
+        enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
+        out: dict[str, Any] = {
+            "IsTruncated": truncated,
+            "Name": bucket.name,
+            "Prefix": enc(prefix),
+            "MaxKeys": params.get("MaxKeys", MAX_LIST_KEYS),
+            "KeyCount": len(objects) + len(prefixes),
+        }
+        if objects:
+            out["Contents"] = [self._content(r, owner, encode) for r in objects]
+        if prefixes:
+            out["CommonPrefixes"] = [{"Prefix": enc(p)} for p in prefixes]
+        if delimiter:
+            out["Delimiter"] = enc(delimiter)
+        if encode:
+            out["EncodingType"] = "url"
+        if token is not None:
+            out["ContinuationToken"] = token
+        if params.get("StartAfter"):
+            out["StartAfter"] = enc(params["StartAfter"])
+        if truncated:
+            out["NextContinuationToken"] = _encode_token(last)
+        return out
+
+    def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        prefix, delimiter, max_keys, encode = self._listing_params(params)
+        marker = params.get("Marker") or ""
+        objects, prefixes, truncated, last = self._list(bucket, prefix, delimiter, marker, max_keys)
+        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
+        out: dict[str, Any] = {
+            "IsTruncated": truncated,
+            "Marker": enc(marker),
+            "Name": bucket.name,
+            "Prefix": enc(prefix),
+            "MaxKeys": params.get("MaxKeys", MAX_LIST_KEYS),
+        }
+        if objects:
+            out["Contents"] = [self._content(r, owner, encode) for r in objects]
+        if prefixes:
+            out["CommonPrefixes"] = [{"Prefix": enc(p)} for p in prefixes]
+        if delimiter:
+            out["Delimiter"] = enc(delimiter)
+            if truncated:
+                out["NextMarker"] = enc(last)
+        if encode:
+            out["EncodingType"] = "url"
+        return out
+
+
+def _etag_matches(condition: str, etag: str) -> bool:
+    wanted = [c.strip() for c in condition.split(",")]
+    return "*" in wanted or etag in wanted or etag.strip('"') in (w.strip('"') for w in wanted)
+
+
+def _precondition(condition: str) -> ServiceError:
+    return ServiceError(
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        412,
+        fields={"Condition": condition},
+    )
+
+
+def _not_modified(etag: str, modified: float) -> ServiceError:
+    return ServiceError(
+        "NotModified",
+        "Not Modified",
+        304,
+        headers={"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)},
+    )
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """[start, end) of a ``Range: bytes=...`` header; None for no (or an ignored) range."""
+    if not header:
+        return None
+    found = _RANGE.match(header.strip())
+    if found is None:
+        return None  # S3 ignores ranges it does not understand (several ranges, other units)
+    first, last = found.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            raise _unsatisfiable(header, size)
+        return max(0, size - length), size
+    start = int(first)
+    end = size if not last else min(int(last) + 1, size)
+    if start >= size or (last and int(last) < start):
+        if last and int(last) < start:
+            return None  # an invalid range is ignored, as by S3
+        raise _unsatisfiable(header, size)
+    return start, end
+
+
+def _unsatisfiable(header: str, size: int) -> ServiceError:
+    return ServiceError(
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        416,
+        fields={"RangeRequested": header, "ActualObjectSize": str(size)},
+    )
+
+
+def _encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode()
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ServiceError(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            400,
+            fields={"ArgumentName": "continuation-token"},
+        ) from None
