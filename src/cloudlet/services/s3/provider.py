@@ -15,7 +15,7 @@ import re
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote
 
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError
@@ -247,6 +247,7 @@ class S3Provider(BucketSettings, Provider):
         hashers = [ck.new_hasher(ck.MD5)]
         if algorithm:
             hashers.append(ck.new_hasher(algorithm))
+        tags = _parse_tagging(params["Tagging"]) if params.get("Tagging") else None
         body = params.get("Body") or b""
         info = await asyncio.to_thread(self.blobs.write, body, hashers)
         try:
@@ -273,6 +274,8 @@ class S3Provider(BucketSettings, Provider):
             meta["Checksums"] = checksums
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             meta["StorageClass"] = params["StorageClass"]
+        if tags:
+            meta["Tags"] = tags
         row = ObjectRow(
             0,
             key,
@@ -410,47 +413,239 @@ class S3Provider(BucketSettings, Provider):
 
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
-        key, version_id = params["Key"], params.get("VersionId")
         freed: list[str] = []
-        out: dict[str, Any] = {}
         with self.store.transaction():
-            if version_id:
-                row = self.db.version(bucket, key, version_id)
-                if row is not None:
-                    self.db.remove_version(bucket, row)
-                    self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
-                    if row.blob_id:
-                        freed.append(row.blob_id)
-                    out["VersionId"] = version_id
-                    if row.delete_marker:
-                        out["DeleteMarker"] = True
-            elif bucket.versioning is None:
-                row = self.db.current(bucket, key)
-                if row is not None:
-                    self.db.remove_version(bucket, row)
-                    if row.blob_id:
-                        freed.append(row.blob_id)
-                self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
-            else:
-                marker = ObjectRow(
-                    0,
-                    key,
-                    ids.token(16) if bucket.versioning == "Enabled" else "null",
-                    True,
-                    True,
-                    None,
-                    0,
-                    None,
-                    self.clock.now(),
-                    {},
-                )
-                freed += self.db.add_version(bucket, marker)
-                self._notify(ctx, bucket, "s3:ObjectRemoved:DeleteMarkerCreated", marker)
-                out["DeleteMarker"] = True
-                if marker.version_id != "null":
-                    out["VersionId"] = marker.version_id
+            out = self._delete(ctx, bucket, params["Key"], params.get("VersionId"), freed)
         for blob_id in freed:
             self.blobs.delete(blob_id)
+        return out
+
+    def _delete(
+        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None, freed: list[str]
+    ) -> dict[str, Any]:
+        """Delete a version, an unversioned object, or add a delete marker (in the caller's transaction)."""
+        out: dict[str, Any] = {}
+        if version_id:
+            row = self.db.version(bucket, key, version_id)
+            if row is not None:
+                self.db.remove_version(bucket, row)
+                self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
+                if row.blob_id:
+                    freed.append(row.blob_id)
+                out["VersionId"] = version_id
+                if row.delete_marker:
+                    out["DeleteMarker"] = True
+            return out
+        if bucket.versioning is None:
+            row = self.db.current(bucket, key)
+            if row is not None:
+                self.db.remove_version(bucket, row)
+                self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
+                if row.blob_id:
+                    freed.append(row.blob_id)
+            return out
+        marker = ObjectRow(
+            0,
+            key,
+            ids.token(16) if bucket.versioning == "Enabled" else "null",
+            True,
+            True,
+            None,
+            0,
+            None,
+            self.clock.now(),
+            {},
+        )
+        freed += self.db.add_version(bucket, marker)
+        self._notify(ctx, bucket, "s3:ObjectRemoved:DeleteMarkerCreated", marker)
+        out["DeleteMarker"] = True
+        if marker.version_id != "null":
+            out["VersionId"] = marker.version_id
+        return out
+
+    def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        request = params.get("Delete") or {}
+        entries = request.get("Objects") or []
+        if not entries or len(entries) > 1000:
+            raise ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            )
+        deleted, errors, freed = [], [], []
+        with self.store.transaction():
+            for entry in entries:
+                key = entry["Key"]
+                try:
+                    self._check_key(key)
+                    result = self._delete(ctx, bucket, key, entry.get("VersionId"), freed)
+                except ServiceError as error:
+                    errors.append({"Key": key, "Code": error.code, "Message": error.message})
+                    continue
+                done: dict[str, Any] = {"Key": key}
+                if entry.get("VersionId"):
+                    done["VersionId"] = entry["VersionId"]
+                if result.get("DeleteMarker"):
+                    done["DeleteMarker"] = True
+                    if not entry.get("VersionId") and result.get("VersionId"):
+                        done["DeleteMarkerVersionId"] = result["VersionId"]
+                deleted.append(done)
+        for blob_id in freed:
+            self.blobs.delete(blob_id)
+        out: dict[str, Any] = {}
+        if deleted and not request.get("Quiet"):
+            out["Deleted"] = deleted
+        if errors:
+            out["Errors"] = errors
+        return out
+
+    def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        key = params["Key"]
+        self._check_key(key)
+        source_bucket_name, source_key, source_version = _copy_source(params["CopySource"])
+        source_bucket = self.bucket(source_bucket_name)
+        source = self._object(source_bucket, source_key, source_version, "GET")
+        conditions = {
+            "IfMatch": params.get("CopySourceIfMatch"),
+            "IfNoneMatch": params.get("CopySourceIfNoneMatch"),
+            "IfModifiedSince": params.get("CopySourceIfModifiedSince"),
+            "IfUnmodifiedSince": params.get("CopySourceIfUnmodifiedSince"),
+        }
+        try:
+            self._check_conditions(source, conditions, read=False)
+        except ServiceError as error:
+            if error.code != "NotModified":
+                raise
+            raise _precondition("x-amz-copy-source-If-Modified-Since") from None
+        if conditions["IfModifiedSince"] is not None and conditions["IfNoneMatch"] is None:
+            since = _http_date(conditions["IfModifiedSince"])
+            if since is not None and int(source.modified) <= since:
+                raise _precondition("x-amz-copy-source-If-Modified-Since")
+        directive = params.get("MetadataDirective") or "COPY"
+        if directive == "REPLACE":
+            meta: dict[str, Any] = {n: params[n] for n in _CONTENT_HEADERS if params.get(n) is not None}
+            if params.get("Metadata"):
+                meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
+        else:
+            meta = {k: v for k, v in source.meta.items() if k not in ("Tags", "StorageClass", "Checksums")}
+        if source.meta.get("Checksums"):
+            meta["Checksums"] = source.meta["Checksums"]
+        if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
+            meta["StorageClass"] = params["StorageClass"]
+        if (params.get("TaggingDirective") or "COPY") == "COPY" and source.meta.get("Tags"):
+            meta["Tags"] = source.meta["Tags"]
+        elif params.get("Tagging"):
+            meta["Tags"] = _parse_tagging(params["Tagging"])
+        same = source_bucket.id == bucket.id and source_key == key and not source_version
+        if same and directive == "COPY" and not params.get("StorageClass") and bucket.versioning != "Enabled":
+            raise ServiceError(
+                "InvalidRequest",
+                "This copy request is illegal because it is trying to copy an object to itself without changing "
+                "the object's metadata, storage class, website redirect location or encryption attributes.",
+                400,
+            )
+        blob_id = self.blobs.copy(source.blob_id).blob_id if source.blob_id else None
+        row = ObjectRow(
+            0,
+            key,
+            ids.token(16) if bucket.versioning == "Enabled" else "null",
+            True,
+            False,
+            blob_id,
+            source.size,
+            source.etag,
+            self.clock.now(),
+            meta,
+        )
+        with self.store.transaction():
+            freed = self.db.add_version(bucket, row)
+            self._notify(ctx, bucket, "s3:ObjectCreated:Copy", row)
+        for old in freed:
+            self.blobs.delete(old)
+        out: dict[str, Any] = {"CopyObjectResult": {"ETag": row.etag, "LastModified": row.modified}}
+        if row.version_id != "null":
+            out["VersionId"] = row.version_id
+        if source.version_id != "null":
+            out["CopySourceVersionId"] = source.version_id
+        return out
+
+    # ---- object tagging ------------------------------------------------------------------------
+
+    def put_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "PUT")
+        tags = (params.get("Tagging") or {}).get("TagSet") or []
+        _check_tags(tags)
+        row.meta["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
+        with self.store.transaction():
+            self.db.update_meta(row)
+        return {"VersionId": row.version_id} if row.version_id != "null" else {}
+
+    def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
+        out: dict[str, Any] = {"TagSet": row.meta.get("Tags") or []}
+        if row.version_id != "null":
+            out["VersionId"] = row.version_id
+        return out
+
+    def delete_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "DELETE")
+        if row.meta.pop("Tags", None) is not None:
+            with self.store.transaction():
+                self.db.update_meta(row)
+        return {"VersionId": row.version_id} if row.version_id != "null" else {}
+
+    def list_object_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(params["Bucket"])
+        prefix, _delimiter, max_keys, encode = self._listing_params(params)
+        key_marker, version_marker = params.get("KeyMarker") or "", params.get("VersionIdMarker")
+        after = None
+        if key_marker:
+            marked = self.db.version(bucket, key_marker, version_marker) if version_marker else None
+            after = (key_marker, marked.seq) if marked is not None else (key_marker + "\U0010ffff", 0)
+        rows = self.db.versions(bucket, prefix, after, max_keys + 1)
+        truncated = len(rows) > max_keys
+        rows = rows[:max_keys]
+        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
+        versions, markers = [], []
+        for row in rows:
+            entry: dict[str, Any] = {
+                "Key": enc(row.key),
+                "VersionId": row.version_id,
+                "IsLatest": row.latest,
+                "LastModified": row.modified,
+                "Owner": owner,
+            }
+            if row.delete_marker:
+                markers.append(entry)
+            else:
+                entry.update(
+                    ETag=row.etag, Size=row.size, StorageClass=row.meta.get("StorageClass", "STANDARD")
+                )
+                versions.append(entry)
+        out: dict[str, Any] = {
+            "IsTruncated": truncated,
+            "KeyMarker": enc(key_marker),
+            "Name": bucket.name,
+            "Prefix": enc(prefix),
+            "MaxKeys": params.get("MaxKeys", MAX_LIST_KEYS),
+        }
+        if version_marker:
+            out["VersionIdMarker"] = version_marker
+        if versions:
+            out["Versions"] = versions
+        if markers:
+            out["DeleteMarkers"] = markers
+        if truncated and rows:
+            out["NextKeyMarker"] = enc(rows[-1].key)
+            out["NextVersionIdMarker"] = rows[-1].version_id
+        if encode:
+            out["EncodingType"] = "url"
         return out
 
     # ---- notifications -------------------------------------------------------------------------
@@ -655,6 +850,44 @@ class S3Provider(BucketSettings, Provider):
         if encode:
             out["EncodingType"] = "url"
         return out
+
+
+def _copy_source(value: str) -> tuple[str, str, str | None]:
+    """(bucket, key, version id) of an ``x-amz-copy-source`` header."""
+    text, _, query = value.partition("?")
+    text = unquote(text).lstrip("/")
+    bucket, _, key = text.partition("/")
+    version = None
+    if query.startswith("versionId="):
+        version = unquote(query[len("versionId=") :])
+    if not bucket or not key:
+        raise ServiceError(
+            "InvalidArgument",
+            "Invalid copy source object key",
+            400,
+            fields={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
+        )
+    return bucket, key, version
+
+
+def _parse_tagging(value: str) -> list[dict[str, str]]:
+    """The tags of an ``x-amz-tagging`` header (a URL query string)."""
+    tags = [{"Key": k, "Value": v} for k, v in parse_qsl(value, keep_blank_values=True)]
+    _check_tags(tags)
+    return tags
+
+
+def _check_tags(tags: list[dict[str, str]]) -> None:
+    keys = [t["Key"] for t in tags]
+    if len(set(keys)) != len(keys):
+        raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)
+    if len(tags) > 10:
+        raise ServiceError("BadRequest", "Object tags cannot be greater than 10", 400)
+    for tag in tags:
+        if not 1 <= len(tag["Key"]) <= 128 or len(tag["Value"]) > 256:
+            raise ServiceError(
+                "InvalidTag", "The TagKey you have provided is invalid", 400
+            )  # message unverified
 
 
 def _host_id(request_id: str) -> str:

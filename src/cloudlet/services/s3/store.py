@@ -221,6 +221,22 @@ class S3Store:
         args.append(limit)
         return [_object(r) for r in self.db.all(sql, args)]
 
+    def versions(
+        self, bucket: Bucket, prefix: str, after: tuple[str, int] | None, limit: int
+    ) -> list[ObjectRow]:
+        """Every version (and delete marker) by key, newest first within a key, after (key, seq)."""
+        sql = f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket_id = ?"
+        args: list[Any] = [bucket.id]
+        if prefix:
+            sql += " AND key >= ? AND substr(key, 1, ?) = ?"
+            args += [prefix, len(prefix), prefix]
+        if after is not None:
+            sql += " AND (key > ? OR (key = ? AND seq < ?))"
+            args += [after[0], after[0], after[1]]
+        sql += " ORDER BY key, seq DESC LIMIT ?"
+        args.append(limit)
+        return [_object(r) for r in self.db.all(sql, args)]
+
     def blob_ids(self) -> set[str]:
         """Every blob a row names (for the start-up sweep of orphaned blobs)."""
         return {r[0] for r in self.db.all("SELECT blob_id FROM s3_objects WHERE blob_id IS NOT NULL")}
