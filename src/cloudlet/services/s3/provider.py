@@ -23,6 +23,7 @@ from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3.blobs import BlobStore
+from cloudlet.services.s3.multipart import Multipart
 from cloudlet.services.s3.settings import BucketSettings
 from cloudlet.services.s3.store import Bucket, ObjectRow, S3Store
 
@@ -91,7 +92,7 @@ def _http_date(value: Any) -> float | None:
         return None
 
 
-class S3Provider(BucketSettings, Provider):
+class S3Provider(Multipart, BucketSettings, Provider):
     service = "s3"
 
     def __init__(self, runtime: Any) -> None:

@@ -39,7 +39,25 @@ MIGRATIONS = [
         meta TEXT NOT NULL
     );
     CREATE INDEX s3_objects_latest ON s3_objects (bucket_id, latest, key);
-    CREATE INDEX s3_objects_versions ON s3_objects (bucket_id, key, seq)
+    CREATE INDEX s3_objects_versions ON s3_objects (bucket_id, key, seq);
+    CREATE TABLE s3_uploads (
+        upload_id TEXT PRIMARY KEY,
+        bucket_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        initiated REAL NOT NULL,
+        meta TEXT NOT NULL
+    );
+    CREATE INDEX s3_uploads_key ON s3_uploads (bucket_id, key, initiated);
+    CREATE TABLE s3_parts (
+        upload_id TEXT NOT NULL,
+        part_number INTEGER NOT NULL,
+        blob_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        modified REAL NOT NULL,
+        checksum TEXT,
+        PRIMARY KEY (upload_id, part_number)
+    )
     """
 ]
 
@@ -135,7 +153,10 @@ class S3Store:
         self.db.execute("DELETE FROM s3_buckets WHERE id = ?", (bucket.id,))
 
     def is_empty(self, bucket: Bucket) -> bool:
-        return self.db.one("SELECT 1 FROM s3_objects WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
+        return (
+            self.db.one("SELECT 1 FROM s3_objects WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
+            and self.db.one("SELECT 1 FROM s3_uploads WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
+        )
 
     def bucket_count(self) -> int:
         row = self.db.one("SELECT COUNT(*) FROM s3_buckets")
@@ -239,4 +260,58 @@ class S3Store:
 
     def blob_ids(self) -> set[str]:
         """Every blob a row names (for the start-up sweep of orphaned blobs)."""
-        return {r[0] for r in self.db.all("SELECT blob_id FROM s3_objects WHERE blob_id IS NOT NULL")}
+        rows = self.db.all(
+            "SELECT blob_id FROM s3_objects WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM s3_parts"
+        )
+        return {r[0] for r in rows}
+
+    # -- multipart uploads --
+    def create_upload(self, upload_id: str, bucket: Bucket, key: str, now: float, meta: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO s3_uploads (upload_id, bucket_id, key, initiated, meta) VALUES (?, ?, ?, ?, ?)",
+            (upload_id, bucket.id, key, now, orjson.dumps(meta).decode()),
+        )
+
+    def upload(self, bucket: Bucket, key: str, upload_id: str) -> tuple[float, dict[str, Any]] | None:
+        row = self.db.one(
+            "SELECT initiated, meta FROM s3_uploads WHERE upload_id = ? AND bucket_id = ? AND key = ?",
+            (upload_id, bucket.id, key),
+        )
+        return (row[0], orjson.loads(row[1])) if row else None
+
+    def uploads(self, bucket: Bucket, prefix: str) -> list[tuple[str, str, float, dict[str, Any]]]:
+        rows = self.db.all(
+            "SELECT upload_id, key, initiated, meta FROM s3_uploads WHERE bucket_id = ? AND substr(key, 1, ?) = ? "
+            "ORDER BY key, initiated",
+            (bucket.id, len(prefix), prefix),
+        )
+        return [(r[0], r[1], r[2], orjson.loads(r[3])) for r in rows]
+
+    def put_part(
+        self, upload_id: str, number: int, blob_id: str, size: int, etag: str, now: float, checksum: str | None
+    ) -> str | None:
+        """Store a part; the blob id of the part it replaces (to delete after commit)."""
+        old = self.db.one(
+            "SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?", (upload_id, number)
+        )
+        self.db.execute(
+            "INSERT INTO s3_parts (upload_id, part_number, blob_id, size, etag, modified, checksum) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET "
+            "blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, "
+            "modified = excluded.modified, checksum = excluded.checksum",
+            (upload_id, number, blob_id, size, etag, now, checksum),
+        )
+        return old[0] if old else None
+
+    def parts(self, upload_id: str) -> list[tuple[int, str, int, str, float, str | None]]:
+        """(number, blob id, size, etag, modified, checksum) of an upload's parts, by number."""
+        rows = self.db.all(
+            "SELECT part_number, blob_id, size, etag, modified, checksum FROM s3_parts WHERE upload_id = ? "
+            "ORDER BY part_number",
+            (upload_id,),
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def drop_upload(self, upload_id: str) -> None:
+        self.db.execute("DELETE FROM s3_parts WHERE upload_id = ?", (upload_id,))
+        self.db.execute("DELETE FROM s3_uploads WHERE upload_id = ?", (upload_id,))
