@@ -67,6 +67,7 @@ class BucketSettings:
 
     # -- tagging --
     def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.bucket(params["Bucket"])
         tags = params["Tagging"].get("TagSet") or []
         keys = [t["Key"] for t in tags]
         if len(set(keys)) != len(keys):
@@ -85,6 +86,7 @@ class BucketSettings:
 
     # -- policy --
     def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.bucket(params["Bucket"])
         policy = params.get("Policy") or ""
         try:
             parsed = orjson.loads(policy)
@@ -104,6 +106,7 @@ class BucketSettings:
 
     # -- CORS --
     def put_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.bucket(params["Bucket"])
         rules = params["CORSConfiguration"].get("CORSRules") or []
         if not rules or any(not r.get("AllowedMethods") or not r.get("AllowedOrigins") for r in rules):
             raise malformed_xml()
@@ -178,6 +181,7 @@ class BucketSettings:
         return self._delete_setting(params, "PublicAccessBlock")
 
     def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.bucket(params["Bucket"])
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
         if len(rules) != 1:
             raise malformed_xml()

@@ -266,7 +266,9 @@ class S3Store:
         return {r[0] for r in rows}
 
     # -- multipart uploads --
-    def create_upload(self, upload_id: str, bucket: Bucket, key: str, now: float, meta: dict[str, Any]) -> None:
+    def create_upload(
+        self, upload_id: str, bucket: Bucket, key: str, now: float, meta: dict[str, Any]
+    ) -> None:
         self.db.execute(
             "INSERT INTO s3_uploads (upload_id, bucket_id, key, initiated, meta) VALUES (?, ?, ?, ?, ?)",
             (upload_id, bucket.id, key, now, orjson.dumps(meta).decode()),
@@ -288,7 +290,14 @@ class S3Store:
         return [(r[0], r[1], r[2], orjson.loads(r[3])) for r in rows]
 
     def put_part(
-        self, upload_id: str, number: int, blob_id: str, size: int, etag: str, now: float, checksum: str | None
+        self,
+        upload_id: str,
+        number: int,
+        blob_id: str,
+        size: int,
+        etag: str,
+        now: float,
+        checksum: str | None,
     ) -> str | None:
         """Store a part; the blob id of the part it replaces (to delete after commit)."""
         old = self.db.one(
