@@ -1,0 +1,233 @@
+"""S3's first slice end to end: buckets, objects on disk, listings, versions, copies, multipart,
+notifications to SQS, and durability across kill -9."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from cloudlet.testing.server import ServerProcess, client
+
+
+@pytest.fixture
+def s3(aws_client):
+    return aws_client("s3", config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
+
+
+@pytest.fixture
+def bucket(s3):
+    name = f"core-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def error(call) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as err:
+        call()
+    e = err.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"].get("Message", "")
+
+
+def test_bucket_lifecycle_and_names(s3, bucket):
+    assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    s3.head_bucket(Bucket=bucket)
+    assert s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] is None
+    s3.create_bucket(Bucket=bucket)  # again by its owner in us-east-1: succeeds, as on S3
+    for bad in ("ab", "UPPER", "a..b", "192.168.1.1", "-start", "xn--abc", "end-s3alias"):
+        assert error(lambda b=bad: s3.create_bucket(Bucket=b))[:2] == ("InvalidBucketName", 400)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error(lambda: s3.delete_bucket(Bucket=bucket))[:2] == ("BucketNotEmpty", 409)
+    s3.delete_object(Bucket=bucket, Key="k")
+    s3.delete_bucket(Bucket=bucket)
+    assert error(lambda: s3.head_bucket(Bucket=bucket))[:2] == ("404", 404)
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="k"))[:2] == ("NoSuchBucket", 404)
+
+
+def test_objects_round_trip_with_metadata_ranges_and_conditions(s3, bucket):
+    body = os.urandom(3 * 1024 * 1024 + 7)
+    put = s3.put_object(
+        Bucket=bucket, Key="dir/obj", Body=body, ContentType="text/x", Metadata={"Who": "me"}, Tagging="a=1"
+    )
+    got = s3.get_object(Bucket=bucket, Key="dir/obj")
+    assert got["Body"].read() == body and got["ETag"] == put["ETag"]
+    assert (got["ContentType"], got["Metadata"], got["TagCount"]) == ("text/x", {"who": "me"}, 1)
+    part = s3.get_object(Bucket=bucket, Key="dir/obj", Range="bytes=10-19")
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert part["Body"].read() == body[10:20] and part["ContentRange"] == f"bytes 10-19/{len(body)}"
+    assert s3.get_object(Bucket=bucket, Key="dir/obj", Range="bytes=-5")["Body"].read() == body[-5:]
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="dir/obj", Range=f"bytes={len(body)}-"))[:2] == (
+        "InvalidRange",
+        416,
+    )
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="dir/obj", IfMatch='"nope"'))[:2] == (
+        "PreconditionFailed",
+        412,
+    )
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="dir/obj", IfNoneMatch=put["ETag"]))[1] == 304
+    head = s3.head_object(Bucket=bucket, Key="dir/obj", ResponseContentType="a/b")
+    assert head["ContentLength"] == len(body) and head["ContentType"] == "a/b"
+    code, status, message = error(lambda: s3.get_object(Bucket=bucket, Key="missing"))
+    assert (code, status, message) == ("NoSuchKey", 404, "The specified key does not exist.")
+    assert error(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b""))[:2] == (
+        "KeyTooLongError",
+        400,
+    )
+
+
+def test_checksums_are_checked_and_returned(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="c", Body=b"abc", ChecksumAlgorithm="CRC32C")
+    got = s3.get_object(Bucket=bucket, Key="c", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32C"] == put["ChecksumCRC32C"] == "Nks/tw=="
+    code, status, _ = error(
+        lambda: s3.put_object(Bucket=bucket, Key="d", Body=b"abc", ContentMD5="AAAAAAAAAAAAAAAAAAAAAA==")
+    )
+    assert (code, status) == ("BadDigest", 400)
+
+
+def test_listing_with_delimiters_and_pages(s3, bucket):
+    keys = ["a/1", "a/2", "a/b/3", "b", "c/4", "é"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    top = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    assert [o["Key"] for o in top["Contents"]] == ["b", "é"]
+    assert [p["Prefix"] for p in top["CommonPrefixes"]] == ["a/", "c/"]
+    seen, token = [], None
+    while True:
+        page = s3.list_objects_v2(Bucket=bucket, MaxKeys=2, **({"ContinuationToken": token} if token else {}))
+        seen += [o["Key"] for o in page.get("Contents", [])]
+        if not page["IsTruncated"]:
+            break
+        token = page["NextContinuationToken"]
+    assert seen == keys
+    assert [o["Key"] for o in s3.list_objects(Bucket=bucket, Prefix="a/", Marker="a/1")["Contents"]] == [
+        "a/2",
+        "a/b/3",
+    ]
+
+
+def test_versions_delete_markers_and_copies(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"two")
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId=v1)["Body"].read() == b"one"
+    marker = s3.delete_object(Bucket=bucket, Key="k")
+    assert marker["DeleteMarker"] is True
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="k"))[:2] == ("NoSuchKey", 404)
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert len(versions["Versions"]) == 2 and versions["DeleteMarkers"][0]["IsLatest"] is True
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=marker["VersionId"])
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"
+    copied = s3.copy_object(
+        Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k", "VersionId": v1}
+    )
+    assert copied["CopySourceVersionId"] == v1
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"one"
+
+
+def test_multipart_upload_composes_parts(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    first, last = os.urandom(5 * 1024 * 1024), b"end"
+    e1 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=first)["ETag"]
+    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=last)["ETag"]
+    bad = {"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]}
+    assert (
+        error(
+            lambda: s3.complete_multipart_upload(
+                Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=bad
+            )
+        )[0]
+        == "InvalidPartOrder"
+    )
+    wrong = {"Parts": [{"PartNumber": 1, "ETag": '"00"'}]}
+    assert (
+        error(
+            lambda: s3.complete_multipart_upload(
+                Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=wrong
+            )
+        )[0]
+        == "InvalidPart"
+    )
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]},
+    )
+    assert done["ETag"].endswith('-2"')
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == first + last
+    assert error(lambda: s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload))[:2] == ("NoSuchUpload", 404)
+    s3.upload_fileobj(io.BytesIO(b"z" * (11 * 1024 * 1024)), bucket, "managed")
+    assert s3.head_object(Bucket=bucket, Key="managed")["ContentLength"] == 11 * 1024 * 1024
+
+
+def test_notifications_reach_an_sqs_queue(s3, bucket, aws_client):
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName=f"events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    config = {
+        "QueueConfigurations": [
+            {
+                "QueueArn": arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}},
+            }
+        ]
+    }
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    test = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert json.loads(test["Body"])["Event"] == "s3:TestEvent"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=test["ReceiptHandle"])
+    s3.put_object(Bucket=bucket, Key="in/a b.txt", Body=b"hi")
+    s3.put_object(Bucket=bucket, Key="out/x", Body=b"hi")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    records = [json.loads(m["Body"])["Records"][0] for m in messages]
+    assert [(r["eventName"], r["s3"]["object"]["key"], r["s3"]["object"]["size"]) for r in records] == [
+        ("ObjectCreated:Put", "in/a+b.txt", 2)
+    ]
+    missing = {"QueueConfigurations": [{"QueueArn": arn + "-gone", "Events": ["s3:ObjectCreated:*"]}]}
+    code, status, _ = error(
+        lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=missing)
+    )
+    assert (code, status) == ("InvalidArgument", 400)
+
+
+def test_bucket_settings_are_stored(s3, bucket):
+    assert error(lambda: s3.get_bucket_policy(Bucket=bucket))[:2] == ("NoSuchBucketPolicy", 404)
+    assert error(lambda: s3.put_bucket_policy(Bucket=bucket, Policy="not json"))[:2] == (
+        "MalformedPolicy",
+        400,
+    )
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "a", "Value": "b"}]
+    rules = [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules
+    s3.delete_bucket_cors(Bucket=bucket)
+    assert error(lambda: s3.get_bucket_cors(Bucket=bucket))[0] == "NoSuchCORSConfiguration"
+    assert s3.get_bucket_versioning(Bucket=bucket).get("Status") is None
+
+
+def test_objects_survive_kill_9(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    body = os.urandom(9 * 1024 * 1024)  # spooled to disk on the way in
+    try:
+        s3 = client("s3", server.endpoint, config=Config(s3={"addressing_style": "path"}))
+        s3.create_bucket(Bucket="durable")
+        s3.put_object(Bucket="durable", Key="big", Body=body)
+        s3.put_object(Bucket="durable", Key="small", Body=b"s")
+        s3.delete_object(Bucket="durable", Key="small")
+    finally:
+        server.kill()
+    server.start()
+    try:
+        s3 = client("s3", server.endpoint, config=Config(s3={"addressing_style": "path"}))
+        assert s3.get_object(Bucket="durable", Key="big")["Body"].read() == body
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="durable")["Contents"]] == ["big"]
+    finally:
+        server.kill()
