@@ -173,6 +173,7 @@ class Dispatcher:
                 protocol=target.protocol,
                 request=request,
             )
+            provider.check_request(ctx)
             result = method(ctx, params)
             if asyncio.iscoroutine(result):
                 return self._finish(result, target, op, ctx)

@@ -56,6 +56,9 @@ class Provider:
         self.channel = runtime.channel
         self.metrics = runtime.metrics
 
+    def check_request(self, ctx: RequestContext) -> None:
+        """Refuse a request before its operation runs (e.g. an expired presigned URL); raises ServiceError."""
+
     async def start(self) -> None:
         """Resume background work after a (re)start; called once, after creation."""
 

@@ -231,3 +231,30 @@ def test_objects_survive_kill_9(tmp_path):
         assert [o["Key"] for o in s3.list_objects_v2(Bucket="durable")["Contents"]] == ["big"]
     finally:
         server.kill()
+
+
+def test_presigned_urls_work_until_they_expire(s3, bucket, cloudlet, aws_client):
+    import urllib.error
+    import urllib.request
+
+    s3.put_object(Bucket=bucket, Key="shared", Body=b"secret")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=60)
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        assert resp.read() == b"secret"
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up"}, ExpiresIn=60)
+    request = urllib.request.Request(put_url, data=b"uploaded", method="PUT")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+    assert s3.get_object(Bucket=bucket, Key="up")["Body"].read() == b"uploaded"
+    v4 = aws_client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    url_v4 = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=60)
+    assert "X-Amz-Expires=60" in url_v4
+    with urllib.request.urlopen(url_v4, timeout=10) as resp:
+        assert resp.read() == b"secret"
+    cloudlet.advance_clock(120)
+    for expired in (url, url_v4):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(expired, timeout=10)
+        assert err.value.code == 403
+        body = err.value.read()
+        assert b"<Code>AccessDenied</Code>" in body and b"<Message>Request has expired</Message>" in body

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import ipaddress
 import re
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,54 @@ class S3Provider(Multipart, BucketSettings, Provider):
 
     def reset(self) -> None:
         self.blobs.clear()
+
+    def check_request(self, ctx: RequestContext) -> None:
+        """A presigned URL is refused once ``X-Amz-Date`` + ``X-Amz-Expires`` has passed on the clock."""
+        query = ctx.request.query if ctx.request is not None else {}
+        if "AWSAccessKeyId" in query and "Signature" in query and "Expires" in query:  # SigV2
+            try:
+                deadline = int(query["Expires"])
+            except ValueError:
+                raise ServiceError("AccessDenied", "Invalid date (should be seconds since epoch)", 403) from None
+            now = self.clock.now()
+            if now > deadline:
+                raise ServiceError(
+                    "AccessDenied",
+                    "Request has expired",
+                    403,
+                    fields={"Expires": _iso(deadline), "ServerTime": _iso(now)},
+                )
+            return
+        expires, signed = query.get("X-Amz-Expires"), query.get("X-Amz-Date")
+        if expires is None or signed is None:
+            return
+        try:
+            start = datetime.strptime(signed, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+            seconds = int(expires)
+        except ValueError:
+            raise ServiceError(
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires should be a number" if signed else "Invalid date format",
+                400,
+            ) from None
+        if seconds > 604800:
+            raise ServiceError(
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+                400,
+            )
+        now = self.clock.now()
+        if now > start + seconds:
+            raise ServiceError(
+                "AccessDenied",
+                "Request has expired",
+                403,
+                fields={
+                    "X-Amz-Expires": str(seconds),
+                    "Expires": _iso(start + seconds),
+                    "ServerTime": _iso(now),
+                },
+            )
 
     def resource_counts(self) -> dict[str, int]:
         count = self.db.bucket_count()
@@ -889,6 +938,10 @@ def _check_tags(tags: list[dict[str, str]]) -> None:
             raise ServiceError(
                 "InvalidTag", "The TagKey you have provided is invalid", 400
             )  # message unverified
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _host_id(request_id: str) -> str:
