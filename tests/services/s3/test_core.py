@@ -258,3 +258,37 @@ def test_presigned_urls_work_until_they_expire(s3, bucket, cloudlet, aws_client)
         assert err.value.code == 403
         body = err.value.read()
         assert b"<Code>AccessDenied</Code>" in body and b"<Message>Request has expired</Message>" in body
+
+
+def test_lifecycle_expiration_on_the_clock(s3, bucket, cloudlet):
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}}
+            ]
+        },
+    )
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rules[0]["Expiration"] == {"Days": 1}
+    for key in ("tmp/a", "tmp/b", "keep/c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    cloudlet.advance_clock(3600)
+    assert len(s3.list_objects_v2(Bucket=bucket)["Contents"]) == 3
+    cloudlet.advance_clock(2 * 86400)  # past the midnight after one day
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["keep/c"]
+
+
+def test_lifecycle_in_a_versioned_bucket_leaves_delete_markers(s3, bucket, cloudlet):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [{"ID": "all", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 2}}]
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    cloudlet.advance_clock(3 * 86400 + 10)
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert len(versions["Versions"]) == 1 and versions["DeleteMarkers"][0]["IsLatest"] is True
+    assert error(lambda: s3.get_object(Bucket=bucket, Key="k"))[:2] == ("NoSuchKey", 404)

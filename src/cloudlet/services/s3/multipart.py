@@ -252,6 +252,8 @@ class Multipart:
                 self.blobs.delete(part[1])
         for old in freed:
             self.blobs.delete(old)
+        if bucket.config.get("Lifecycle"):
+            self.lifecycle.changed()
         out["Location"] = f"/{bucket.name}/{params['Key']}"
         if row.version_id != "null":
             out["VersionId"] = row.version_id

@@ -24,6 +24,7 @@ from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3.blobs import BlobStore
+from cloudlet.services.s3.lifecycle import Lifecycle
 from cloudlet.services.s3.multipart import Multipart
 from cloudlet.services.s3.settings import BucketSettings
 from cloudlet.services.s3.store import Bucket, ObjectRow, S3Store
@@ -105,10 +106,15 @@ class S3Provider(Multipart, BucketSettings, Provider):
         else:
             self.blobs = BlobStore(Path(config.data_dir) / "s3")
         self.sequencer = nt.Sequencer()
+        self.lifecycle = Lifecycle(self)
 
     async def start(self) -> None:
         # Blobs written before a crash whose metadata never committed are garbage.
         self.blobs.sweep(self.db.blob_ids(), min_age=0)
+        self.lifecycle.start()
+
+    async def stop(self) -> None:
+        await self.lifecycle.stop()
 
     def reset(self) -> None:
         self.blobs.clear()
@@ -120,7 +126,9 @@ class S3Provider(Multipart, BucketSettings, Provider):
             try:
                 deadline = int(query["Expires"])
             except ValueError:
-                raise ServiceError("AccessDenied", "Invalid date (should be seconds since epoch)", 403) from None
+                raise ServiceError(
+                    "AccessDenied", "Invalid date (should be seconds since epoch)", 403
+                ) from None
             now = self.clock.now()
             if now > deadline:
                 raise ServiceError(
@@ -343,6 +351,8 @@ class S3Provider(Multipart, BucketSettings, Provider):
             self._notify(ctx, bucket, "s3:ObjectCreated:Put", row)
         for blob_id in freed:
             self.blobs.delete(blob_id)
+        if bucket.config.get("Lifecycle"):
+            self.lifecycle.changed()
         out: dict[str, Any] = {"ETag": row.etag}
         if bucket.versioning == "Enabled":
             out["VersionId"] = row.version_id
@@ -465,13 +475,19 @@ class S3Provider(Multipart, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         freed: list[str] = []
         with self.store.transaction():
-            out = self._delete(ctx, bucket, params["Key"], params.get("VersionId"), freed)
+            out = self.delete_key(ctx, bucket, params["Key"], params.get("VersionId"), freed)
         for blob_id in freed:
             self.blobs.delete(blob_id)
         return out
 
-    def _delete(
-        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None, freed: list[str]
+    def delete_key(
+        self,
+        ctx: RequestContext,
+        bucket: Bucket,
+        key: str,
+        version_id: str | None,
+        freed: list[str],
+        events: tuple[str, str] = ("s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated"),
     ) -> dict[str, Any]:
         """Delete a version, an unversioned object, or add a delete marker (in the caller's transaction)."""
         out: dict[str, Any] = {}
@@ -479,7 +495,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             row = self.db.version(bucket, key, version_id)
             if row is not None:
                 self.db.remove_version(bucket, row)
-                self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
+                self._notify(ctx, bucket, events[0], row)
                 if row.blob_id:
                     freed.append(row.blob_id)
                 out["VersionId"] = version_id
@@ -490,7 +506,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             row = self.db.current(bucket, key)
             if row is not None:
                 self.db.remove_version(bucket, row)
-                self._notify(ctx, bucket, "s3:ObjectRemoved:Delete", row)
+                self._notify(ctx, bucket, events[0], row)
                 if row.blob_id:
                     freed.append(row.blob_id)
             return out
@@ -507,7 +523,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             {},
         )
         freed += self.db.add_version(bucket, marker)
-        self._notify(ctx, bucket, "s3:ObjectRemoved:DeleteMarkerCreated", marker)
+        self._notify(ctx, bucket, events[1], marker)
         out["DeleteMarker"] = True
         if marker.version_id != "null":
             out["VersionId"] = marker.version_id
@@ -529,7 +545,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 key = entry["Key"]
                 try:
                     self._check_key(key)
-                    result = self._delete(ctx, bucket, key, entry.get("VersionId"), freed)
+                    result = self.delete_key(ctx, bucket, key, entry.get("VersionId"), freed)
                 except ServiceError as error:
                     errors.append({"Key": key, "Code": error.code, "Message": error.message})
                     continue
@@ -614,6 +630,8 @@ class S3Provider(Multipart, BucketSettings, Provider):
             self._notify(ctx, bucket, "s3:ObjectCreated:Copy", row)
         for old in freed:
             self.blobs.delete(old)
+        if bucket.config.get("Lifecycle"):
+            self.lifecycle.changed()
         out: dict[str, Any] = {"CopyObjectResult": {"ETag": row.etag, "LastModified": row.modified}}
         if row.version_id != "null":
             out["VersionId"] = row.version_id

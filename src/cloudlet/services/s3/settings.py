@@ -157,6 +157,7 @@ class BucketSettings:
             if rule.get("Status") not in ("Enabled", "Disabled"):
                 raise malformed_xml()
         self._put_setting(params, "Lifecycle", rules)
+        self.lifecycle.changed()  # type: ignore[attr-defined]
         return {"TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
 
     def get_bucket_lifecycle_configuration(

@@ -258,6 +258,31 @@ class S3Store:
         args.append(limit)
         return [_object(r) for r in self.db.all(sql, args)]
 
+    def lifecycle_buckets(self) -> list[Bucket]:
+        """Buckets that have a lifecycle configuration."""
+        rows = self.db.all(
+            "SELECT id, name, account, region, created, versioning, config FROM s3_buckets "
+            "WHERE config LIKE '%\"Lifecycle\"%'"
+        )
+        return [b for b in (_bucket(r) for r in rows) if b.config.get("Lifecycle")]
+
+    def oldest(self, bucket: Bucket, prefix: str) -> float | None:
+        """When the oldest current object under ``prefix`` was written."""
+        row = self.db.one(
+            "SELECT MIN(modified) FROM s3_objects WHERE bucket_id = ? AND latest = 1 AND delete_marker = 0 "
+            "AND substr(key, 1, ?) = ?",
+            (bucket.id, len(prefix), prefix),
+        )
+        return row[0] if row and row[0] is not None else None
+
+    def written_before(self, bucket: Bucket, prefix: str, before: float, limit: int) -> list[ObjectRow]:
+        rows = self.db.all(
+            f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket_id = ? AND latest = 1 AND delete_marker = 0 "
+            "AND substr(key, 1, ?) = ? AND modified <= ? ORDER BY modified LIMIT ?",
+            (bucket.id, len(prefix), prefix, before, limit),
+        )
+        return [_object(r) for r in rows]
+
     def blob_ids(self) -> set[str]:
         """Every blob a row names (for the start-up sweep of orphaned blobs)."""
         rows = self.db.all(

@@ -1,0 +1,160 @@
+"""Lifecycle expiration on the service clock: current objects expire ``Days`` after they were
+written (at the next midnight UTC, as S3 rounds it) or on a ``Date``.
+
+Like DynamoDB's TTL sweeper, this is a timer source of the clock: it wakes at the earliest
+expiry any enabled rule gives, deletes what is due (a delete marker in a versioned bucket,
+with ``s3:LifecycleExpiration:*`` notifications) and sleeps again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cloudlet.core import ids
+from cloudlet.core.background import BackgroundTask
+from cloudlet.services.base import RequestContext
+
+if TYPE_CHECKING:
+    from cloudlet.services.s3.provider import S3Provider
+    from cloudlet.services.s3.store import Bucket, ObjectRow
+
+DAY = 86400.0
+BATCH = 200
+
+
+def expiry_of(written: float, days: int) -> float:
+    """When an object written at ``written`` expires after ``days``: the midnight UTC after."""
+    return (math.floor((written + days * DAY) / DAY) + 1) * DAY
+
+
+def _prefix(rule: dict[str, Any]) -> str:
+    found = rule.get("Filter") or {}
+    return found.get("Prefix") or (found.get("And") or {}).get("Prefix") or rule.get("Prefix") or ""
+
+
+def _tags(rule: dict[str, Any]) -> list[dict[str, str]]:
+    found = rule.get("Filter") or {}
+    if found.get("Tag"):
+        return [found["Tag"]]
+    return (found.get("And") or {}).get("Tags") or []
+
+
+def _date(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class Lifecycle:
+    def __init__(self, provider: S3Provider) -> None:
+        self.provider = provider
+        self._wakeup = asyncio.Event()
+        self._background = BackgroundTask(self._loop)
+        provider.clock.add_source(self)
+
+    def start(self) -> None:
+        self._background.start()
+
+    async def stop(self) -> None:
+        await self._background.stop()
+
+    def changed(self) -> None:
+        """A lifecycle configuration or an object changed: reconsider the next due time."""
+        self._wakeup.set()
+
+    def _rules(self) -> list[tuple[Bucket, dict[str, Any]]]:
+        return [
+            (bucket, rule)
+            for bucket in self.provider.db.lifecycle_buckets()
+            for rule in bucket.config["Lifecycle"]
+            if rule.get("Status") == "Enabled" and (rule.get("Expiration") or {}).keys() & {"Days", "Date"}
+        ]
+
+    def next_due(self) -> float | None:
+        dues = []
+        for bucket, rule in self._rules():
+            oldest = self.provider.db.oldest(bucket, _prefix(rule))
+            if oldest is None:
+                continue
+            expiration = rule["Expiration"]
+            if expiration.get("Days") is not None:
+                dues.append(expiry_of(oldest, int(expiration["Days"])))
+            elif (when := _date(expiration.get("Date"))) is not None:
+                dues.append(when)
+        return min(dues, default=None)
+
+    async def run_due(self) -> int:
+        """Expire what is due under every enabled rule; how many objects expired."""
+        provider = self.provider
+        now = provider.clock.now()
+        expired = 0
+        for bucket, rule in self._rules():
+            expiration = rule["Expiration"]
+            prefix, tags = _prefix(rule), _tags(rule)
+            if expiration.get("Days") is not None:
+                days = int(expiration["Days"])
+                before = now - days * DAY
+            else:
+                when = _date(expiration.get("Date"))
+                if when is None or when > now:
+                    continue
+                days, before = 0, now
+            while True:
+                due = [
+                    row
+                    for row in provider.db.written_before(bucket, prefix, before, BATCH)
+                    if (not expiration.get("Days") or expiry_of(row.modified, days) <= now)
+                    and _has_tags(row, tags)
+                ]
+                if not due:
+                    break
+                expired += self._expire(bucket, due)
+                await asyncio.sleep(0)
+                if len(due) < BATCH:
+                    break
+        return expired
+
+    def _expire(self, bucket: Bucket, rows: list[ObjectRow]) -> int:
+        provider = self.provider
+        ctx = RequestContext(
+            service="s3",
+            operation="LifecycleExpiration",
+            account=bucket.account,
+            region=bucket.region,
+            request_id=ids.request_id(),
+        )
+        freed: list[str] = []
+        with provider.store.transaction():
+            for row in rows:
+                provider.delete_key(
+                    ctx,
+                    bucket,
+                    row.key,
+                    None,
+                    freed,
+                    events=("s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated"),
+                )
+        for blob_id in freed:
+            provider.blobs.delete(blob_id)
+        return len(rows)
+
+    async def _loop(self) -> None:
+        while True:
+            await self.run_due()
+            self._wakeup.clear()
+            await self.provider.clock.wait(self._wakeup, self.next_due())
+
+
+def _has_tags(row: ObjectRow, tags: list[dict[str, str]]) -> bool:
+    have = {(t["Key"], t["Value"]) for t in row.meta.get("Tags") or []}
+    return all((t["Key"], t["Value"]) in have for t in tags)
