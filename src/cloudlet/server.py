@@ -12,7 +12,7 @@ import orjson
 from cloudlet.config import Config
 from cloudlet.core import ids
 from cloudlet.gateway import cors
-from cloudlet.gateway.detect import Router, parse_credentials
+from cloudlet.gateway.detect import Router, parse_credentials, s3_bucket_named
 from cloudlet.gateway.dispatch import Dispatcher
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import load_index
@@ -20,6 +20,7 @@ from cloudlet.http_server import HttpServer, install_signal_handlers
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.runtime import Runtime
+from cloudlet.services.s3 import cors as s3_cors
 
 log = logging.getLogger("cloudlet")
 
@@ -154,6 +155,9 @@ class App:
         API) gives an awaitable instead, so the HTTP server only starts a task for those.
         """
         try:
+            rules = self._bucket_cors(request) if "origin" in request.headers else None
+            if rules is not None:
+                return self._with_bucket_cors(request, rules)
             if cors.is_preflight(request):
                 return cors.preflight(request)
             if request.path.startswith(("/_cloudlet/", "/_localstack/")):
@@ -165,6 +169,36 @@ class App:
             return response
         except Exception:
             return self._internal_error(request)
+
+    def _bucket_cors(self, request: Request) -> list[dict[str, Any]] | None:
+        """The CORS rules of the S3 bucket a browser request addresses, if it has any."""
+        if "s3" not in self.runtime.providers:  # no bucket exists before S3 was first used
+            return None
+        name = s3_bucket_named(request)
+        provider = self.runtime.load("s3")
+        return provider.bucket_cors(name) if name and provider is not None else None  # type: ignore[attr-defined]
+
+    def _with_bucket_cors(
+        self, request: Request, rules: list[dict[str, Any]]
+    ) -> Response | Awaitable[Response]:
+        """A browser request to a bucket with a CORS configuration, answered by its rules."""
+        if cors.is_preflight(request):
+            try:
+                return Response(200, s3_cors.preflight_headers(rules, request), b"")
+            except ServiceError as error:
+                return self.dispatcher.answer_error("s3", "rest-xml", error, ids.request_id())
+        answer = self.dispatcher.handle(request)
+        headers = s3_cors.response_headers(rules, request)
+        if isinstance(answer, Response):
+            answer.headers.extend(headers)
+            return answer
+
+        async def later() -> Response:
+            response = await answer
+            response.headers.extend(headers)
+            return response
+
+        return later()
 
     async def _admin_or_aws(self, request: Request) -> Response:
         response = await self.admin.handle(request)

@@ -378,6 +378,13 @@ class Router:
         return None
 
 
+def s3_bucket_named(request: Request) -> str | None:
+    """The bucket an S3 request would address (virtual-hosted or path style), if any."""
+    path = _s3_path_style(request.host, request.path) or request.path
+    segment = path.lstrip("/").split("/", 1)[0]
+    return unquote(segment) or None
+
+
 def _s3_path_style(host: str, path: str) -> str | None:
     """Rewrite a virtual-hosted-style S3 request (``bucket.s3.…``) to path style."""
     name = host.split(":", 1)[0].lower()

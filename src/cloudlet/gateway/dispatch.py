@@ -135,6 +135,10 @@ class Dispatcher:
             model = service_model(service)
         return get_protocol(protocol).serialize_error(model, error, request_id)
 
+    def answer_error(self, service: str, protocol: str, error: ServiceError, request_id: str) -> Response:
+        """``error`` in ``service``'s own error form (for answers given before an operation is known)."""
+        return get_protocol(protocol).serialize_error(service_model(service), error, request_id)
+
     def call(
         self, target: Target, request: Request, request_id: str, creds: Credentials | None = None
     ) -> Response | Awaitable[Response]:

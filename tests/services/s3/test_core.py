@@ -292,3 +292,52 @@ def test_lifecycle_in_a_versioned_bucket_leaves_delete_markers(s3, bucket, cloud
     versions = s3.list_object_versions(Bucket=bucket)
     assert len(versions["Versions"]) == 1 and versions["DeleteMarkers"][0]["IsLatest"] is True
     assert error(lambda: s3.get_object(Bucket=bucket, Key="k"))[:2] == ("NoSuchKey", 404)
+
+
+def test_bucket_cors_rules_answer_browser_requests(s3, bucket, cloudlet):
+    import http.client
+    from urllib.parse import urlsplit
+
+    rules = [
+        {
+            "AllowedOrigins": ["https://*.example.com"],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["content-type", "x-amz-*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 600,
+        }
+    ]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    s3.put_object(Bucket=bucket, Key="page", Body=b"hello")
+    parts = urlsplit(cloudlet.endpoint)
+
+    def send(method: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            conn.request(method, f"/{bucket}/page", headers=headers)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    ok = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Content-Type, X-Amz-Date",
+    }
+    status, headers, _ = send("OPTIONS", ok)
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "https://app.example.com"
+    assert headers["access-control-allow-methods"] == "GET, PUT"
+    assert headers["access-control-max-age"] == "600"
+    refused = {"Origin": "https://evil.test", "Access-Control-Request-Method": "GET"}
+    status, _, body = send("OPTIONS", refused)
+    assert status == 403 and b"<Code>AccessForbidden</Code>" in body
+    wrong_method = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "DELETE"}
+    assert send("OPTIONS", wrong_method)[0] == 403
+    status, headers, body = send("GET", {"Origin": "https://app.example.com"})
+    assert (status, body) == (200, b"hello")
+    assert headers["access-control-allow-origin"] == "https://app.example.com"
+    assert headers["access-control-expose-headers"] == "ETag"
+    status, headers, _ = send("GET", {"Origin": "https://evil.test"})
+    assert status == 200 and "access-control-allow-origin" not in headers

@@ -169,6 +169,11 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 },
             )
 
+    def bucket_cors(self, name: str) -> list[dict[str, Any]] | None:
+        """The CORS rules of a bucket (None: no such bucket, or no CORS configuration)."""
+        bucket = self.db.bucket(name)
+        return bucket.config.get("Cors") if bucket is not None else None
+
     def resource_counts(self) -> dict[str, int]:
         count = self.db.bucket_count()
         return {"buckets": count} if count else {}

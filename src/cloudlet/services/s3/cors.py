@@ -1,0 +1,82 @@
+"""A bucket's CORS configuration applied to browser requests: preflights and actual requests.
+
+Buckets without a CORS configuration keep the gateway's permissive answers (a local
+convenience: browser SDKs work against any service); a bucket with one is answered by its
+rules exactly, as S3 answers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from cloudlet.gateway.request import Request
+from cloudlet.protocol.errors import ServiceError
+
+NOT_ALLOWED = (
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request "
+    "method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the "
+    "resource's CORS spec."
+)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """S3's origin and header patterns: one ``*`` wildcard, case-insensitive for headers."""
+    return pattern == "*" or fnmatch.fnmatchcase(value.lower(), pattern.lower())
+
+
+def matching_rule(
+    rules: list[dict[str, Any]], origin: str, method: str, headers: list[str]
+) -> dict[str, Any] | None:
+    """The first rule allowing ``origin``, ``method`` and every one of ``headers``."""
+    for rule in rules:
+        if not any(_matches(o, origin) for o in rule.get("AllowedOrigins") or []):
+            continue
+        if method not in (rule.get("AllowedMethods") or []):
+            continue
+        allowed = rule.get("AllowedHeaders") or []
+        if all(any(_matches(a, h) for a in allowed) for h in headers):
+            return rule
+    return None
+
+
+def _headers(rule: dict[str, Any], origin: str, requested: list[str] | None) -> list[tuple[str, str]]:
+    wildcard = "*" in (rule.get("AllowedOrigins") or [])
+    out = [
+        ("Access-Control-Allow-Origin", "*" if wildcard else origin),
+        ("Access-Control-Allow-Methods", ", ".join(rule.get("AllowedMethods") or [])),
+        ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"),
+    ]
+    if not wildcard:
+        out.append(("Access-Control-Allow-Credentials", "true"))
+    if requested:
+        out.append(("Access-Control-Allow-Headers", ", ".join(requested)))
+    if rule.get("ExposeHeaders"):
+        out.append(("Access-Control-Expose-Headers", ", ".join(rule["ExposeHeaders"])))
+    if rule.get("MaxAgeSeconds") is not None:
+        out.append(("Access-Control-Max-Age", str(rule["MaxAgeSeconds"])))
+    return out
+
+
+def preflight_headers(rules: list[dict[str, Any]], request: Request) -> list[tuple[str, str]]:
+    """The answer headers of a preflight the rules allow; raises S3's 403 otherwise."""
+    origin = request.headers.get("origin") or ""
+    method = request.headers.get("access-control-request-method") or ""
+    requested = [
+        h.strip()
+        for h in (request.headers.get("access-control-request-headers") or "").split(",")
+        if h.strip()
+    ]
+    rule = matching_rule(rules, origin, method, requested)
+    if rule is None:
+        raise ServiceError(
+            "AccessForbidden", NOT_ALLOWED, 403, fields={"Method": method, "ResourceType": "OBJECT"}
+        )
+    return _headers(rule, origin, requested)
+
+
+def response_headers(rules: list[dict[str, Any]], request: Request) -> list[tuple[str, str]]:
+    """CORS headers for an actual request with an Origin (none when no rule allows it)."""
+    origin = request.headers.get("origin") or ""
+    rule = matching_rule(rules, origin, request.method, [])
+    return _headers(rule, origin, None) if rule is not None else []
