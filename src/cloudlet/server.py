@@ -162,6 +162,13 @@ class App:
                 return cors.preflight(request)
             if request.path.startswith(("/_cloudlet/", "/_localstack/")):
                 return self._complete(request, self._admin_or_aws(request))
+            if request.method == "POST" and (request.headers.get("content-type") or "").startswith(
+                "multipart/form-data"
+            ):
+                bucket = s3_bucket_named(request)
+                provider = self.runtime.load("s3") if bucket else None
+                if provider is not None:  # a browser upload: no SDK operation describes it
+                    return self._complete(request, provider.post_upload(request, bucket))  # type: ignore[attr-defined]
             response = self.dispatcher.handle(request)
             if not isinstance(response, Response):
                 return self._complete(request, response)

@@ -258,6 +258,9 @@ def test_presigned_urls_work_until_they_expire(s3, bucket, cloudlet, aws_client)
         assert err.value.code == 403
         body = err.value.read()
         assert b"<Code>AccessDenied</Code>" in body and b"<Message>Request has expired</Message>" in body
+    fresh = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=90)
+    with urllib.request.urlopen(fresh, timeout=10) as resp:  # signed after the clock moved: still good
+        assert resp.read() == b"secret"
 
 
 def test_lifecycle_expiration_on_the_clock(s3, bucket, cloudlet):
@@ -341,3 +344,58 @@ def test_bucket_cors_rules_answer_browser_requests(s3, bucket, cloudlet):
     assert headers["access-control-expose-headers"] == "ETag"
     status, headers, _ = send("GET", {"Origin": "https://evil.test"})
     assert status == 200 and "access-control-allow-origin" not in headers
+
+
+def test_browser_post_upload_with_a_policy(bucket, cloudlet, aws_client):
+    import urllib.error
+    import urllib.request
+
+    s3 = aws_client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    form = s3.generate_presigned_post(
+        bucket,
+        "uploads/${filename}",
+        Fields={"success_action_status": "201", "Content-Type": "text/plain"},
+        Conditions=[
+            {"success_action_status": "201"},
+            {"Content-Type": "text/plain"},
+            ["starts-with", "$key", "uploads/"],
+            ["content-length-range", 1, 100],
+        ],
+        ExpiresIn=300,
+    )
+
+    def post(fields: dict[str, str], content: bytes) -> tuple[int, bytes]:
+        boundary = "----cloudlet" + uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            form["url"],
+            data=b"".join(parts),
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    status, body = post(form["fields"], b"hello from a browser")
+    assert status == 201 and b"<Key>uploads/note.txt</Key>" in body
+    got = s3.get_object(Bucket=bucket, Key="uploads/note.txt")
+    assert got["Body"].read() == b"hello from a browser" and got["ContentType"] == "text/plain"
+    status, body = post(form["fields"], b"x" * 101)
+    assert status == 400 and b"<Code>EntityTooLarge</Code>" in body
+    status, body = post({**form["fields"], "key": "elsewhere/${filename}"}, b"x")
+    assert status == 403 and b"Policy Condition failed" in body
+    cloudlet.advance_clock(600)
+    status, body = post(form["fields"], b"late")
+    assert status == 403 and b"Policy expired" in body

@@ -19,10 +19,16 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from cloudlet.core import ids
+from cloudlet.gateway.detect import account_for
+from cloudlet.gateway.request import Request
+from cloudlet.protocol import get_protocol
+from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.protocol.model import service_model
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import notifications as nt
+from cloudlet.services.s3 import post
 from cloudlet.services.s3.blobs import BlobStore
 from cloudlet.services.s3.lifecycle import Lifecycle
 from cloudlet.services.s3.multipart import Multipart
@@ -107,6 +113,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             self.blobs = BlobStore(Path(config.data_dir) / "s3")
         self.sequencer = nt.Sequencer()
         self.lifecycle = Lifecycle(self)
+        self._offsets_seen: dict[str, float] = {}
 
     async def start(self) -> None:
         # Blobs written before a crash whose metadata never committed are garbage.
@@ -119,6 +126,21 @@ class S3Provider(Multipart, BucketSettings, Provider):
     def reset(self) -> None:
         self.blobs.clear()
 
+    def offset_seen(self, signature: str) -> float:
+        """The clock's offset when a presigned URL or POST policy was first presented.
+
+        Clients stamp them with their own, real, time. Measuring their expiry from the
+        offset the service clock had when one was first seen makes the usual test flows
+        behave: a URL used, then the clock advanced past its expiry, is refused; a URL
+        signed after the clock was advanced is not refused at once.
+        """
+        offset = self._offsets_seen.get(signature)
+        if offset is None:
+            if len(self._offsets_seen) > 10_000:
+                self._offsets_seen.clear()
+            offset = self._offsets_seen[signature] = self.clock.offset
+        return offset
+
     def check_request(self, ctx: RequestContext) -> None:
         """A presigned URL is refused once ``X-Amz-Date`` + ``X-Amz-Expires`` has passed on the clock."""
         query = ctx.request.query if ctx.request is not None else {}
@@ -130,7 +152,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                     "AccessDenied", "Invalid date (should be seconds since epoch)", 403
                 ) from None
             now = self.clock.now()
-            if now > deadline:
+            if now > deadline + self.offset_seen(query["Signature"]):
                 raise ServiceError(
                     "AccessDenied",
                     "Request has expired",
@@ -157,7 +179,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 400,
             )
         now = self.clock.now()
-        if now > start + seconds:
+        if now > start + seconds + self.offset_seen(query.get("X-Amz-Signature", signed)):
             raise ServiceError(
                 "AccessDenied",
                 "Request has expired",
@@ -168,6 +190,57 @@ class S3Provider(Multipart, BucketSettings, Provider):
                     "ServerTime": _iso(now),
                 },
             )
+
+    async def post_upload(self, request: Request, bucket_name: str) -> Response:
+        """A browser POST upload to ``bucket_name`` (see post.py)."""
+        request_id = ids.request_id()
+        protocol, model = get_protocol("rest-xml"), service_model("s3")
+        try:
+            bucket = self.bucket(bucket_name)
+            body = request.body_file.read() if request.body_file is not None else request.body
+            fields, content, filename = post.parse_form(request.headers.get("content-type") or "", body)
+            key = fields.get("key")
+            if not key:
+                raise ServiceError(
+                    "InvalidArgument",
+                    "Bucket POST must contain a field named 'key'.  If it is specified, please check the order "
+                    "of the fields.",
+                    400,
+                    fields={"ArgumentName": "key", "ArgumentValue": ""},
+                )
+            key = key.replace("${filename}", filename)
+            post.check_policy(
+                fields,
+                bucket.name,
+                len(content),
+                self.clock.now(),
+                self.offset_seen(fields.get("policy", "")),
+            )
+            access_key = fields.get("x-amz-credential", "").split("/", 1)[0] or fields.get(
+                "awsaccesskeyid", ""
+            )
+            ctx = RequestContext(
+                service="s3",
+                operation="PostObject",
+                account=account_for(access_key),
+                region=bucket.region,
+                request_id=request_id,
+                access_key=access_key,
+                protocol="rest-xml",
+                request=request,
+            )
+            out = await self.put_object(
+                ctx, {"Bucket": bucket.name, "Key": key, "Body": content, **post.object_params(fields)}
+            )
+        except ServiceError as error:
+            return protocol.serialize_error(model, error, request_id)
+        location = f"/{bucket.name}/{quote(key)}"
+        headers = [("ETag", out["ETag"]), ("Location", location), *protocol.base_headers(request_id)]
+        status = fields.get("success_action_status")
+        if status == "201":
+            headers.append(("Content-Type", "application/xml"))
+            return Response(201, headers, post.post_response(bucket.name, key, out["ETag"], location))
+        return Response(200 if status == "200" else 204, headers, b"")
 
     def bucket_cors(self, name: str) -> list[dict[str, Any]] | None:
         """The CORS rules of a bucket (None: no such bucket, or no CORS configuration)."""
