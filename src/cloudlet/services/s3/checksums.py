@@ -157,6 +157,14 @@ def canonical(algorithm: str) -> str:
     return name
 
 
+def requested(algorithm: str) -> str:
+    """A checksum algorithm a request names, as S3 spells it; S3's error for one it does not support."""
+    try:
+        return canonical(algorithm)
+    except ValueError:
+        raise unsupported_algorithm() from None
+
+
 def new_hasher(algorithm: str) -> Hasher:
     """A streaming hasher for ``algorithm`` (one of :data:`ALGORITHMS`, or ``"MD5"``)."""
     name = canonical(algorithm)

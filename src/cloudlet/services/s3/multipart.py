@@ -56,7 +56,7 @@ class Multipart:
         self._check_key(key)
         algorithm = params.get("ChecksumAlgorithm")
         checksum_type = ck.checksum_type_for(
-            ck.canonical(algorithm) if algorithm else None, params.get("ChecksumType")
+            ck.requested(algorithm) if algorithm else None, params.get("ChecksumType")
         )
         meta: dict[str, Any] = {n: params[n] for n in _CONTENT_HEADERS if params.get(n) is not None}
         if params.get("Metadata"):
@@ -68,7 +68,7 @@ class Multipart:
 
             meta["Tags"] = _parse_tagging(params["Tagging"])
         if algorithm:
-            meta["ChecksumAlgorithm"] = ck.canonical(algorithm)
+            meta["ChecksumAlgorithm"] = ck.requested(algorithm)
             meta["ChecksumType"] = checksum_type
         upload_id = ids.token(32)
         with self.store.transaction():
@@ -90,7 +90,7 @@ class Multipart:
             )
         _bucket, _initiated, meta = self._upload(params)
         provided = ck.provided_checksum(params)
-        algorithm = meta.get("ChecksumAlgorithm") or (provided[0] if provided else None)
+        algorithm = meta.get("ChecksumAlgorithm") or (ck.requested(provided[0]) if provided else None)
         hashers = [ck.new_hasher(ck.MD5)]
         if algorithm:
             hashers.append(ck.new_hasher(algorithm))

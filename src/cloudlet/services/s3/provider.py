@@ -102,6 +102,7 @@ def _http_date(value: Any) -> float | None:
 
 class S3Provider(Multipart, BucketSettings, Provider):
     service = "s3"
+    validate_input = False  # S3 answers its own errors (MalformedXML, InvalidArgument, ...), not Coral's
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
@@ -379,7 +380,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         provided = ck.provided_checksum(params)
         algorithm = provided[0] if provided else params.get("ChecksumAlgorithm")
         if algorithm:
-            algorithm = ck.canonical(algorithm)
+            algorithm = ck.requested(algorithm)
         hashers = [ck.new_hasher(ck.MD5)]
         if algorithm:
             hashers.append(ck.new_hasher(algorithm))
@@ -1024,6 +1025,12 @@ def _parse_tagging(value: str) -> list[dict[str, str]]:
 
 
 def _check_tags(tags: list[dict[str, str]]) -> None:
+    if any("Key" not in t or "Value" not in t for t in tags):
+        raise ServiceError(
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+            400,
+        )
     keys = [t["Key"] for t in tags]
     if len(set(keys)) != len(keys):
         raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)

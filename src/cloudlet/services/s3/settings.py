@@ -68,7 +68,10 @@ class BucketSettings:
     # -- tagging --
     def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
-        tags = params["Tagging"].get("TagSet") or []
+        tagging = params.get("Tagging")
+        if tagging is None or any("Key" not in t or "Value" not in t for t in tagging.get("TagSet") or []):
+            raise malformed_xml()
+        tags = tagging.get("TagSet") or []
         keys = [t["Key"] for t in tags]
         if len(set(keys)) != len(keys):
             raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)
@@ -107,7 +110,7 @@ class BucketSettings:
     # -- CORS --
     def put_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
-        rules = params["CORSConfiguration"].get("CORSRules") or []
+        rules = (params.get("CORSConfiguration") or {}).get("CORSRules") or []
         if not rules or any(not r.get("AllowedMethods") or not r.get("AllowedOrigins") for r in rules):
             raise malformed_xml()
         allowed = {"GET", "PUT", "HEAD", "POST", "DELETE"}
@@ -173,7 +176,10 @@ class BucketSettings:
 
     # -- public access block, ownership controls --
     def put_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self._put_setting(params, "PublicAccessBlock", params["PublicAccessBlockConfiguration"])
+        config = params.get("PublicAccessBlockConfiguration")
+        if config is None:
+            raise malformed_xml()
+        return self._put_setting(params, "PublicAccessBlock", config)
 
     def get_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"PublicAccessBlockConfiguration": self._get_setting(params, "PublicAccessBlock")}
