@@ -469,9 +469,9 @@ class S3Provider(Multipart, BucketSettings, Provider):
             raise error
         return row
 
-    @staticmethod
-    def _check_conditions(row: ObjectRow, params: dict[str, Any], read: bool) -> None:
+    def _check_conditions(self, row: ObjectRow, params: dict[str, Any], read: bool) -> None:
         """If-Match / If-None-Match / If-(Un)Modified-Since, with S3's precedence."""
+        now = self.clock.now()
         etag = row.etag or ""
         if_match, if_none = params.get("IfMatch"), params.get("IfNoneMatch")
         modified = int(row.modified)
@@ -489,7 +489,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 raise _precondition("If-None-Match")
         else:
             since = _http_date(params.get("IfModifiedSince"))
-            if since is not None and modified <= since and read:
+            if since is not None and modified <= since and read and since <= now:  # a future date is ignored
                 raise _not_modified(etag, row.modified)
 
     def _described(self, row: ObjectRow, params: dict[str, Any]) -> dict[str, Any]:
@@ -533,8 +533,9 @@ class S3Provider(Multipart, BucketSettings, Provider):
             ctx.extra["status"] = 206
             out["ContentRange"] = f"bytes {start}-{end - 1}/{row.size}"
             out["ContentLength"] = end - start
-            for name in [k for k in out if k.startswith("Checksum")]:
-                del out[name]  # a part of an object has no whole-object checksum
+            if (start, end) != (0, row.size):
+                for name in [k for k in out if k.startswith("Checksum")]:
+                    del out[name]  # a part of an object has no whole-object checksum
         out["Body"] = self.blobs.open(row.blob_id, start, end) if row.blob_id and end > start else b""
         return out
 
@@ -552,6 +553,12 @@ class S3Provider(Multipart, BucketSettings, Provider):
 
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
+        if params.get("IfMatch") is not None:
+            current = self.db.current(bucket, params["Key"])
+            if current is None or current.delete_marker:
+                raise no_such_key(params["Key"])
+            if not _etag_matches(params["IfMatch"], current.etag or ""):
+                raise _precondition("If-Match")
         freed: list[str] = []
         with self.store.transaction():
             out = self.delete_key(ctx, bucket, params["Key"], params.get("VersionId"), freed)
