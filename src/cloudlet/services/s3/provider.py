@@ -433,7 +433,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         if bucket.config.get("Lifecycle"):
             self.lifecycle.changed()
         out: dict[str, Any] = {"ETag": row.etag}
-        if bucket.versioning == "Enabled":
+        if bucket.versioning is not None:
             out["VersionId"] = row.version_id
         for name, value in checksums.items():
             out[f"Checksum{name}"] = value
@@ -492,7 +492,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             if since is not None and modified <= since and read and since <= now:  # a future date is ignored
                 raise _not_modified(etag, row.modified)
 
-    def _described(self, row: ObjectRow, params: dict[str, Any]) -> dict[str, Any]:
+    def _described(self, row: ObjectRow, params: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:
         meta = row.meta
         out: dict[str, Any] = {
             "LastModified": row.modified,
@@ -506,7 +506,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 out[name] = meta[name]
         if meta.get("Metadata"):
             out["Metadata"] = meta["Metadata"]
-        if row.version_id != "null":
+        if row.version_id != "null" or (bucket is not None and bucket.versioning is not None):
             out["VersionId"] = row.version_id
         if meta.get("StorageClass"):
             out["StorageClass"] = meta["StorageClass"]
@@ -526,7 +526,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
         self._check_conditions(row, params, read=True)
-        out = self._described(row, params)
+        out = self._described(row, params, bucket)
         window = _byte_range(params.get("Range"), row.size)
         start, end = window if window is not None else (0, row.size)
         if window is not None:
@@ -543,7 +543,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "HEAD")
         self._check_conditions(row, params, read=True)
-        out = self._described(row, params)
+        out = self._described(row, params, bucket)
         window = _byte_range(params.get("Range"), row.size)
         if window is not None:
             ctx.extra["status"] = 206
@@ -640,7 +640,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                     done["VersionId"] = entry["VersionId"]
                 if result.get("DeleteMarker"):
                     done["DeleteMarker"] = True
-                    if not entry.get("VersionId") and result.get("VersionId"):
+                    if result.get("VersionId"):
                         done["DeleteMarkerVersionId"] = result["VersionId"]
                 deleted.append(done)
         for blob_id in freed:
@@ -789,8 +789,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             "Prefix": enc(prefix),
             "MaxKeys": params.get("MaxKeys", MAX_LIST_KEYS),
         }
-        if version_marker:
-            out["VersionIdMarker"] = version_marker
+        out["VersionIdMarker"] = version_marker or ""
         if versions:
             out["Versions"] = versions
         if markers:
@@ -895,9 +894,10 @@ class S3Provider(Multipart, BucketSettings, Provider):
                     last = cursor = row.key
                     continue
                 common = prefix + rest[: cut + len(delimiter or "")]
-                prefixes.append(common)
-                last = common
                 cursor = common + "\U0010ffff"  # past every key under this common prefix
+                if common > after:  # a StartAfter inside the group already passed it
+                    prefixes.append(common)
+                    last = common
                 break
 
     @staticmethod
