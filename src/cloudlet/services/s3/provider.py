@@ -492,7 +492,9 @@ class S3Provider(Multipart, BucketSettings, Provider):
             if since is not None and modified <= since and read and since <= now:  # a future date is ignored
                 raise _not_modified(etag, row.modified)
 
-    def _described(self, row: ObjectRow, params: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:
+    def _described(
+        self, row: ObjectRow, params: dict[str, Any], bucket: Bucket | None = None
+    ) -> dict[str, Any]:
         meta = row.meta
         out: dict[str, Any] = {
             "LastModified": row.modified,
