@@ -43,6 +43,7 @@ _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
 
 
 def no_such_bucket(name: str) -> ServiceError:
@@ -273,7 +274,11 @@ class S3Provider(Multipart, BucketSettings, Provider):
                     "this request was sent to.",
                     400,
                 )
-        elif constraint == "us-east-1" or (constraint == "EU" and region != "eu-west-1"):
+        elif (
+            constraint == "us-east-1"
+            or (constraint == "EU" and region != "eu-west-1")
+            or (constraint != "EU" and not _REGION.fullmatch(constraint))
+        ):
             raise ServiceError(
                 "InvalidLocationConstraint",
                 "The specified location-constraint is not valid",
@@ -305,9 +310,18 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 409,
                 fields={"BucketName": name},
             )
-        config: dict[str, Any] = {}
-        if params.get("ObjectOwnership"):
-            config["OwnershipControls"] = {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]}
+        # New buckets block public access and enforce bucket-owner ownership, as on S3 since 2023.
+        config: dict[str, Any] = {
+            "PublicAccessBlock": {
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {
+                "Rules": [{"ObjectOwnership": params.get("ObjectOwnership") or "BucketOwnerEnforced"}]
+            },
+        }
         with self.store.transaction():
             self.db.create_bucket(name, ctx.account, region, self.clock.now(), config)
         return {"Location": f"/{name}", "BucketArn": f"arn:aws:s3:::{name}"}

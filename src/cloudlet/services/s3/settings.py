@@ -79,6 +79,7 @@ class BucketSettings:
             raise ServiceError(
                 "InvalidTag", "Object tags cannot be greater than 50", 400
             )  # message unverified
+        ctx.extra["status"] = 204
         return self._put_setting(params, "Tagging", [{"Key": t["Key"], "Value": t["Value"]} for t in tags])
 
     def get_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class BucketSettings:
             raise ServiceError(
                 "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
             )
+        ctx.extra["status"] = 204
         return self._put_setting(params, "Policy", policy)
 
     def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
