@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -30,7 +32,8 @@ from cloudlet.services.dynamodb.expressions import (
 )
 from cloudlet.services.dynamodb.reads import Reads
 from cloudlet.services.dynamodb.statements import Statements
-from cloudlet.services.dynamodb.store import DynamoStore
+from cloudlet.services.dynamodb.store import DynamoStore, load_item
+from cloudlet.services.dynamodb.streams import Streams
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.ttl import TtlSweeper
 from cloudlet.services.dynamodb.values import item_size
@@ -71,8 +74,8 @@ class DynamoDBProvider(Provider):
     def reset(self) -> None:
         self.db.reset()
         self.capacity.reset()
-        if "_streams" in self.__dict__:
-            self.__dict__["_streams"].reset()
+        if "streams" in self.__dict__:
+            self.streams.reset()
 
     def resource_counts(self) -> dict[str, int]:
         tables = self.db.table_count()
@@ -315,7 +318,7 @@ class DynamoDBProvider(Provider):
             if not page:
                 return
             for _h, pk, sk, blob, _size in page:
-                entry = it.index_entry(table, index, _load(blob))
+                entry = it.index_entry(table, index, load_item(blob))
                 if entry is not None:
                     ipk, isk, projected = entry
                     self.db.put_index_entry(
@@ -364,7 +367,7 @@ class DynamoDBProvider(Provider):
         after = None
         while page := self.db.items_page(table, after, 500):
             for h, pk, sk, blob, _size in page:
-                self.db.set_expires(table, h, pk, sk, it.expiry(table, _load(blob), self.clock.now()))
+                self.db.set_expires(table, h, pk, sk, it.expiry(table, load_item(blob), self.clock.now()))
             after = page[-1][:3]
 
     # ---- tags, limits, endpoints ---------------------------------------------------------
@@ -483,16 +486,20 @@ class DynamoDBProvider(Provider):
             self.streams.record(table, old_item, new, service_delete=service_delete)
         return units
 
-    @property
-    def streams(self) -> Any:
-        from cloudlet.services.dynamodb.streams import Streams
+    @cached_property
+    def streams(self) -> Streams:
+        """The tables' change streams (created on first use)."""
+        return Streams(self)
 
-        streams = self.__dict__.get("_streams")
-        if streams is None:
-            streams = self.__dict__["_streams"] = Streams(self)
-        return streams
+    @staticmethod
+    def _expressions(operation: str, params: dict[str, Any]) -> ExpressionContext:
+        """The request's ExpressionAttributeNames/Values, once its legacy and expression parameters agree."""
+        check_parameters(operation, params)
+        return ExpressionContext(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        )
 
-    def _condition(self, operation: str, params: dict[str, Any], ctx: ExpressionContext) -> object | None:
+    def _condition(self, params: dict[str, Any], ctx: ExpressionContext) -> object | None:
         if params.get("ConditionExpression") is not None:
             return parse_condition(params["ConditionExpression"], ctx)
         if params.get("Expected"):
@@ -509,11 +516,8 @@ class DynamoDBProvider(Provider):
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
         self.capacity.admit(table, "write")
-        check_parameters("PutItem", params)
-        exprs = ExpressionContext(
-            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
-        )
-        condition = self._condition("PutItem", params, exprs)
+        exprs = self._expressions("PutItem", params)
+        condition = self._condition(params, exprs)
         exprs.check_unused("PutItem")
         returns = self._return_values(params, ("NONE", "ALL_OLD"))
         item, pk, sk, size = it.checked_item(table, params["Item"])
@@ -555,10 +559,7 @@ class DynamoDBProvider(Provider):
     def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
         self.capacity.admit(table, "read")
-        check_parameters("GetItem", params)
-        exprs = ExpressionContext(
-            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
-        )
+        exprs = self._expressions("GetItem", params)
         paths = self._projection(params, exprs)
         exprs.check_unused("GetItem")
         _key, pk, sk = it.key_param(table, params["Key"])
@@ -581,11 +582,8 @@ class DynamoDBProvider(Provider):
     def delete_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
         self.capacity.admit(table, "write")
-        check_parameters("DeleteItem", params)
-        exprs = ExpressionContext(
-            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
-        )
-        condition = self._condition("DeleteItem", params, exprs)
+        exprs = self._expressions("DeleteItem", params)
+        condition = self._condition(params, exprs)
         exprs.check_unused("DeleteItem")
         returns = self._return_values(params, ("NONE", "ALL_OLD"))
         _key, pk, sk = it.key_param(table, params["Key"])
@@ -603,16 +601,13 @@ class DynamoDBProvider(Provider):
     def update_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"])
         self.capacity.admit(table, "write")
-        check_parameters("UpdateItem", params)
-        exprs = ExpressionContext(
-            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
-        )
+        exprs = self._expressions("UpdateItem", params)
         update = None
         if params.get("UpdateExpression") is not None:
             update = parse_update(params["UpdateExpression"], exprs)
         elif params.get("AttributeUpdates"):
             update = attribute_updates(params["AttributeUpdates"])
-        condition = self._condition("UpdateItem", params, exprs)
+        condition = self._condition(params, exprs)
         exprs.check_unused("UpdateItem")
         returns = params.get("ReturnValues") or "NONE"
         key, pk, sk = it.key_param(table, params["Key"])
@@ -874,13 +869,5 @@ def _jsonable(value: Any) -> Any:
     raise TypeError
 
 
-def _load(blob: bytes) -> dict[str, Any]:
-    from cloudlet.services.dynamodb.store import load_item
-
-    return load_item(blob)
-
-
 def _stream_label(now: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]

@@ -217,7 +217,7 @@ class Reads:
             if name is not None and tag != types[name]:
                 raise invalid_parameters("Condition parameter type does not match schema type")
         pk = key_bytes(keys.hash_value)
-        low, high = _bounds(keys)
+        low, high = key_bounds(keys)
         forward = params.get("ScanIndexForward", True) is not False
         start = read.start_key()
         after = None
@@ -281,7 +281,7 @@ class Reads:
         return read.run(rows)
 
 
-def _bounds(keys: Any) -> tuple[tuple[bytes, bool] | None, tuple[bytes, bool] | None]:
+def key_bounds(keys: Any) -> tuple[tuple[bytes, bool] | None, tuple[bytes, bool] | None]:
     """The sort-key range of a key condition as (bytes, inclusive) bounds."""
     op, values = keys.range_op, keys.range_values
     if op is None:

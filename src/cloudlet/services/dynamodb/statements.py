@@ -19,6 +19,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.dynamodb import items as it
 from cloudlet.services.dynamodb import partiql as pq
+from cloudlet.services.dynamodb.reads import key_bounds
 from cloudlet.services.dynamodb.store import HASH_SPACE
 from cloudlet.services.dynamodb.tables import Table, invalid
 from cloudlet.services.dynamodb.values import key_bytes
@@ -112,8 +113,6 @@ class Statements:
         range_key: str | None,
         descending: bool,
     ) -> Iterator[tuple[dict[str, Any], int]]:
-        from cloudlet.services.dynamodb.reads import _bounds
-
         db = self.provider.db
         name = index.name if index else None
         keys = pq.key_condition(statement.where, hash_key, range_key)
@@ -121,7 +120,7 @@ class Statements:
             yield from db.scan(table, name, (0, HASH_SPACE), None)
             return
         types = table.key_types
-        low, high = _bounds(_Keys(keys.range_op, keys.range_values))
+        low, high = key_bounds(_Keys(keys.range_op, keys.range_values))
         if keys.range_values and any(next(iter(v)) != types[range_key or ""] for v in keys.range_values):
             low, high = None, None  # a sort-key value of another type matches nothing; WHERE decides
         for value in keys.hash_values:

@@ -145,7 +145,7 @@ class DynamoStore:
             "UPDATE ddb_tables SET definition = ?, tags = ? WHERE id = ?",
             (orjson.dumps(table.definition).decode(), orjson.dumps(table.tags).decode(), table.id),
         )
-        table.__post_init__()
+        table.refresh_indexes()
 
     def delete_table(self, table: Table) -> None:
         self.db.execute("DELETE FROM ddb_items WHERE table_id = ?", (table.id,))

@@ -84,6 +84,10 @@ class Table:
     indexes: dict[str, Index] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.refresh_indexes()
+
+    def refresh_indexes(self) -> None:
+        """Read the index list again from the definition (after UpdateTable changed it)."""
         self.indexes = {i.name: i for i in _indexes(self.definition)}
 
     @property

@@ -9,14 +9,14 @@ from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.s3 import checksums as ck
-from cloudlet.services.s3.store import ObjectRow
+from cloudlet.services.s3.settings import malformed_xml
+from cloudlet.services.s3.wire import byte_range, copy_source, headers_meta, owner_of, parse_tagging
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.provider import S3Provider
 
 MIN_PART_BYTES = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10000
-_CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
 
 
 def no_such_upload(upload_id: str) -> ServiceError:
@@ -58,15 +58,11 @@ class Multipart:
         checksum_type = ck.checksum_type_for(
             ck.requested(algorithm) if algorithm else None, params.get("ChecksumType")
         )
-        meta: dict[str, Any] = {n: params[n] for n in _CONTENT_HEADERS if params.get(n) is not None}
-        if params.get("Metadata"):
-            meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
+        meta = headers_meta(params)
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             meta["StorageClass"] = params["StorageClass"]
         if params.get("Tagging"):
-            from cloudlet.services.s3.provider import _parse_tagging
-
-            meta["Tags"] = _parse_tagging(params["Tagging"])
+            meta["Tags"] = parse_tagging(params["Tagging"])
         if algorithm:
             meta["ChecksumAlgorithm"] = ck.requested(algorithm)
             meta["ChecksumType"] = checksum_type
@@ -130,14 +126,12 @@ class Multipart:
     async def upload_part_copy(
         self: S3Provider, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        from cloudlet.services.s3.provider import _byte_range, _copy_source
-
         _bucket, _initiated, _meta = self._upload(params)
-        source_bucket, source_key, version = _copy_source(params["CopySource"])
+        source_bucket, source_key, version = copy_source(params["CopySource"])
         source = self._object(self.bucket(source_bucket), source_key, version, "GET")
         start, end = 0, source.size
         if params.get("CopySourceRange"):
-            window = _byte_range(params["CopySourceRange"], source.size)
+            window = byte_range(params["CopySourceRange"], source.size)
             if (
                 window is None
                 or not params["CopySourceRange"].startswith("bytes=")
@@ -184,11 +178,7 @@ class Multipart:
         upload_id = params["UploadId"]
         asked = (params.get("MultipartUpload") or {}).get("Parts") or []
         if not asked:
-            raise ServiceError(
-                "MalformedXML",
-                "The XML you provided was not well-formed or did not validate against our published schema",
-                400,
-            )
+            raise malformed_xml()
         numbers = [p["PartNumber"] for p in asked]
         if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
             raise ServiceError(
@@ -230,30 +220,14 @@ class Multipart:
         info = self.blobs.concat([p[1] for p in chosen]) if len(chosen) > 1 else None
         blob_id = info.blob_id if info is not None else chosen[0][1]
         size = sum(p[2] for p in chosen)
-        row = ObjectRow(
-            0,
-            params["Key"],
-            ids.token(16) if bucket.versioning == "Enabled" else "null",
-            True,
-            False,
-            blob_id,
-            size,
-            etag,
-            self.clock.now(),
-            object_meta,
-        )
+        row = self.new_version(bucket, params["Key"], blob_id, size, etag, object_meta)
         with self.store.transaction():
             self.db.drop_upload(upload_id)
-            freed = self.db.add_version(bucket, row)
-            self._notify(ctx, bucket, "s3:ObjectCreated:CompleteMultipartUpload", row)
+            self.store_version(ctx, bucket, row, "s3:ObjectCreated:CompleteMultipartUpload")
         used = {p[1] for p in chosen}
         for part in stored.values():
             if part[1] not in used:
                 self.blobs.delete(part[1])
-        for old in freed:
-            self.blobs.delete(old)
-        if bucket.config.get("Lifecycle"):
-            self.lifecycle.changed()
         out["Location"] = f"/{bucket.name}/{params['Key']}"
         if row.version_id != "null":
             out["VersionId"] = row.version_id
@@ -271,14 +245,12 @@ class Multipart:
         return {}
 
     def list_parts(self: S3Provider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudlet.services.s3.provider import canonical_user_id
-
         bucket, _initiated, meta = self._upload(params)
         marker = params.get("PartNumberMarker") or 0
         limit = params.get("MaxParts") or 1000
         parts = [p for p in self.db.parts(params["UploadId"]) if p[0] > marker]
         page = parts[:limit]
-        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        owner = owner_of(bucket.account)
         out: dict[str, Any] = {
             "Bucket": bucket.name,
             "Key": params["Key"],
@@ -309,8 +281,6 @@ class Multipart:
     def list_multipart_uploads(
         self: S3Provider, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        from cloudlet.services.s3.provider import canonical_user_id
-
         bucket = self.bucket(params["Bucket"])
         prefix = params.get("Prefix") or ""
         key_marker, id_marker = params.get("KeyMarker") or "", params.get("UploadIdMarker")
@@ -323,7 +293,7 @@ class Multipart:
                 if u[1] > key_marker or (u[1] == key_marker and id_marker and u[0] > id_marker)
             ]
         page = uploads[:limit]
-        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        owner = owner_of(bucket.account)
         out: dict[str, Any] = {
             "Bucket": bucket.name,
             "KeyMarker": key_marker,

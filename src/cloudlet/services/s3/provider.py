@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import ipaddress
 import re
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import quote
 
 from cloudlet.core import ids
 from cloudlet.gateway.detect import account_for
@@ -32,8 +31,18 @@ from cloudlet.services.s3 import post
 from cloudlet.services.s3.blobs import BlobStore
 from cloudlet.services.s3.lifecycle import Lifecycle
 from cloudlet.services.s3.multipart import Multipart
-from cloudlet.services.s3.settings import BucketSettings
+from cloudlet.services.s3.settings import BucketSettings, malformed_xml
 from cloudlet.services.s3.store import Bucket, ObjectRow, S3Store
+from cloudlet.services.s3.wire import (
+    CONTENT_HEADERS,
+    byte_range,
+    canonical_user_id,
+    check_tags,
+    copy_source,
+    headers_meta,
+    owner_of,
+    parse_tagging,
+)
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 MAX_KEY_BYTES = 1024
@@ -41,8 +50,6 @@ MAX_LIST_KEYS = 1000
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
-_CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
 
 
@@ -82,11 +89,6 @@ def _is_ip(name: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def canonical_user_id(account: str) -> str:
-    """A stable 64-hex canonical user id for an account."""
-    return hashlib.sha256(f"cloudlet-canonical-{account}".encode()).hexdigest()
 
 
 def _http_date(value: Any) -> float | None:
@@ -350,7 +352,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             "Buckets": [
                 {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region} for b in buckets[:limit]
             ],
-            "Owner": {"ID": canonical_user_id(ctx.account), "DisplayName": "webfile"},
+            "Owner": owner_of(ctx.account),
         }
         if len(buckets) > limit:
             out["ContinuationToken"] = buckets[limit - 1].name
@@ -387,6 +389,30 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 fields={"MaxSizeAllowed": str(MAX_KEY_BYTES), "Size": str(len(key.encode()))},
             )
 
+    def new_version(
+        self,
+        bucket: Bucket,
+        key: str,
+        blob_id: str | None,
+        size: int,
+        etag: str | None,
+        meta: dict[str, Any],
+        delete_marker: bool = False,
+    ) -> ObjectRow:
+        """A new version of ``key``: a fresh version id while versioning is enabled, else "null"."""
+        version_id = ids.token(16) if bucket.versioning == "Enabled" else "null"
+        return ObjectRow(0, key, version_id, True, delete_marker, blob_id, size, etag, self.clock.now(), meta)
+
+    def store_version(self, ctx: RequestContext, bucket: Bucket, row: ObjectRow, event: str) -> None:
+        """Commit a new object version with its notifications, then drop the blobs it replaced."""
+        with self.store.transaction():
+            freed = self.db.add_version(bucket, row)
+            self._notify(ctx, bucket, event, row)
+        for blob_id in freed:
+            self.blobs.delete(blob_id)
+        if bucket.config.get("Lifecycle"):
+            self.lifecycle.changed()
+
     async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
         key = params["Key"]
@@ -398,7 +424,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         hashers = [ck.new_hasher(ck.MD5)]
         if algorithm:
             hashers.append(ck.new_hasher(algorithm))
-        tags = _parse_tagging(params["Tagging"]) if params.get("Tagging") else None
+        tags = parse_tagging(params["Tagging"]) if params.get("Tagging") else None
         body = params.get("Body") or b""
         info = await asyncio.to_thread(self.blobs.write, body, hashers)
         try:
@@ -414,38 +440,17 @@ class S3Provider(Multipart, BucketSettings, Provider):
         except ServiceError:
             self.blobs.delete(info.blob_id)
             raise
-        meta: dict[str, Any] = {
-            name: params[name] for name in _CONTENT_HEADERS if params.get(name) is not None
-        }
+        meta = headers_meta(params)
         if params.get("Expires") is not None:
             meta["Expires"] = params["Expires"]
-        if params.get("Metadata"):
-            meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
         if checksums:
             meta["Checksums"] = checksums
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             meta["StorageClass"] = params["StorageClass"]
         if tags:
             meta["Tags"] = tags
-        row = ObjectRow(
-            0,
-            key,
-            ids.token(16) if bucket.versioning == "Enabled" else "null",
-            True,
-            False,
-            info.blob_id,
-            info.size,
-            ck.etag(md5),
-            self.clock.now(),
-            meta,
-        )
-        with self.store.transaction():
-            freed = self.db.add_version(bucket, row)
-            self._notify(ctx, bucket, "s3:ObjectCreated:Put", row)
-        for blob_id in freed:
-            self.blobs.delete(blob_id)
-        if bucket.config.get("Lifecycle"):
-            self.lifecycle.changed()
+        row = self.new_version(bucket, key, info.blob_id, info.size, ck.etag(md5), meta)
+        self.store_version(ctx, bucket, row, "s3:ObjectCreated:Put")
         out: dict[str, Any] = {"ETag": row.etag}
         if bucket.versioning is not None:
             out["VersionId"] = row.version_id
@@ -532,7 +537,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
             for name, value in meta["Checksums"].items():
                 out[f"Checksum{name}"] = value
             out["ChecksumType"] = "FULL_OBJECT"
-        for name in (*_CONTENT_HEADERS, "Expires"):
+        for name in (*CONTENT_HEADERS, "Expires"):
             override = params.get(f"Response{name}")
             if override is not None:
                 out[name] = override
@@ -543,7 +548,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
         self._check_conditions(row, params, read=True)
         out = self._described(row, params, bucket)
-        window = _byte_range(params.get("Range"), row.size)
+        window = byte_range(params.get("Range"), row.size)
         start, end = window if window is not None else (0, row.size)
         if window is not None:
             ctx.extra["status"] = 206
@@ -560,7 +565,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         row = self._object(bucket, params["Key"], params.get("VersionId"), "HEAD")
         self._check_conditions(row, params, read=True)
         out = self._described(row, params, bucket)
-        window = _byte_range(params.get("Range"), row.size)
+        window = byte_range(params.get("Range"), row.size)
         if window is not None:
             ctx.extra["status"] = 206
             out["ContentRange"] = f"bytes {window[0]}-{window[1] - 1}/{row.size}"
@@ -612,18 +617,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 if row.blob_id:
                     freed.append(row.blob_id)
             return out
-        marker = ObjectRow(
-            0,
-            key,
-            ids.token(16) if bucket.versioning == "Enabled" else "null",
-            True,
-            True,
-            None,
-            0,
-            None,
-            self.clock.now(),
-            {},
-        )
+        marker = self.new_version(bucket, key, None, 0, None, {}, delete_marker=True)
         freed += self.db.add_version(bucket, marker)
         self._notify(ctx, bucket, events[1], marker)
         out["DeleteMarker"] = True
@@ -636,11 +630,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         request = params.get("Delete") or {}
         entries = request.get("Objects") or []
         if not entries or len(entries) > 1000:
-            raise ServiceError(
-                "MalformedXML",
-                "The XML you provided was not well-formed or did not validate against our published schema",
-                400,
-            )
+            raise malformed_xml()
         deleted, errors, freed = [], [], []
         with self.store.transaction():
             for entry in entries:
@@ -672,7 +662,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         key = params["Key"]
         self._check_key(key)
-        source_bucket_name, source_key, source_version = _copy_source(params["CopySource"])
+        source_bucket_name, source_key, source_version = copy_source(params["CopySource"])
         source_bucket = self.bucket(source_bucket_name)
         source = self._object(source_bucket, source_key, source_version, "GET")
         conditions = {
@@ -693,9 +683,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 raise _precondition("x-amz-copy-source-If-Modified-Since")
         directive = params.get("MetadataDirective") or "COPY"
         if directive == "REPLACE":
-            meta: dict[str, Any] = {n: params[n] for n in _CONTENT_HEADERS if params.get(n) is not None}
-            if params.get("Metadata"):
-                meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
+            meta = headers_meta(params)
         else:
             meta = {k: v for k, v in source.meta.items() if k not in ("Tags", "StorageClass", "Checksums")}
         if source.meta.get("Checksums"):
@@ -705,7 +693,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         if (params.get("TaggingDirective") or "COPY") == "COPY" and source.meta.get("Tags"):
             meta["Tags"] = source.meta["Tags"]
         elif params.get("Tagging"):
-            meta["Tags"] = _parse_tagging(params["Tagging"])
+            meta["Tags"] = parse_tagging(params["Tagging"])
         same = source_bucket.id == bucket.id and source_key == key and not source_version
         if same and directive == "COPY" and not params.get("StorageClass") and bucket.versioning != "Enabled":
             raise ServiceError(
@@ -715,25 +703,8 @@ class S3Provider(Multipart, BucketSettings, Provider):
                 400,
             )
         blob_id = self.blobs.copy(source.blob_id).blob_id if source.blob_id else None
-        row = ObjectRow(
-            0,
-            key,
-            ids.token(16) if bucket.versioning == "Enabled" else "null",
-            True,
-            False,
-            blob_id,
-            source.size,
-            source.etag,
-            self.clock.now(),
-            meta,
-        )
-        with self.store.transaction():
-            freed = self.db.add_version(bucket, row)
-            self._notify(ctx, bucket, "s3:ObjectCreated:Copy", row)
-        for old in freed:
-            self.blobs.delete(old)
-        if bucket.config.get("Lifecycle"):
-            self.lifecycle.changed()
+        row = self.new_version(bucket, key, blob_id, source.size, source.etag, meta)
+        self.store_version(ctx, bucket, row, "s3:ObjectCreated:Copy")
         out: dict[str, Any] = {"CopyObjectResult": {"ETag": row.etag, "LastModified": row.modified}}
         if row.version_id != "null":
             out["VersionId"] = row.version_id
@@ -747,7 +718,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "PUT")
         tags = (params.get("Tagging") or {}).get("TagSet") or []
-        _check_tags(tags)
+        check_tags(tags)
         row.meta["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
         with self.store.transaction():
             self.db.update_meta(row)
@@ -780,7 +751,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         rows = self.db.versions(bucket, prefix, after, max_keys + 1)
         truncated = len(rows) > max_keys
         rows = rows[:max_keys]
-        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        owner = owner_of(bucket.account)
         enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
         versions, markers = [], []
         for row in rows:
@@ -966,11 +937,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         if token is not None:
             after = _decode_token(token)
         objects, prefixes, truncated, last = self._list(bucket, prefix, delimiter, after, max_keys)
-        owner = (
-            {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
-            if params.get("FetchOwner")
-            else None
-        )
+        owner = owner_of(bucket.account) if params.get("FetchOwner") else None
         enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
         out: dict[str, Any] = {
             "IsTruncated": truncated,
@@ -1000,7 +967,7 @@ class S3Provider(Multipart, BucketSettings, Provider):
         prefix, delimiter, max_keys, encode = self._listing_params(params)
         marker = params.get("Marker") or ""
         objects, prefixes, truncated, last = self._list(bucket, prefix, delimiter, marker, max_keys)
-        owner = {"ID": canonical_user_id(bucket.account), "DisplayName": "webfile"}
+        owner = owner_of(bucket.account)
         enc = (lambda v: quote(v, safe="/")) if encode else (lambda v: v)
         out: dict[str, Any] = {
             "IsTruncated": truncated,
@@ -1020,50 +987,6 @@ class S3Provider(Multipart, BucketSettings, Provider):
         if encode:
             out["EncodingType"] = "url"
         return out
-
-
-def _copy_source(value: str) -> tuple[str, str, str | None]:
-    """(bucket, key, version id) of an ``x-amz-copy-source`` header."""
-    text, _, query = value.partition("?")
-    text = unquote(text).lstrip("/")
-    bucket, _, key = text.partition("/")
-    version = None
-    if query.startswith("versionId="):
-        version = unquote(query[len("versionId=") :])
-    if not bucket or not key:
-        raise ServiceError(
-            "InvalidArgument",
-            "Invalid copy source object key",
-            400,
-            fields={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
-        )
-    return bucket, key, version
-
-
-def _parse_tagging(value: str) -> list[dict[str, str]]:
-    """The tags of an ``x-amz-tagging`` header (a URL query string)."""
-    tags = [{"Key": k, "Value": v} for k, v in parse_qsl(value, keep_blank_values=True)]
-    _check_tags(tags)
-    return tags
-
-
-def _check_tags(tags: list[dict[str, str]]) -> None:
-    if any("Key" not in t or "Value" not in t for t in tags):
-        raise ServiceError(
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-            400,
-        )
-    keys = [t["Key"] for t in tags]
-    if len(set(keys)) != len(keys):
-        raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)
-    if len(tags) > 10:
-        raise ServiceError("BadRequest", "Object tags cannot be greater than 10", 400)
-    for tag in tags:
-        if not 1 <= len(tag["Key"]) <= 128 or len(tag["Value"]) > 256:
-            raise ServiceError(
-                "InvalidTag", "The TagKey you have provided is invalid", 400
-            )  # message unverified
 
 
 def _iso(ts: float) -> str:
@@ -1095,39 +1018,6 @@ def _not_modified(etag: str, modified: float) -> ServiceError:
         "Not Modified",
         304,
         headers={"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)},
-    )
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """[start, end) of a ``Range: bytes=...`` header; None for no (or an ignored) range."""
-    if not header:
-        return None
-    found = _RANGE.match(header.strip())
-    if found is None:
-        return None  # S3 ignores ranges it does not understand (several ranges, other units)
-    first, last = found.groups()
-    if not first and not last:
-        return None
-    if not first:
-        length = int(last)
-        if length == 0:
-            raise _unsatisfiable(header, size)
-        return max(0, size - length), size
-    start = int(first)
-    end = size if not last else min(int(last) + 1, size)
-    if start >= size or (last and int(last) < start):
-        if last and int(last) < start:
-            return None  # an invalid range is ignored, as by S3
-        raise _unsatisfiable(header, size)
-    return start, end
-
-
-def _unsatisfiable(header: str, size: int) -> ServiceError:
-    return ServiceError(
-        "InvalidRange",
-        "The requested range is not satisfiable",
-        416,
-        fields={"RangeRequested": header, "ActualObjectSize": str(size)},
     )
 
 

@@ -9,6 +9,7 @@ import orjson
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
+from cloudlet.services.s3.notifications import MALFORMED_XML
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -28,11 +29,7 @@ _MISSING = {
 
 
 def malformed_xml() -> ServiceError:
-    return ServiceError(
-        "MalformedXML",
-        "The XML you provided was not well-formed or did not validate against our published schema",
-        400,
-    )
+    return ServiceError("MalformedXML", MALFORMED_XML, 400)
 
 
 class BucketSettings:
