@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class Store:
         self.conn.executescript(_META)
         self._depth = 0
         self._lock = threading.RLock()
+        # Called after a transaction rolls back, for caches kept beside the tables.
+        self.rollback_hooks: list[Callable[[], None]] = []
         self._checkpointer: _Checkpointer | None = None
         if self.path != ":memory:":
             self._checkpointer = _Checkpointer(self.path)
@@ -145,7 +147,12 @@ class _Transaction:
         try:
             store._depth -= 1
             if store._depth == 0:
-                store.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+                if exc_type is None:
+                    store.conn.execute("COMMIT")
+                else:
+                    store.conn.execute("ROLLBACK")
+                    for hook in store.rollback_hooks:
+                        hook()
         finally:
             store._lock.release()
 

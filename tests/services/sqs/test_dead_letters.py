@@ -201,3 +201,22 @@ def test_move_task_errors(sqs, make_queue):
     with pytest.raises(ClientError) as exc:
         sqs.cancel_message_move_task(TaskHandle="not-a-handle")
     assert error_of(exc) == ("InvalidParameterValue", "Value for parameter TaskHandle is invalid.", 400)
+
+
+def test_a_receive_moves_exhausted_messages_and_still_fills_the_batch(sqs, make_queue):
+    """Exhausted messages ahead of fresh ones are moved, and the receive goes on to the fresh ones."""
+    dlq = make_queue("dlq")
+    src = make_queue("src", RedrivePolicy=redrive(arn_of(sqs, dlq), 1))
+    for i in range(12):
+        sqs.send_message(QueueUrl=src, MessageBody=f"old-{i}")
+    seen = 0
+    while seen < 12:
+        seen += len(
+            sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        )
+    for i in range(3):
+        sqs.send_message(QueueUrl=src, MessageBody=f"new-{i}")
+    got = sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=3)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["new-0", "new-1", "new-2"]
+    moved = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    assert moved["Attributes"]["ApproximateNumberOfMessages"] == "12"

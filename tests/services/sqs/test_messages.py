@@ -177,6 +177,26 @@ def test_retention_period_drops_old_messages(sqs, make_queue, cloudlet):
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "new"
 
 
+def test_retention_expires_each_message_on_time(sqs, make_queue, cloudlet):
+    """Messages expire one by one, also after a receive found nothing due, and a shorter
+    retention set later applies to the messages sent after it."""
+    url = make_queue("staggered", MessageRetentionPeriod="300")
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    cloudlet.advance_clock(100)
+    sqs.send_message(QueueUrl=url, MessageBody="second")
+    assert count(sqs, url) == 2  # nothing due yet
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "60"})
+    sqs.send_message(QueueUrl=url, MessageBody="short-lived")
+    cloudlet.advance_clock(61)  # t=161: the short-lived message is gone, the others stay
+    assert count(sqs, url) == 2
+    cloudlet.advance_clock(140)  # t=301: the first is gone
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == ["second"]
+    cloudlet.advance_clock(100)  # t=401: the second too, although it is in flight
+    assert count(sqs, url, "ApproximateNumberOfMessagesNotVisible") == 0
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)
+
+
 def test_fourteen_day_retention_in_milliseconds(sqs, make_queue, cloudlet):
     url = make_queue("fortnight", MessageRetentionPeriod="1209600")
     sqs.send_message(QueueUrl=url, MessageBody="kept")

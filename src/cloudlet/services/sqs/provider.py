@@ -651,20 +651,29 @@ class SqsProvider(Provider):
         marks: list[tuple[str, float, float, float, int]] = []
         with self.store.transaction():
             self.db.expire(queue.id, now)
-            for row in self._candidates(queue, now, count):
-                exhausted = redrive and row["receive_count"] >= int(redrive["maxReceiveCount"])
-                if exhausted and self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
-                    continue
-                receipt = self._receipt(queue.id, row["seq"])
-                marks.append((receipt, now, now + timeout, now, row["seq"]))
-                received = {
-                    **dict(row),
-                    "receipt": receipt,
-                    "receive_count": row["receive_count"] + 1,
-                    "first_receive": row["first_receive"] or now,
-                }
-                out.append(self._received_form(queue, received, receipt, system_names, user_names))
-                if len(out) >= count:
+            taken: set[int] = set()
+            while len(out) < count:
+                # Messages moved to the dead-letter queue leave room: look again until none moved.
+                moved = 0
+                # Taken messages are marked at the end, so a second look sees them again.
+                for row in self._candidates(queue, now, count):
+                    seq = row["seq"]
+                    if seq in taken:
+                        continue
+                    exhausted = redrive and row["receive_count"] >= int(redrive["maxReceiveCount"])
+                    if exhausted and self._dead_letter(queue, row, redrive["deadLetterTargetArn"]):
+                        moved += 1
+                        continue
+                    taken.add(seq)
+                    receipt = self._receipt(queue.id, seq)
+                    marks.append((receipt, now, now + timeout, now, seq))
+                    received = self._received_form(
+                        queue, row, receipt, system_names, user_names, row["receive_count"] + 1, now
+                    )
+                    out.append(received)
+                    if len(out) >= count:
+                        break
+                if not moved:
                     break
             self.db.mark_received(marks)
         if attempt and out:
@@ -687,11 +696,14 @@ class SqsProvider(Provider):
             list(params.get("AttributeNames") or []) + list(params.get("MessageSystemAttributeNames") or [])
         )
         user_names = list(params.get("MessageAttributeNames") or [])
-        return [self._received_form(queue, r, r["receipt"], system_names, user_names) for r in rows]
+        return [
+            self._received_form(queue, r, r["receipt"], system_names, user_names, r["receive_count"])
+            for r in rows
+        ]
 
     def _candidates(self, queue: Queue, now: float, count: int) -> list[Any]:
         if not queue.fifo:
-            return self.db.ready(queue.id, now, count * 4)
+            return self.db.ready(queue.id, now, count)
         rows: list[Any] = []
         for head in self.db.fifo_candidates(queue.id, now, count):
             rows.extend(self.db.group_ready(queue.id, head["group_id"], now, count - len(rows)))
@@ -737,8 +749,16 @@ class SqsProvider(Provider):
             return None
 
     def _received_form(
-        self, queue: Queue, row: Any, receipt: str, system_names: set[str], user_names: list[str]
+        self,
+        queue: Queue,
+        row: Any,
+        receipt: str,
+        system_names: set[str],
+        user_names: list[str],
+        receive_count: int,
+        now: float | None = None,
     ) -> dict[str, Any]:
+        """A message as ReceiveMessage returns it; ``now`` is the receive that may be its first."""
         out: dict[str, Any] = {
             "MessageId": row["message_id"],
             "ReceiptHandle": receipt,
@@ -751,8 +771,10 @@ class SqsProvider(Provider):
             values = {
                 "SenderId": row["sender_id"],
                 "SentTimestamp": str(int(row["sent"] * 1000)),
-                "ApproximateReceiveCount": str(row["receive_count"]),
-                "ApproximateFirstReceiveTimestamp": str(int((row["first_receive"] or row["sent"]) * 1000)),
+                "ApproximateReceiveCount": str(receive_count),
+                "ApproximateFirstReceiveTimestamp": str(
+                    int((row["first_receive"] or now or row["sent"]) * 1000)
+                ),
             }
             if queue.fifo:
                 values["SequenceNumber"] = msg.sequence_number(row["seq"])

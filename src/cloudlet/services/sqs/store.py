@@ -6,6 +6,7 @@ invisible message counts as delayed or in flight is told by ``receive_count``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,10 +132,15 @@ class SqsStore:
         store.migrate("sqs", MIGRATIONS)
         self._by_name: dict[tuple[str, str, str], Queue] = {}
         self._by_id: dict[int, Queue] = {}
+        # Per queue, the earliest retention expiry of its messages (none: not known yet), so
+        # that receives look for expired messages only once one is due.
+        self._next_expiry: dict[int, float] = {}
+        store.rollback_hooks.append(self._next_expiry.clear)
 
     def clear_cache(self) -> None:
         self._by_name.clear()
         self._by_id.clear()
+        self._next_expiry.clear()
 
     def _cached(self, row: Any) -> Queue:
         queue = self._by_id.get(row["id"])
@@ -224,6 +230,7 @@ class SqsStore:
             cur = self.db.execute(
                 "DELETE FROM sqs_messages WHERE queue_id = ? AND sent <= ?", (queue.id, now)
             )
+        self._next_expiry.pop(queue.id, None)
         return cur.rowcount
 
     def delete_queue(self, queue: Queue) -> None:
@@ -232,6 +239,7 @@ class SqsStore:
             self.db.execute("DELETE FROM sqs_dedup WHERE queue_id = ?", (queue.id,))
             self.db.execute("DELETE FROM sqs_queues WHERE id = ?", (queue.id,))
         self._by_id.pop(queue.id, None)
+        self._next_expiry.pop(queue.id, None)
         self._by_name.pop((queue.account, queue.region, queue.name), None)
 
     # -- messages --
@@ -262,11 +270,19 @@ class SqsStore:
                 m["expires"],
             ),
         )
+        due = self._next_expiry.get(queue_id)
+        if due is not None and m["expires"] < due:
+            self._next_expiry[queue_id] = m["expires"]
         return int(cur.lastrowid or 0)
 
     def expire(self, queue_id: int, now: float) -> int:
         """Drop messages past their retention period."""
+        due = self._next_expiry.get(queue_id)
+        if due is not None and now < due:
+            return 0
         cur = self.db.execute("DELETE FROM sqs_messages WHERE queue_id = ? AND expires <= ?", (queue_id, now))
+        row = self.db.one("SELECT MIN(expires) FROM sqs_messages WHERE queue_id = ?", (queue_id,))
+        self._next_expiry[queue_id] = row[0] if row[0] is not None else math.inf
         return cur.rowcount
 
     def ready(self, queue_id: int, now: float, limit: int) -> list[Any]:
