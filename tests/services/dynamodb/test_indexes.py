@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .conftest import code_of, gsi, lsi, put_all, query_all, scan_all
@@ -501,3 +502,51 @@ def test_a_deleted_gsi_can_no_longer_be_queried(ddb, make_table):
     assert code_of(exc) == ("ValidationException", 400)  # message unverified
     # The attribute is an ordinary attribute again: any type is accepted.
     ddb.put_item(TableName=table, Item={"pk": {"S": "b"}, "g": {"N": "1"}})
+
+
+def test_a_gsi_on_a_large_table_is_backfilled_in_the_background(ddb, aws_client, make_table):
+    """Past the first 1,000 items the backfill runs in background steps: the index is CREATING
+    (Backfilling) meanwhile, cannot be read, blocks another index change, and writes made during
+    the backfill end up in it exactly once."""
+    table = make_table("pk", "S")
+    total = 3000
+    put_all(ddb, table, ({"pk": {"S": f"p{i:05d}"}, "g": {"S": f"g{i % 7}"}} for i in range(total)))
+    once = aws_client("dynamodb", config=Config(retries={"total_max_attempts": 1}))
+    once.describe_table(TableName=table)  # a warm client: the steps below race the backfill
+    answer = ddb.update_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": gsi("by-g", "g", projection="KEYS_ONLY")}],
+    )
+    index = answer["TableDescription"]["GlobalSecondaryIndexes"][0]
+    assert (index["IndexStatus"], index["Backfilling"]) == ("CREATING", True)
+    with pytest.raises(ClientError) as exc:
+        once.update_table(  # the SDK would retry LimitExceededException, until the backfill is over
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[{"Create": gsi("by-h", "h")}],
+        )
+    assert code_of(exc) == ("LimitExceededException", 400)
+    assert "Only 1 online index can be created or deleted simultaneously" in str(exc.value)
+    with pytest.raises(ClientError) as exc:
+        _index_query(ddb, table, "by-g", "g = :g", {":g": {"S": "g0"}})
+    assert code_of(exc) == ("ValidationException", 400)
+    # Writes while the backfill runs: new items, changed keys, deletions.
+    for i in range(0, total, 300):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i:05d}"}, "g": {"S": "moved"}})
+        ddb.delete_item(TableName=table, Key={"pk": {"S": f"p{i + 1:05d}"}})
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"new{i:05d}"}, "g": {"S": "moved"}})
+    index = _wait_active(ddb, table, "by-g")
+    assert "Backfilling" not in index
+    assert index["ItemCount"] == total
+    moved = _index_query(ddb, table, "by-g", "g = :g", {":g": {"S": "moved"}}, Select="COUNT")
+    assert moved["Count"] == 20
+    g0, _ = query_all(
+        ddb,
+        TableName=table,
+        IndexName="by-g",
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": "g0"}},
+    )
+    expected = {f"p{i:05d}" for i in range(0, total, 7) if i % 300 not in (0, 1)}
+    assert {item["pk"]["S"] for item in g0} == expected

@@ -103,3 +103,27 @@ def test_updating_the_ttl_attribute_postpones_expiry(ddb, ttl_table, cloudlet):
     assert keys(ddb, ttl_table) == ["k"]
     cloudlet.advance_clock(3000)
     assert keys(ddb, ttl_table) == []
+
+
+def test_enabling_ttl_on_a_large_table_covers_every_item(ddb, ttl_table, cloudlet):
+    """Past the first 1,000 items the expiry times are set by background steps: every item still
+    expires, and items without the attribute are kept."""
+    now = service_now(cloudlet)
+    for start in range(0, 1500, 25):
+        ddb.batch_write_item(
+            RequestItems={
+                ttl_table: [
+                    {"PutRequest": {"Item": {"pk": {"S": f"k{i:05d}"}, "exp": {"N": str(int(now + 100))}}}}
+                    for i in range(start, start + 25)
+                ]
+            }
+        )
+    ddb.put_item(TableName=ttl_table, Item={"pk": {"S": "zz-kept"}})
+    ddb.update_time_to_live(
+        TableName=ttl_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"}
+    )
+    cloudlet.advance_clock(101)
+    deadline = time.monotonic() + 10
+    while len(keys(ddb, ttl_table)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the last background steps run in real time
+    assert keys(ddb, ttl_table) == ["zz-kept"]

@@ -32,8 +32,9 @@ from cloudlet.services.dynamodb.expressions import (
 )
 from cloudlet.services.dynamodb.reads import Reads
 from cloudlet.services.dynamodb.statements import Statements
-from cloudlet.services.dynamodb.store import DynamoStore, load_item
+from cloudlet.services.dynamodb.store import DynamoStore
 from cloudlet.services.dynamodb.streams import Streams
+from cloudlet.services.dynamodb.sweeps import Sweeps
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.ttl import TtlSweeper
 from cloudlet.services.dynamodb.values import item_size
@@ -63,6 +64,7 @@ class DynamoDBProvider(Provider):
         self.reads = Reads(self)
         self.statements = Statements(self)
         self.ttl = TtlSweeper(self)
+        self.sweeps = Sweeps(self)
         self.capacity = Capacity(self.clock, runtime.config.dynamodb_throttle)
 
     async def start(self) -> None:
@@ -202,7 +204,11 @@ class DynamoDBProvider(Provider):
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                 "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
             )
-        if len(params.get("GlobalSecondaryIndexUpdates") or []) > 1:
+        index_updates = params.get("GlobalSecondaryIndexUpdates") or []
+        building = any(i.status == "CREATING" for i in table.indexes.values())
+        if len(index_updates) > 1 or (
+            building and any(u.get("Create") or u.get("Delete") for u in index_updates)
+        ):
             raise ServiceError(
                 "LimitExceededException",
                 "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
@@ -266,7 +272,7 @@ class DynamoDBProvider(Provider):
             for name in dropped:
                 self.db.drop_index(table, name)
             for name in created:
-                self._backfill(table, name)
+                self.sweeps.backfill(table, name)
             if stream_closed:
                 self.streams.close(stream_closed)
             if params.get("StreamSpecification") and table.stream_view:
@@ -309,23 +315,6 @@ class DynamoDBProvider(Provider):
             del d["GlobalSecondaryIndexes"]
         return name, change
 
-    def _backfill(self, table: Table, index_name: str) -> None:
-        """Index the items already in a table for a new GSI."""
-        index = table.indexes[index_name]
-        after = None
-        while True:
-            page = self.db.items_page(table, after, 500)
-            if not page:
-                return
-            for _h, pk, sk, blob, _size in page:
-                entry = it.index_entry(table, index, load_item(blob))
-                if entry is not None:
-                    ipk, isk, projected = entry
-                    self.db.put_index_entry(
-                        table, index_name, ipk, isk, pk, sk, projected, item_size(projected)
-                    )
-            after = page[-1][:3]
-
     def describe_time_to_live(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(ctx, params["TableName"], control=True)
         ttl = table.definition.get("TimeToLive")
@@ -357,18 +346,11 @@ class DynamoDBProvider(Provider):
         }
         with self.store.transaction():
             self.db.save_table(table)
-            self._refresh_expiry(table)
+            self.sweeps.refresh_expiry(table)
         self.ttl.expiry_written()
         return {
             "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
         }
-
-    def _refresh_expiry(self, table: Table) -> None:
-        after = None
-        while page := self.db.items_page(table, after, 500):
-            for h, pk, sk, blob, _size in page:
-                self.db.set_expires(table, h, pk, sk, it.expiry(table, load_item(blob), self.clock.now()))
-            after = page[-1][:3]
 
     # ---- tags, limits, endpoints ---------------------------------------------------------
 

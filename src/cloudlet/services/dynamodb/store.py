@@ -241,15 +241,24 @@ class DynamoStore:
         )
         self._count(table, index, 1, size)
 
+    def has_index_entry(self, table: Table, index: str, ipk: bytes, isk: bytes, pk: bytes, sk: bytes) -> bool:
+        row = self.db.one(
+            "SELECT 1 FROM ddb_index_items WHERE table_id = ? AND index_name = ? AND h = ? AND ipk = ? "
+            "AND isk = ? AND pk = ? AND sk = ?",
+            (table.id, index, partition_hash(ipk), ipk, isk, pk, sk),
+        )
+        return row is not None
+
     def delete_index_entry(
         self, table: Table, index: str, ipk: bytes, isk: bytes, pk: bytes, sk: bytes, size: int
     ) -> None:
-        self.db.execute(
+        cur = self.db.execute(
             "DELETE FROM ddb_index_items WHERE table_id = ? AND index_name = ? AND h = ? AND ipk = ? "
             "AND isk = ? AND pk = ? AND sk = ?",
             (table.id, index, partition_hash(ipk), ipk, isk, pk, sk),
         )
-        self._count(table, index, -1, -size)
+        if cur.rowcount:  # an item a running backfill has not reached yet has no entry
+            self._count(table, index, -1, -size)
 
     def collection_size(self, table: Table, pk: bytes) -> int:
         """Bytes of an item collection: a partition's items and their local index entries."""
