@@ -11,6 +11,15 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
+from s3 import (
+    s3_get_1k,
+    s3_get_1k_sat,
+    s3_get_100m,
+    s3_multipart_2g,
+    s3_put_1k,
+    s3_put_1k_sat,
+    s3_put_100m,
+)
 from sqs import sqs_cycle, sqs_cycle_sat, sqs_longpoll, sqs_send, sqs_send_sat
 from workloads import Metric, Workload, startup, sts_rps, sts_rps_boto3
 
@@ -31,6 +40,8 @@ _SAT_CPU = (
     Metric("server_cpu_ms_per_op", "ms", False, "cheaper", "costlier"),
     Metric("server_cpu_util", "cores", True, ratio=False),
 )
+# Large transfers: MB/s over one connection, and the server's peak resident memory meanwhile.
+_LARGE = (Metric("mb_per_s", "MB/s", True), Metric("peak_rss_mb", "MiB", False, "smaller", "larger"))
 _SAT_MSGS = (Metric("msgs_per_s", "msg/s", True), *_SAT_CPU)
 _SAT_OPS = (Metric("ops_per_s", "op/s", True), *_SAT_CPU)
 
@@ -75,5 +86,16 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ddb_put_sat", ddb_put_sat, _SAT_OPS),
         Workload("ddb_get_sat", ddb_get_sat, _SAT_OPS),
         Workload("ddb_update_cond_sat", ddb_update_cond_sat, _SAT_OPS),
+        Workload("s3_put_1k", s3_put_1k, _OPS_METRICS),
+        Workload("s3_get_1k", s3_get_1k, _OPS_METRICS),
+        Workload("s3_put_1k_sat", s3_put_1k_sat, _SAT_OPS),
+        Workload("s3_get_1k_sat", s3_get_1k_sat, _SAT_OPS),
+        Workload("s3_put_100m", s3_put_100m, _LARGE),
+        Workload("s3_get_100m", s3_get_100m, _LARGE),
+        Workload(
+            "s3_multipart_2g",
+            s3_multipart_2g,
+            (*_LARGE, Metric("rss_before_mb", "MiB", False, "smaller", "larger")),
+        ),
     )
 }

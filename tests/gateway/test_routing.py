@@ -326,3 +326,21 @@ def test_sigv4a_scope_names_the_service(cloudlet):
     headers = {"Authorization": auth, "X-Amz-Region-Set": "*"}
     assert_detected(cloudlet.endpoint, "GET", "/bucket?list-type=2", headers, "s3", "ListObjectsV2")
     assert detected("GET", "/bucket?list-type=2", headers) == ("s3", "ListObjectsV2")
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("my-bucket.localhost:4566", ("s3", "ListObjects")),
+        ("my.dotted.bucket.localhost", ("s3", "ListObjects")),
+        ("s3.localhost:4566", ("s3", "ListBuckets")),
+        ("sqs.localhost:4566", ("sqs", None)),  # a service's endpoint prefix is not a bucket
+    ],
+)
+def test_bucket_dot_localhost_hosts(host, expected):
+    """Unsigned GET / by Host alone: ``<bucket>.localhost`` is a bucket, service hosts are not."""
+    assert detected("GET", "/", {"host": host}) == expected
+
+
+def test_a_service_label_inside_a_localhost_name_is_not_a_bucket():
+    assert detected("GET", "/", {"host": "abc123.execute-api.localhost:4566"}) != ("s3", "ListObjects")

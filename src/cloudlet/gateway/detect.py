@@ -8,6 +8,7 @@ the Host header, and the request-URI templates of the rest services.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -208,7 +209,7 @@ class Router:
         name = host.split(":", 1)[0].lower()
         labels = name.split(".")
         region = next((label for label in labels[1:3] if _REGION_RE.match(label)), "")
-        if _s3_path_style(host, "/") is not None:
+        if _s3_path_style(host, "/", self.by_prefix) is not None:
             return ["s3"], region
         return self.by_prefix.get(labels[0], []), region
 
@@ -346,7 +347,7 @@ class Router:
     def _candidate_paths(self, service: str, request: Request, path: str) -> list[str]:
         """The path to match, preceded for S3 by its path-style form of a virtual-hosted Host."""
         if service == "s3":
-            s3_path = _s3_path_style(request.host, path)
+            s3_path = _s3_path_style(request.host, path, self.by_prefix)
             if s3_path is not None:
                 return [s3_path, path]
         return [path]
@@ -385,8 +386,13 @@ def s3_bucket_named(request: Request) -> str | None:
     return unquote(segment) or None
 
 
-def _s3_path_style(host: str, path: str) -> str | None:
-    """Rewrite a virtual-hosted-style S3 request (``bucket.s3.…``) to path style."""
+def _s3_path_style(host: str, path: str, reserved: Container[str] = ()) -> str | None:
+    """Rewrite a virtual-hosted-style S3 request to path style.
+
+    Hosts are ``bucket.s3.…`` as on AWS, and ``bucket.localhost`` as local clouds accept it,
+    unless a label is a service's endpoint prefix in ``reserved`` (``sqs.localhost``,
+    ``api-id.execute-api.localhost``).
+    """
     name = host.split(":", 1)[0].lower()
     for marker in (".s3.", ".s3-"):
         idx = name.find(marker)
@@ -395,6 +401,10 @@ def _s3_path_style(host: str, path: str) -> str | None:
             return "/" + bucket + (path if path != "/" else "")
     if name.endswith(".s3") and name.count(".") >= 1:
         return "/" + host[: name.rfind(".s3")] + (path if path != "/" else "")
+    if name.endswith(".localhost") and name != "s3.localhost":
+        bucket = host[: len(name) - len(".localhost")]
+        if not any(label in reserved for label in bucket.lower().split(".")):
+            return "/" + bucket + (path if path != "/" else "")
     return None
 
 

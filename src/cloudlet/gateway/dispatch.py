@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Coroutine
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from cloudlet.core import ids
 from cloudlet.gateway.body import decode_chunked, inflate
@@ -17,6 +18,7 @@ from cloudlet.gateway.detect import (
     Target,
     account_for,
     parse_credentials,
+    s3_bucket_named,
     signature_error,
 )
 from cloudlet.gateway.request import Request
@@ -150,6 +152,9 @@ class Dispatcher:
             if target.service != "s3":
                 inflate(request)
             if target.operation is None:
+                upload = self._form_upload(target, request)
+                if upload is not None:
+                    return upload
                 raise unknown_operation(target)
             op = model.operation(target.operation)
             if target.path_override is not None:
@@ -184,6 +189,17 @@ class Dispatcher:
             return _answer(protocol.serialize(op, result or {}, request_id), ctx)
         except Exception as exc:
             return _error_answer(exc, target, model, request_id)
+
+    def _form_upload(self, target: Target, request: Request) -> Awaitable[Response] | None:
+        """A POST to a bucket that no operation describes: a browser form upload, which S3
+        answers itself (412 unless the form is multipart; multipart forms come by server.py)."""
+        if target.service != "s3" or request.method != "POST":
+            return None
+        bucket = s3_bucket_named(request)
+        if not bucket or request.path.rstrip("/") not in ("", "/" + quote(bucket, safe="")):
+            return None
+        provider = self.runtime.load("s3")
+        return provider.post_upload(request, bucket) if provider is not None else None  # type: ignore[attr-defined]
 
     async def _finish(
         self, pending: Coroutine[Any, Any, Any], target: Target, op: Operation, ctx: RequestContext

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.auth
+import botocore.crt.auth
 import botocore.signers
 import pytest
 from awscrt import checksums as crt
@@ -300,6 +301,8 @@ def server_time_signing(cloudlet, monkeypatch) -> Callable[[], None]:
 
     monkeypatch.setattr(botocore.auth, "get_current_datetime", now)
     monkeypatch.setattr(botocore.signers, "get_current_datetime", now)
+    # awscrt is installed (Cloudlet depends on it), so botocore presigns SigV4 with its CRT signers
+    monkeypatch.setattr(botocore.crt.auth, "get_current_datetime", now)
 
     def resync() -> None:
         state["offset"] = cloudlet.clock()["offset"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import datetime
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import ids
 from cloudlet.core.background import BackgroundTask
+from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
+from cloudlet.services.s3.errors import malformed_xml
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.provider import S3Provider
@@ -53,6 +56,66 @@ def _date(value: Any) -> float | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+_FILTER_KINDS = ("Prefix", "Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan")
+
+
+def check_rules(rules: list[dict[str, Any]]) -> None:
+    """S3's checks of a lifecycle configuration ("test_put_bucket_lifecycle_conf_exc")."""
+    if not rules:
+        raise malformed_xml()
+    ids = [r.get("ID") for r in rules if r.get("ID")]
+    if len(set(ids)) != len(ids):
+        raise ServiceError(
+            "InvalidArgument", "Rule ID must be unique. Found same ID for more than one rule", 400
+        )
+    for rule in rules:
+        if rule.get("Status") not in ("Enabled", "Disabled"):
+            raise malformed_xml()
+        found = rule.get("Filter")
+        if found is None and "Prefix" not in rule:
+            raise malformed_xml()  # a rule needs a Filter (or the legacy rule-level Prefix)
+        if found is not None and sum(kind in found for kind in _FILTER_KINDS) > 1:
+            raise malformed_xml()  # several conditions go inside And
+        tags = _tags(rule)
+        if len({t.get("Key") for t in tags}) != len(tags):
+            raise ServiceError("InvalidRequest", "Duplicate Tag Keys are not allowed.", 400)
+        expiration = rule.get("Expiration") or {}
+        if "ExpiredObjectDeleteMarker" in expiration and expiration.keys() & {"Days", "Date"}:
+            raise malformed_xml()
+        when = _date(expiration.get("Date"))
+        if when is not None and when % DAY:
+            raise ServiceError(
+                "InvalidArgument",
+                "'Date' must be at midnight GMT",
+                400,
+                fields={"ArgumentName": "Date", "ArgumentValue": str(expiration["Date"])},
+            )
+        noncurrent = rule.get("NoncurrentVersionExpiration")
+        if noncurrent is not None and noncurrent.get("NoncurrentDays") is None:
+            raise malformed_xml()
+
+
+def expiration_header(rules: list[dict[str, Any]], row: ObjectRow) -> str | None:
+    """The ``x-amz-expiration`` of a current object version: the earliest expiry an enabled
+    rule gives it (``expiry-date="<HTTP date>", rule-id="<ID>"``)."""
+    best: tuple[float, str] | None = None
+    for rule in rules:
+        expiration = rule.get("Expiration") or {}
+        if rule.get("Status") != "Enabled" or not row.key.startswith(_prefix(rule)):
+            continue
+        if not _has_tags(row, _tags(rule)):
+            continue
+        if expiration.get("Days") is not None:
+            when: float | None = expiry_of(row.modified, int(expiration["Days"]))
+        else:
+            when = _date(expiration.get("Date"))
+        if when is not None and (best is None or when < best[0]):
+            best = (when, rule.get("ID") or "")
+    if best is None:
+        return None
+    return f'expiry-date="{formatdate(best[0], usegmt=True)}", rule-id="{best[1]}"'
 
 
 class Lifecycle:

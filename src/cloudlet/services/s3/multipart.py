@@ -1,4 +1,13 @@
-"""Multipart uploads: parts are blobs; completing an upload composes them without copying."""
+"""Multipart uploads: parts are blobs; completing an upload composes them without copying.
+
+Checksums (S3 API reference and the recordings in ``test_s3.snapshot.json``,
+TestS3MultipartUploadChecksum): an upload created with an algorithm keeps that algorithm's
+checksum of every part, and completes to a COMPOSITE (``<checksum of the part checksums>-N``)
+or FULL_OBJECT (the CRC of the whole object, combined from the parts' CRCs) checksum. An
+upload created without one still gets S3's default, a FULL_OBJECT CRC64NVME, so each of its
+parts keeps a CRC64NVME too. A completed object remembers its parts' sizes (and checksums),
+for GetObject/HeadObject by ``partNumber``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +18,12 @@ from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.s3 import checksums as ck
-from cloudlet.services.s3.settings import malformed_xml
-from cloudlet.services.s3.wire import byte_range, copy_source, headers_meta, owner_of, parse_tagging
+from cloudlet.services.s3 import conditions as cond
+from cloudlet.services.s3.errors import malformed_xml
+from cloudlet.services.s3.listing import common_prefix, encoder, listing_params
+from cloudlet.services.s3.store import ObjectRow
+from cloudlet.services.s3.tags import parse_tagging_header
+from cloudlet.services.s3.wire import copy_source_range, headers_meta, owner_of
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.provider import S3Provider
@@ -29,13 +42,34 @@ def no_such_upload(upload_id: str) -> ServiceError:
     )
 
 
-def invalid_part() -> ServiceError:
+def invalid_part(upload_id: str, number: int, etag: str) -> ServiceError:
     return ServiceError(
         "InvalidPart",
         "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
         "specified entity tag may not match the part's entity tag.",
         400,
+        fields={"UploadId": upload_id, "PartNumber": str(number), "ETag": etag.strip('"')},
     )
+
+
+def _invalid_request(message: str) -> ServiceError:
+    return ServiceError("InvalidRequest", message, 400)
+
+
+def part_window(row: ObjectRow, number: int) -> tuple[int, int, int, str | None]:
+    """(start, end, parts count, part checksum) of part ``number`` of an object; an object
+    not uploaded in parts is one part."""
+    parts = row.meta.get("Parts") or [[row.size, None]]
+    if not 1 <= number <= len(parts):
+        raise ServiceError(
+            "InvalidPartNumber",
+            "The requested partnumber is not satisfiable",
+            416,
+            fields={"PartNumberRequested": str(number), "ActualPartCount": str(len(parts))},
+        )
+    start = sum(size for size, _ in parts[: number - 1])
+    size, checksum = parts[number - 1]
+    return start, start + size, len(parts), checksum
 
 
 class Multipart:
@@ -59,10 +93,12 @@ class Multipart:
             ck.requested(algorithm) if algorithm else None, params.get("ChecksumType")
         )
         meta = headers_meta(params)
+        if params.get("Expires") is not None:
+            meta["Expires"] = params["Expires"]
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             meta["StorageClass"] = params["StorageClass"]
         if params.get("Tagging"):
-            meta["Tags"] = parse_tagging(params["Tagging"])
+            meta["Tags"] = parse_tagging_header(params["Tagging"])
         if algorithm:
             meta["ChecksumAlgorithm"] = ck.requested(algorithm)
             meta["ChecksumType"] = checksum_type
@@ -84,25 +120,30 @@ class Multipart:
                 400,
                 fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
             )
-        _bucket, _initiated, meta = self._upload(params)
+        bucket, _initiated, meta = self._upload(params)
         provided = ck.provided_checksum(params)
-        algorithm = meta.get("ChecksumAlgorithm") or (ck.requested(provided[0]) if provided else None)
-        hashers = [ck.new_hasher(ck.MD5)]
-        if algorithm:
-            hashers.append(ck.new_hasher(algorithm))
-        info = await asyncio.to_thread(self.blobs.write, params.get("Body") or b"", hashers)
+        sent = provided[0] if provided else params.get("ChecksumAlgorithm")
+        sent = ck.requested(sent) if sent else None
+        kept = meta.get("ChecksumAlgorithm")
+        if kept and sent and sent != kept:
+            raise _invalid_request(
+                f"Checksum Type mismatch occurred, expected checksum Type: {kept.lower()}, "
+                f"actual checksum Type: {sent.lower()}"
+            )
+        kept = kept or ck.DEFAULT_ALGORITHM
+        shown = sent or meta.get("ChecksumAlgorithm")
+        algorithms = [a for a in dict.fromkeys((kept, shown)) if a]
+        hashers = {a: ck.new_hasher(a) for a in (ck.MD5, *algorithms)}
+        info = await asyncio.to_thread(self.blobs.write, params.get("Body") or b"", list(hashers.values()))
         try:
-            md5 = hashers[0].digest()
+            md5 = hashers[ck.MD5].digest()
             if params.get("ContentMD5") is not None:
-                ck.check_content_md5(params["ContentMD5"], md5)
-            checksum = None
-            if algorithm:
-                digest = hashers[1].digest()
-                if provided:
-                    ck.check_checksum(algorithm, provided[1], digest)
-                checksum = ck.b64(digest)
+                ck.check_content_md5(params["ContentMD5"], md5, expected_form="base64")
+            digests = {a: hashers[a].digest() for a in algorithms}
+            if provided:
+                ck.check_checksum(provided[0], provided[1], digests[ck.canonical(provided[0])])
             with self.store.transaction():
-                if self.db.upload(_bucket, params["Key"], params["UploadId"]) is None:
+                if self.db.upload(bucket, params["Key"], params["UploadId"]) is None:
                     raise no_such_upload(params["UploadId"])  # completed or aborted meanwhile
                 replaced = self.db.put_part(
                     params["UploadId"],
@@ -111,7 +152,7 @@ class Multipart:
                     info.size,
                     ck.etag(md5),
                     self.clock.now(),
-                    checksum,
+                    ck.b64(digests[kept]),
                 )
         except ServiceError:
             self.blobs.delete(info.blob_id)
@@ -119,66 +160,60 @@ class Multipart:
         if replaced:
             self.blobs.delete(replaced)
         out: dict[str, Any] = {"ETag": ck.etag(md5)}
-        if checksum:
-            out[f"Checksum{algorithm}"] = checksum
+        if shown:
+            out[f"Checksum{shown}"] = ck.b64(digests[shown])
         return out
 
     async def upload_part_copy(
         self: S3Provider, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        _bucket, _initiated, _meta = self._upload(params)
-        source_bucket, source_key, version = copy_source(params["CopySource"])
-        source = self._object(self.bucket(source_bucket), source_key, version, "GET")
+        bucket, _initiated, meta = self._upload(params)
+        source = self.copy_source_object(params["CopySource"])
         start, end = 0, source.size
         if params.get("CopySourceRange"):
-            window = byte_range(params["CopySourceRange"], source.size)
-            if (
-                window is None
-                or not params["CopySourceRange"].startswith("bytes=")
-                or "-" not in params["CopySourceRange"]
-            ):
-                raise ServiceError(
-                    "InvalidArgument",
-                    "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last "
-                    "are the zero-based offsets of the first and last bytes to copy",
-                    400,
+            start, end = copy_source_range(params["CopySourceRange"], source.size)
+        cond.check_copy_source(source, params, self.clock.now())
+        kept = meta.get("ChecksumAlgorithm") or ck.DEFAULT_ALGORITHM
+        hashers = {a: ck.new_hasher(a) for a in (ck.MD5, kept)}
+        info = await asyncio.to_thread(self._copy_range, source.blob_id, start, end, list(hashers.values()))
+        md5, digest = hashers[ck.MD5].digest(), hashers[kept].digest()
+        try:
+            with self.store.transaction():
+                if self.db.upload(bucket, params["Key"], params["UploadId"]) is None:
+                    raise no_such_upload(params["UploadId"])
+                replaced = self.db.put_part(
+                    params["UploadId"],
+                    params["PartNumber"],
+                    info.blob_id,
+                    info.size,
+                    ck.etag(md5),
+                    self.clock.now(),
+                    ck.b64(digest),
                 )
-            start, end = window
-        md5 = ck.new_hasher(ck.MD5)
-        info = await asyncio.to_thread(self._copy_range, source.blob_id, start, end, md5)
-        digest = md5.digest()
-        with self.store.transaction():
-            replaced = self.db.put_part(
-                params["UploadId"],
-                params["PartNumber"],
-                info.blob_id,
-                info.size,
-                ck.etag(digest),
-                self.clock.now(),
-                None,
-            )
+        except ServiceError:
+            self.blobs.delete(info.blob_id)
+            raise
         if replaced:
             self.blobs.delete(replaced)
-        out: dict[str, Any] = {"CopyPartResult": {"ETag": ck.etag(digest), "LastModified": self.clock.now()}}
+        result: dict[str, Any] = {"ETag": ck.etag(md5), "LastModified": self.clock.now()}
+        if meta.get("ChecksumAlgorithm"):
+            result[f"Checksum{kept}"] = ck.b64(digest)
+        out: dict[str, Any] = {"CopyPartResult": result}
         if source.version_id != "null":
             out["CopySourceVersionId"] = source.version_id
         return out
 
-    def _copy_range(self: S3Provider, blob_id: str | None, start: int, end: int, md5: Any) -> Any:
+    def _copy_range(self: S3Provider, blob_id: str | None, start: int, end: int, hashers: list[Any]) -> Any:
         """A new blob holding ``[start, end)`` of another (in a worker thread: it blocks on disk)."""
         if blob_id is None or end <= start:
-            return self.blobs.write(b"", [md5])
+            return self.blobs.write(b"", hashers)
         with self.blobs.open(blob_id, start, end) as reader:
-            return self.blobs.write(reader, [md5])
+            return self.blobs.write(reader, hashers)
 
-    def complete_multipart_upload(
-        self: S3Provider, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        bucket, _initiated, meta = self._upload(params)
-        upload_id = params["UploadId"]
-        asked = (params.get("MultipartUpload") or {}).get("Parts") or []
-        if not asked:
-            raise malformed_xml()
+    def _chosen_parts(
+        self: S3Provider, upload_id: str, asked: list[dict[str, Any]], meta: dict[str, Any]
+    ) -> list[tuple[int, str, int, str, float, str | None]]:
+        """The stored parts a CompleteMultipartUpload names, checked against the request."""
         numbers = [p["PartNumber"] for p in asked]
         if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
             raise ServiceError(
@@ -187,50 +222,116 @@ class Multipart:
                 400,
                 fields={"UploadId": upload_id},
             )
+        algorithm = meta.get("ChecksumAlgorithm")
         stored = {p[0]: p for p in self.db.parts(upload_id)}
         chosen = []
         for i, part in enumerate(asked):
-            found = stored.get(part["PartNumber"])
-            if found is None or found[3].strip('"') != (part.get("ETag") or "").strip('"'):
-                raise invalid_part()
+            number, etag = part["PartNumber"], part.get("ETag") or ""
+            found = stored.get(number)
+            if found is None or found[3].strip('"') != etag.strip('"'):
+                raise invalid_part(upload_id, number, etag)
+            given = {a: part[m] for a, m in ck.MEMBERS.items() if part.get(m) is not None}
+            if algorithm is None and given:
+                raise invalid_part(upload_id, number, etag)  # the upload keeps no part checksums
+            if algorithm is not None:
+                other = next((a for a in given if a != algorithm), None)
+                if other is not None:
+                    raise ck.part_checksum_mismatch(other, number)
+                if algorithm not in given and meta.get("ChecksumType") == ck.COMPOSITE:
+                    raise _invalid_request(
+                        f"The upload was created using a {algorithm.lower()} checksum. The complete request must "
+                        f"include the checksum for each part. It was missing for part {number} in the request."
+                    )
+                if algorithm in given and given[algorithm] != found[5]:
+                    raise invalid_part(upload_id, number, etag)
             if i < len(asked) - 1 and found[2] < MIN_PART_BYTES:
                 raise ServiceError(
                     "EntityTooSmall",
-                    "Your proposed upload is smaller than the minimum allowed object size.",
+                    "Your proposed upload is smaller than the minimum allowed size",
                     400,
                     fields={
                         "ProposedSize": str(found[2]),
                         "MinSizeAllowed": str(MIN_PART_BYTES),
-                        "PartNumber": str(found[0]),
-                        "ETag": found[3],
+                        "PartNumber": str(number),
+                        "ETag": found[3].strip('"'),
                     },
                 )
             chosen.append(found)
+        return chosen
+
+    @staticmethod
+    def _object_checksum(
+        params: dict[str, Any],
+        meta: dict[str, Any],
+        chosen: list[tuple[int, str, int, str, float, str | None]],
+    ) -> tuple[str, str, str] | None:
+        """(algorithm, type, value) of a completed upload's checksum; S3's errors for a
+        whole-object checksum the request gives that differs."""
+        algorithm = meta.get("ChecksumAlgorithm") or ck.DEFAULT_ALGORITHM
+        checksum_type = meta.get("ChecksumType") or ck.FULL_OBJECT
+        if not all(p[5] for p in chosen):
+            return None  # parts stored before part checksums were kept
+        value = ck.multipart_checksum(
+            algorithm, checksum_type, [(ck.decode_checksum(algorithm, p[5] or ""), p[2]) for p in chosen]
+        )
+        given = params.get(f"Checksum{algorithm}")
+        if given is not None and checksum_type == ck.FULL_OBJECT and given != value:
+            raise ck.multipart_checksum_mismatch(algorithm)
+        return algorithm, checksum_type, value
+
+    def complete_multipart_upload(
+        self: S3Provider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        bucket, _initiated, meta = self._upload(params)
+        upload_id = params["UploadId"]
+        cond.check_write_headers(params)
+        if params.get("MultipartUpload") is None:
+            raise malformed_xml()
+        asked = params["MultipartUpload"].get("Parts") or []
+        if not asked:
+            raise _invalid_request("You must specify at least one part")
+        mode = params.get("ChecksumType")
+        if mode is not None and mode != meta.get("ChecksumType"):
+            raise _invalid_request(
+                f"The upload was created using the {meta.get('ChecksumType') or 'null'} checksum mode. The "
+                "complete request must use the same checksum mode."
+            )
+        chosen = self._chosen_parts(upload_id, asked, meta)
+        size = sum(p[2] for p in chosen)
+        if params.get("MpuObjectSize") is not None and params["MpuObjectSize"] != size:
+            raise _invalid_request(
+                f"The provided 'x-amz-mp-object-size' header value {params['MpuObjectSize']} does not match what "
+                f"was computed: {size}"
+            )
+        checksum = self._object_checksum(params, meta, chosen)
+        cond.check_write(self.db.current(bucket, params["Key"]), params["Key"], params)
         etag = ck.multipart_etag([bytes.fromhex(p[3].strip('"')) for p in chosen])
         object_meta = {k: v for k, v in meta.items() if k not in ("ChecksumAlgorithm", "ChecksumType")}
-        algorithm = meta.get("ChecksumAlgorithm")
         out: dict[str, Any] = {"Bucket": bucket.name, "Key": params["Key"], "ETag": etag}
-        if algorithm and all(p[5] for p in chosen):
-            value = ck.multipart_checksum(
-                algorithm, meta["ChecksumType"], [(ck.decode_checksum(algorithm, p[5]), p[2]) for p in chosen]
-            )
-            object_meta["Checksums"] = {algorithm: value}
+        keeps_parts = bool(meta.get("ChecksumAlgorithm"))
+        object_meta["Parts"] = [[p[2], p[5] if keeps_parts else None] for p in chosen]
+        if checksum is not None:
+            algorithm, checksum_type, value = checksum
+            object_meta.update(Checksums={algorithm: value}, ChecksumType=checksum_type)
+            if keeps_parts:
+                object_meta["ChecksumAlgorithm"] = algorithm
             out[f"Checksum{algorithm}"] = value
-            out["ChecksumType"] = meta["ChecksumType"]
+            out["ChecksumType"] = checksum_type
         info = self.blobs.concat([p[1] for p in chosen]) if len(chosen) > 1 else None
         blob_id = info.blob_id if info is not None else chosen[0][1]
-        size = sum(p[2] for p in chosen)
         row = self.new_version(bucket, params["Key"], blob_id, size, etag, object_meta)
+        stored = self.db.parts(upload_id)
         with self.store.transaction():
             self.db.drop_upload(upload_id)
             self.store_version(ctx, bucket, row, "s3:ObjectCreated:CompleteMultipartUpload")
         used = {p[1] for p in chosen}
-        for part in stored.values():
+        for part in stored:
             if part[1] not in used:
                 self.blobs.delete(part[1])
         out["Location"] = f"/{bucket.name}/{params['Key']}"
         if row.version_id != "null":
             out["VersionId"] = row.version_id
+        self._add_expiration(out, bucket, row)
         return out
 
     def abort_multipart_upload(
@@ -247,34 +348,32 @@ class Multipart:
     def list_parts(self: S3Provider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, _initiated, meta = self._upload(params)
         marker = params.get("PartNumberMarker") or 0
-        limit = params.get("MaxParts") or 1000
+        limit = params.get("MaxParts")
+        limit = 1000 if limit is None else limit
         parts = [p for p in self.db.parts(params["UploadId"]) if p[0] > marker]
         page = parts[:limit]
         owner = owner_of(bucket.account)
+        algorithm = meta.get("ChecksumAlgorithm")
         out: dict[str, Any] = {
             "Bucket": bucket.name,
             "Key": params["Key"],
             "UploadId": params["UploadId"],
             "PartNumberMarker": marker,
+            "NextPartNumberMarker": page[-1][0] if page else 0,
             "MaxParts": limit,
             "IsTruncated": len(parts) > limit,
             "Initiator": owner,
             "Owner": owner,
             "StorageClass": meta.get("StorageClass", "STANDARD"),
-            "Parts": [
-                {"PartNumber": p[0], "LastModified": p[4], "ETag": p[3], "Size": p[2]}
-                | (
-                    {f"Checksum{meta['ChecksumAlgorithm']}": p[5]}
-                    if p[5] and meta.get("ChecksumAlgorithm")
-                    else {}
-                )
-                for p in page
-            ],
         }
         if page:
-            out["NextPartNumberMarker"] = page[-1][0]
-        if meta.get("ChecksumAlgorithm"):
-            out["ChecksumAlgorithm"] = meta["ChecksumAlgorithm"]
+            out["Parts"] = [
+                {"PartNumber": p[0], "LastModified": p[4], "ETag": p[3], "Size": p[2]}
+                | ({f"Checksum{algorithm}": p[5]} if p[5] and algorithm else {})
+                for p in page
+            ]
+        if algorithm:
+            out["ChecksumAlgorithm"] = algorithm
             out["ChecksumType"] = meta["ChecksumType"]
         return out
 
@@ -282,37 +381,75 @@ class Multipart:
         self: S3Provider, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
-        prefix = params.get("Prefix") or ""
-        key_marker, id_marker = params.get("KeyMarker") or "", params.get("UploadIdMarker")
-        limit = params.get("MaxUploads") or 1000
+        prefix, delimiter, limit, encode = listing_params(params, "MaxUploads")
+        key_marker = params.get("KeyMarker") or ""
+        id_marker = (params.get("UploadIdMarker") or "") if key_marker else ""  # ignored without a key marker
         uploads = self.db.uploads(bucket, prefix)
         if key_marker:
-            uploads = [
-                u
-                for u in uploads
-                if u[1] > key_marker or (u[1] == key_marker and id_marker and u[0] > id_marker)
-            ]
-        page = uploads[:limit]
+            start = next((i for i, u in enumerate(uploads) if u[1] > key_marker), len(uploads))
+            if id_marker:
+                start = next(
+                    (i + 1 for i, u in enumerate(uploads) if u[1] == key_marker and u[0] == id_marker), -1
+                )
+                if start < 0:
+                    raise ServiceError(
+                        "InvalidArgument",
+                        "Invalid uploadId marker",
+                        400,
+                        fields={"ArgumentName": "upload-id-marker", "ArgumentValue": id_marker},
+                    )
+            uploads = uploads[start:]
+        entries: list[tuple[str, str, float, dict[str, Any]] | str] = []
+        truncated = False
+        for upload in uploads:
+            common = common_prefix(upload[1], prefix, delimiter)
+            if common is not None and (common <= key_marker or (entries and entries[-1] == common)):
+                continue
+            if len(entries) >= limit:
+                truncated = True
+                break
+            entries.append(common if common is not None else upload)
         owner = owner_of(bucket.account)
+        enc = encoder(encode)
+        listed = [u for u in entries if not isinstance(u, str)]
         out: dict[str, Any] = {
             "Bucket": bucket.name,
-            "KeyMarker": key_marker,
-            "UploadIdMarker": id_marker or "",
-            "Prefix": prefix,
-            "MaxUploads": limit,
-            "IsTruncated": len(uploads) > limit,
-            "Uploads": [
-                {
-                    "UploadId": u[0],
-                    "Key": u[1],
-                    "Initiated": u[2],
-                    "StorageClass": u[3].get("StorageClass", "STANDARD"),
-                    "Owner": owner,
-                    "Initiator": owner,
-                }
-                for u in page
-            ],
+            "KeyMarker": enc(key_marker),
+            "UploadIdMarker": id_marker,
+            "NextKeyMarker": enc(listed[-1][1]) if listed else "",
+            "NextUploadIdMarker": listed[-1][0] if listed else "",
+            "MaxUploads": params.get("MaxUploads", 1000),
+            "IsTruncated": truncated,
         }
-        if len(uploads) > limit and page:
-            out["NextKeyMarker"], out["NextUploadIdMarker"] = page[-1][1], page[-1][0]
+        if truncated and isinstance(entries[-1], str):  # the page ends with a common prefix
+            out["NextKeyMarker"], out["NextUploadIdMarker"] = enc(entries[-1]), ""
+        if listed:
+            out["Uploads"] = [_upload_entry(u, owner, enc) for u in listed]
+        prefixes = [{"Prefix": enc(p)} for p in entries if isinstance(p, str)]
+        if prefixes:
+            out["CommonPrefixes"] = prefixes
+        if params.get("Prefix") is not None:
+            out["Prefix"] = enc(prefix)
+        if delimiter:
+            out["Delimiter"] = enc(delimiter)
+        if encode:
+            out["EncodingType"] = "url"
         return out
+
+
+def _upload_entry(
+    upload: tuple[str, str, float, dict[str, Any]], owner: dict[str, str], enc: Any
+) -> dict[str, Any]:
+    upload_id, key, initiated, meta = upload
+    entry: dict[str, Any] = {
+        "UploadId": upload_id,
+        "Key": enc(key),
+        "Initiated": initiated,
+        "StorageClass": meta.get("StorageClass", "STANDARD"),
+        "Owner": owner,
+        "Initiator": owner,
+    }
+    if meta.get("ChecksumAlgorithm"):
+        entry["ChecksumAlgorithm"] = meta["ChecksumAlgorithm"]
+        entry["ChecksumType"] = meta["ChecksumType"]
+    return entry

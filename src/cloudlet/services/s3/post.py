@@ -1,10 +1,13 @@
 """Browser POST uploads (``<form method="post" enctype="multipart/form-data">``) with a policy.
 
 The botocore model has no operation for them (browsers, not SDKs, send them), so the S3
-provider answers them here: the form fields are checked against the base64 policy
-(expiration on the service clock, ``eq`` / ``starts-with`` / ``content-length-range``
-conditions), then the file is stored as PutObject stores it. The answer is 204, or the
-``success_action_status`` asked for (201 with S3's ``PostResponse`` document).
+provider answers them here, in S3's order: the enclosure type, the ``key`` field, the
+signature fields (an unsigned form is refused: buckets are not public), then the base64
+policy (expiration on the service clock, see presign.py; ``eq`` / ``starts-with`` /
+``content-length-range`` conditions); then the file is stored as PutObject stores it, with
+the ``tagging`` field's Tagging document. The answer is 204, or the ``success_action_status``
+asked for (201 with S3's ``PostResponse`` document). Errors as recorded from real S3
+(TestS3PresignedPost in ``test_s3.snapshot.json``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import orjson
 from cloudlet.protocol.errors import ServiceError
 
 _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
+_SIGV4_FIELDS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "Policy")
+_SIGV2_FIELDS = ("AWSAccessKeyId", "Signature", "Policy")
+_SIGNATURE_FIELDS = frozenset(n.lower() for n in (*_SIGV4_FIELDS, *_SIGV2_FIELDS))
 
 
 def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes, str]:
@@ -57,31 +63,70 @@ def _malformed() -> ServiceError:
     )
 
 
-def check_policy(fields: dict[str, str], bucket: str, size: int, now: float, offset: float) -> None:
-    """Refuse the upload unless its policy (when there is one) allows these fields.
+def check_enclosure(content_type: str) -> None:
+    """A POST to a bucket is a form upload only as ``multipart/form-data``."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise ServiceError(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            412,
+            fields={"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"},
+        )
 
-    ``offset`` is the service clock's offset when the policy was first presented: its
-    expiration is the signer's real time.
-    """
-    encoded = fields.get("policy")
-    if not encoded:
-        return
+
+def _missing_field(name: str) -> ServiceError:
+    return ServiceError(
+        "InvalidArgument",
+        f"Bucket POST must contain a field named '{name}'.  If it is specified, please check the order of the "
+        "fields.",
+        400,
+        fields={"ArgumentName": name, "ArgumentValue": ""},
+    )
+
+
+def check_key(fields: dict[str, str]) -> str:
+    key = fields.get("key")
+    if not key:
+        raise _missing_field("key")
+    return key
+
+
+def check_signature_fields(fields: dict[str, str]) -> None:
+    """An anonymous form is refused (buckets are not public); a signed one needs every field
+    of its signature version, in S3's order."""
+    if not _SIGNATURE_FIELDS & fields.keys():
+        raise ServiceError("AccessDenied", "Access Denied", 403)
+    v2 = "awsaccesskeyid" in fields or "signature" in fields
+    for name in _SIGV2_FIELDS if v2 else _SIGV4_FIELDS:
+        if not fields.get(name.lower()):
+            raise _missing_field(name)
+
+
+def policy_of(fields: dict[str, str]) -> tuple[dict[str, Any], float | None]:
+    """The decoded policy of a form and its expiration (None: none given)."""
     try:
-        policy = orjson.loads(base64.b64decode(encoded))
+        policy = orjson.loads(base64.b64decode(fields["policy"]))
     except (ValueError, orjson.JSONDecodeError):
         raise ServiceError("InvalidPolicyDocument", "Invalid Policy: Invalid JSON.", 400) from None
     expiration = policy.get("expiration")
-    if expiration:
-        try:
-            deadline = datetime.fromisoformat(str(expiration).replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise ServiceError(
-                "InvalidPolicyDocument",
-                "Invalid Policy: Invalid 'expiration' value: '" + str(expiration) + "'",
-                400,
-            ) from None
-        if now > deadline + offset:
-            raise ServiceError("AccessDenied", "Invalid according to Policy: Policy expired.", 403)
+    if not expiration:
+        return policy, None
+    try:
+        return policy, datetime.fromisoformat(str(expiration).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ServiceError(
+            "InvalidPolicyDocument",
+            "Invalid Policy: Invalid 'expiration' value: '" + str(expiration) + "'",
+            400,
+        ) from None
+
+
+def check_policy(
+    policy: dict[str, Any], fields: dict[str, str], bucket: str, size: int, expired: bool
+) -> None:
+    """Refuse the upload unless its policy allows these fields (``expired``: on the service clock)."""
+    if expired:
+        raise ServiceError("AccessDenied", "Invalid according to Policy: Policy expired.", 403)
     values = {**fields, "bucket": bucket}
     for condition in policy.get("conditions") or []:
         if isinstance(condition, dict):
@@ -132,7 +177,8 @@ def post_response(bucket: str, key: str, etag: str, location: str) -> bytes:
 
 
 def object_params(fields: dict[str, str]) -> dict[str, Any]:
-    """PutObject parameters carried by form fields (content headers, user metadata)."""
+    """PutObject parameters carried by form fields (content headers, user metadata; the
+    ``tagging`` field is a Tagging XML document, read by the provider)."""
     names = {
         "content-type": "ContentType",
         "cache-control": "CacheControl",

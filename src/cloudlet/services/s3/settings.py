@@ -9,7 +9,9 @@ import orjson
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
-from cloudlet.services.s3.notifications import MALFORMED_XML
+from cloudlet.services.s3.errors import malformed_xml
+from cloudlet.services.s3.lifecycle import check_rules
+from cloudlet.services.s3.tags import check_tag_set
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -28,8 +30,7 @@ _MISSING = {
 }
 
 
-def malformed_xml() -> ServiceError:
-    return ServiceError("MalformedXML", MALFORMED_XML, 400)
+OBJECT_OWNERSHIPS = ("BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced")
 
 
 class BucketSettings:
@@ -66,18 +67,13 @@ class BucketSettings:
     def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
         tagging = params.get("Tagging")
-        if tagging is None or any("Key" not in t or "Value" not in t for t in tagging.get("TagSet") or []):
+        if tagging is None:
             raise malformed_xml()
-        tags = tagging.get("TagSet") or []
-        keys = [t["Key"] for t in tags]
-        if len(set(keys)) != len(keys):
-            raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)
-        if len(tags) > 50:
-            raise ServiceError(
-                "InvalidTag", "Object tags cannot be greater than 50", 400
-            )  # message unverified
+        tags = check_tag_set(tagging.get("TagSet") or [], "bucket")
         ctx.extra["status"] = 204
-        return self._put_setting(params, "Tagging", [{"Key": t["Key"], "Value": t["Value"]} for t in tags])
+        if not tags:  # an empty tag set removes the tags ("test_put_bucket_tagging_none_value")
+            return self._delete_setting(params, "Tagging")
+        return self._put_setting(params, "Tagging", tags)
 
     def get_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"TagSet": self._get_setting(params, "Tagging")}
@@ -97,6 +93,8 @@ class BucketSettings:
             raise ServiceError(
                 "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
             )
+        if "Statement" not in parsed:
+            raise ServiceError("MalformedPolicy", "Missing required field Statement", 400)
         ctx.extra["status"] = 204
         return self._put_setting(params, "Policy", policy)
 
@@ -133,6 +131,10 @@ class BucketSettings:
     def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
         status = (params.get("VersioningConfiguration") or {}).get("Status")
+        if status is None:
+            raise ServiceError(
+                "IllegalVersioningConfigurationException", "The Versioning element must be specified", 400
+            )
         if status not in ("Enabled", "Suspended"):
             raise malformed_xml()
         bucket.versioning = status
@@ -148,16 +150,7 @@ class BucketSettings:
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         rules = (params.get("LifecycleConfiguration") or {}).get("Rules") or []
-        if not rules:
-            raise malformed_xml()
-        ids = [r.get("ID") for r in rules if r.get("ID")]
-        if len(set(ids)) != len(ids):
-            raise ServiceError(
-                "InvalidArgument", "Rule ID must be unique. Found same ID for more than one rule", 400
-            )
-        for rule in rules:
-            if rule.get("Status") not in ("Enabled", "Disabled"):
-                raise malformed_xml()
+        check_rules(rules)
         self._put_setting(params, "Lifecycle", rules)
         self.lifecycle.changed()  # type: ignore[attr-defined]
         return {"TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
@@ -189,7 +182,7 @@ class BucketSettings:
     def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
-        if len(rules) != 1:
+        if len(rules) != 1 or rules[0].get("ObjectOwnership") not in OBJECT_OWNERSHIPS:
             raise malformed_xml()
         return self._put_setting(params, "OwnershipControls", {"Rules": rules})
 

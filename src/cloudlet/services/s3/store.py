@@ -309,7 +309,7 @@ class S3Store:
     def uploads(self, bucket: Bucket, prefix: str) -> list[tuple[str, str, float, dict[str, Any]]]:
         rows = self.db.all(
             "SELECT upload_id, key, initiated, meta FROM s3_uploads WHERE bucket_id = ? AND substr(key, 1, ?) = ? "
-            "ORDER BY key, initiated",
+            "ORDER BY key, initiated, rowid",
             (bucket.id, len(prefix), prefix),
         )
         return [(r[0], r[1], r[2], orjson.loads(r[3])) for r in rows]

@@ -1,18 +1,20 @@
 """Pieces of S3 requests and answers the provider's modules share: owners, stored headers,
-tags, byte ranges and copy sources."""
+byte ranges and copy sources."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from cloudlet.protocol.errors import ServiceError
-from cloudlet.services.s3.settings import malformed_xml
 
 CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
+MAX_METADATA_BYTES = 2048
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
+_COPY_RANGE = re.compile(r"bytes=(\d+)-(\d+)\Z")
+_VERSION_ID = re.compile(r"[0-9a-f]{32}\Z")
 
 
 def owner_of(account: str) -> dict[str, str]:
@@ -21,11 +23,41 @@ def owner_of(account: str) -> dict[str, str]:
 
 
 def headers_meta(params: dict[str, Any]) -> dict[str, Any]:
-    """The content headers and user metadata a write stores with an object."""
+    """The content headers and user metadata a write stores with an object.
+
+    User metadata is limited to 2 KB: the UTF-8 bytes of every key and value (S3 user guide,
+    "Working with object metadata").
+    """
     meta: dict[str, Any] = {n: params[n] for n in CONTENT_HEADERS if params.get(n) is not None}
     if params.get("Metadata"):
         meta["Metadata"] = {k.lower(): v for k, v in params["Metadata"].items()}
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in meta["Metadata"].items())
+        if size > MAX_METADATA_BYTES:
+            raise ServiceError(
+                "MetadataTooLarge",
+                "Your metadata headers exceed the maximum allowed metadata size",  # message unverified
+                400,
+                fields={"Size": str(size), "MaxSizeAllowed": str(MAX_METADATA_BYTES)},
+            )
     return meta
+
+
+def is_version_id(value: str) -> bool:
+    """Whether ``value`` could name a version: "null", or an id as this service issues them.
+
+    Version ids are 32 hex digits (see ``S3Provider.new_version``); S3 refuses one it could
+    not have issued with ``InvalidArgument`` rather than ``NoSuchVersion``.
+    """
+    return value == "null" or _VERSION_ID.match(value) is not None
+
+
+def invalid_version_id(value: str) -> ServiceError:
+    return ServiceError(
+        "InvalidArgument",
+        "Invalid version id specified",
+        400,
+        fields={"ArgumentName": "versionId", "ArgumentValue": value},
+    )
 
 
 def canonical_user_id(account: str) -> str:
@@ -84,23 +116,27 @@ def copy_source(value: str) -> tuple[str, str, str | None]:
     return bucket, key, version
 
 
-def parse_tagging(value: str) -> list[dict[str, str]]:
-    """The tags of an ``x-amz-tagging`` header (a URL query string)."""
-    tags = [{"Key": k, "Value": v} for k, v in parse_qsl(value, keep_blank_values=True)]
-    check_tags(tags)
-    return tags
-
-
-def check_tags(tags: list[dict[str, str]]) -> None:
-    if any("Key" not in t or "Value" not in t for t in tags):
-        raise malformed_xml()
-    keys = [t["Key"] for t in tags]
-    if len(set(keys)) != len(keys):
-        raise ServiceError("InvalidTag", "Cannot provide multiple Tags with the same key", 400)
-    if len(tags) > 10:
-        raise ServiceError("BadRequest", "Object tags cannot be greater than 10", 400)
-    for tag in tags:
-        if not 1 <= len(tag["Key"]) <= 128 or len(tag["Value"]) > 256:
-            raise ServiceError(
-                "InvalidTag", "The TagKey you have provided is invalid", 400
-            )  # message unverified
+def copy_source_range(header: str, size: int) -> tuple[int, int]:
+    """[start, end) of an ``x-amz-copy-source-range`` (``bytes=first-last``, both given)."""
+    found = _COPY_RANGE.match(header)
+    if found is None or int(found[2]) < int(found[1]):
+        raise ServiceError(
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are "
+            "the zero-based offsets of the first and last bytes to copy",
+            400,
+            fields={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": header},
+        )
+    first, last = int(found[1]), int(found[2])
+    if first >= size:
+        raise ServiceError(
+            "InvalidRequest", "The specified copy range is invalid for the source object size", 400
+        )
+    if last >= size:
+        raise ServiceError(
+            "InvalidArgument",
+            f"Range specified is not valid for source object of size: {size}",
+            400,
+            fields={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": header},
+        )
+    return first, last + 1

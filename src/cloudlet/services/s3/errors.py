@@ -1,0 +1,21 @@
+"""S3 errors several of the provider's modules answer (code, message, status, fields as
+recorded from real S3)."""
+
+from __future__ import annotations
+
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.s3.notifications import MALFORMED_XML
+
+
+def malformed_xml() -> ServiceError:
+    return ServiceError("MalformedXML", MALFORMED_XML, 400)
+
+
+def no_such_bucket(name: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": name}
+    )
+
+
+def no_such_key(key: str) -> ServiceError:
+    return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})

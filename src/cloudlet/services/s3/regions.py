@@ -1,0 +1,20 @@
+"""The AWS regions S3 knows: those of botocore's endpoint data (every partition)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import orjson
+
+from cloudlet.protocol.model import botocore_data_dir
+
+
+@cache
+def _regions() -> frozenset[str]:
+    data = orjson.loads((botocore_data_dir() / "endpoints.json").read_bytes())
+    return frozenset(region for partition in data["partitions"] for region in partition.get("regions", {}))
+
+
+def is_region(name: str) -> bool:
+    """Whether ``name`` is an AWS region (``eu-west-1``; not ``eu-east-1``, not ``aws-global``)."""
+    return name in _regions()
