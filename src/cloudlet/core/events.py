@@ -42,6 +42,15 @@ MIGRATIONS = [
 
 MAX_BACKOFF = 300.0
 
+# Events AWS services put on an account's EventBridge bus (S3 "Object Created", ...): topic
+# ``events.bus.<source>``, payload :func:`bus_event`. EventBridge consumes the prefix.
+BUS_TOPIC = "events.bus."
+
+
+def bus_event(account: str, region: str, event: dict[str, Any], bus: str = "default") -> dict[str, Any]:
+    """The payload handing ``event`` (EventBridge's whole envelope) to ``bus`` of an account."""
+    return {"account": account, "region": region, "bus": bus, "event": event}
+
 
 class EventChannel:
     """Fan-out of published events to named consumers, persisted until handled."""
@@ -67,6 +76,10 @@ class EventChannel:
 
     def consumers_of(self, topic: str) -> list[str]:
         return [c for c, prefixes in self.routes.items() if any(topic.startswith(p) for p in prefixes)]
+
+    def put_on_bus(self, account: str, region: str, event: dict[str, Any], bus: str = "default") -> int:
+        """Publish an AWS service's event for EventBridge (see :data:`BUS_TOPIC`)."""
+        return self.publish(BUS_TOPIC + event["source"], bus_event(account, region, event, bus))
 
     def publish(self, topic: str, payload: Any) -> int:
         """Record the event for each consumer of ``topic``; returns how many take it."""

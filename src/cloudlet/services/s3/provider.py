@@ -782,16 +782,21 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         sqs.send(arn, {"MessageBody": message}, sender_id="AIDAJQABLZS4A3QDU576Q")
 
     def _notify(self, ctx: RequestContext, bucket: Bucket, event_name: str, row: ObjectRow | None) -> None:
-        """Send the event records the bucket's notification configuration asks for."""
+        """Send the event records the bucket's notification configuration asks for, and the
+        EventBridge event when the bucket sends its events to EventBridge."""
         config = bucket.config.get("Notification")
         if not config or row is None:
             return
         destinations = nt.matching_destinations(config, event_name, row.key)
-        if not destinations:
+        to_eventbridge = nt.eventbridge_enabled(config)
+        if not destinations and not to_eventbridge:
             return
         now = self.clock.now()
         sequencer = self.sequencer.next(now)
         created = event_name.startswith("s3:ObjectCreated")
+        by_request = ctx.request is not None
+        source_ip = (ctx.request.client if ctx.request is not None else "") or "127.0.0.1"
+        version_id = row.version_id if row.version_id != "null" else None
         for kind, arn, config_id in destinations:
             record = nt.event_record(
                 event_name=event_name,
@@ -802,15 +807,33 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
                 now=now,
                 request_id=ctx.request_id,
                 host_id=_host_id(ctx.request_id),
-                source_ip=(ctx.request.client if ctx.request is not None else "") or "127.0.0.1",
+                source_ip=source_ip,
                 principal_id=f"AWS:{ctx.account}",
                 owner_id=canonical_user_id(bucket.account),
                 size=row.size if created else None,
                 etag=(row.etag or "").strip('"') if created else None,
-                version_id=row.version_id if row.version_id != "null" else None,
+                version_id=version_id,
                 sequencer=sequencer,
             )
             self._deliver(kind, arn, nt.message([record]))
+        if to_eventbridge:
+            event = nt.eventbridge_event(
+                event_name=event_name,
+                account=bucket.account,
+                region=bucket.region,
+                bucket=bucket.name,
+                key=row.key,
+                request_id=ctx.request_id,
+                requester=ctx.account if by_request else nt.S3_SERVICE_PRINCIPAL,
+                now=now,
+                source_ip=source_ip if by_request else None,
+                size=row.size if created else None,
+                etag=(row.etag or "").strip('"') or None,
+                version_id=version_id,
+                sequencer=sequencer,
+            )
+            if event is not None:
+                self.runtime.channel.put_on_bus(bucket.account, bucket.region, event)
 
 
 def _host_id(request_id: str) -> str:
