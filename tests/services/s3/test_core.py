@@ -222,13 +222,18 @@ def test_objects_survive_kill_9(tmp_path):
         s3.put_object(Bucket="durable", Key="big", Body=body)
         s3.put_object(Bucket="durable", Key="small", Body=b"s")
         s3.delete_object(Bucket="durable", Key="small")
+        s3.put_object(Bucket="durable", Key="kept-in-its-row", Body=b"k" * 1000)
+        s3.copy_object(Bucket="durable", Key="copy", CopySource={"Bucket": "durable", "Key": "kept-in-its-row"})
     finally:
         server.kill()
     server.start()
     try:
         s3 = client("s3", server.endpoint, config=Config(s3={"addressing_style": "path"}))
         assert s3.get_object(Bucket="durable", Key="big")["Body"].read() == body
-        assert [o["Key"] for o in s3.list_objects_v2(Bucket="durable")["Contents"]] == ["big"]
+        assert s3.get_object(Bucket="durable", Key="kept-in-its-row")["Body"].read() == b"k" * 1000
+        assert s3.get_object(Bucket="durable", Key="copy", Range="bytes=10-19")["Body"].read() == b"k" * 10
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="durable")["Contents"]]
+        assert keys == ["big", "copy", "kept-in-its-row"]
     finally:
         server.kill()
 

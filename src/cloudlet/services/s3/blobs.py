@@ -57,6 +57,7 @@ cost about 1 ms per write here.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import os
 import re
@@ -75,6 +76,9 @@ from typing import Any, BinaryIO
 from .checksums import Hasher
 
 CHUNK_SIZE = 256 * 1024
+# In-memory bodies up to this size are written on the event loop: a small file is written in
+# tens of microseconds, less than handing it to a worker thread and back costs.
+INLINE_WRITE = 256 * 1024
 """Size of the pieces bodies are read, hashed, written and streamed in."""
 
 _ID = re.compile(r"[0-9a-f]{32}\Z")
@@ -199,6 +203,12 @@ class BlobStore:
             tmp.unlink(missing_ok=True)
             raise
         return BlobInfo(blob_id, size, {h.algorithm: h.digest() for h in hashers})
+
+    async def write_soon(self, source: Source, hashers: Iterable[Hasher] = ()) -> BlobInfo:
+        """:meth:`write` from the event loop: in a worker thread, unless ``source`` is small bytes."""
+        if isinstance(source, bytes | bytearray | memoryview) and len(source) <= INLINE_WRITE:
+            return self.write(source, hashers)
+        return await asyncio.to_thread(self.write, source, list(hashers))
 
     def concat(self, blob_ids: Sequence[str]) -> BlobInfo:
         """A new composite blob reading ``blob_ids`` in order (a completed multipart upload).

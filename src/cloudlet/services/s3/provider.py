@@ -9,7 +9,6 @@ answer NotImplemented.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import ipaddress
 import re
@@ -38,7 +37,7 @@ from cloudlet.services.s3.multipart import Multipart, part_window
 from cloudlet.services.s3.presign import SignerClock, check_query_auth, post_policy_shift
 from cloudlet.services.s3.regions import is_region
 from cloudlet.services.s3.settings import OBJECT_OWNERSHIPS, BucketSettings
-from cloudlet.services.s3.store import Bucket, ObjectRow, S3Store
+from cloudlet.services.s3.store import INLINE_MAX, Bucket, ObjectRow, S3Store
 from cloudlet.services.s3.tags import check_tag_set, parse_tagging_header
 from cloudlet.services.s3.wire import (
     CONTENT_HEADERS,
@@ -139,7 +138,7 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         if config.in_memory:
             self.blobs = BlobStore.temporary()
         else:
-            self.blobs = BlobStore(Path(config.data_dir) / "s3")
+            self.blobs = BlobStore(Path(config.data_dir) / "s3", fsync=False)
         self.sequencer = nt.Sequencer()
         self.lifecycle = Lifecycle(self)
         self.signers = SignerClock(self.clock)
@@ -408,7 +407,12 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             tags = parse_tagging_header(params["Tagging"])
         meta = headers_meta(params)
         body = params.get("Body") or b""
-        info = await asyncio.to_thread(self.blobs.write, body, hashers)
+        if isinstance(body, bytes | bytearray | memoryview) and len(body) <= INLINE_MAX:
+            info, inline = None, bytes(body)  # kept in the object row
+            for hasher in hashers:
+                hasher.update(inline)
+        else:
+            info, inline = await self.blobs.write_soon(body, hashers), None
         try:
             md5 = hashers[0].digest()
             if params.get("ContentMD5") is not None:
@@ -421,7 +425,8 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
                 checksums[algorithm] = ck.b64(digest)
             cond.check_write(self.db.current(bucket, key), key, params)
         except ServiceError:
-            self.blobs.delete(info.blob_id)
+            if info is not None:
+                self.blobs.delete(info.blob_id)
             raise
         if params.get("Expires") is not None:
             meta["Expires"] = params["Expires"]
@@ -431,7 +436,11 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             meta["StorageClass"] = params["StorageClass"]
         if tags:
             meta["Tags"] = tags
-        row = self.new_version(bucket, key, info.blob_id, info.size, ck.etag(md5), meta)
+        if info is not None:
+            row = self.new_version(bucket, key, info.blob_id, info.size, ck.etag(md5), meta)
+        else:
+            row = self.new_version(bucket, key, None, len(inline or b""), ck.etag(md5), meta)
+            row.body = inline or None
         self.store_version(ctx, bucket, row, "s3:ObjectCreated:Put")
         out: dict[str, Any] = {"ETag": row.etag}
         if row.version_id != "null":
@@ -567,7 +576,10 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         cond.check_read(row, params, self.clock.now())
         out = self._described(row, params, bucket)
         start, end = self._window(ctx, row, params, out)
-        out["Body"] = self.blobs.open(row.blob_id, start, end) if row.blob_id and end > start else b""
+        if row.inline:
+            out["Body"] = self.db.body(row)[start:end]
+        else:
+            out["Body"] = self.blobs.open(row.blob_id, start, end) if row.blob_id and end > start else b""
         return out
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -703,6 +715,8 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         cond.check_write(self.db.current(bucket, key), key, params)
         blob_id = self.blobs.copy(source.blob_id).blob_id if source.blob_id else None
         row = self.new_version(bucket, key, blob_id, source.size, source.etag, meta)
+        if source.inline:
+            row.body = self.db.body(source)
         self.store_version(ctx, bucket, row, "s3:ObjectCreated:Copy")
         result: dict[str, Any] = {"ETag": row.etag, "LastModified": row.modified}
         for name, value in (meta.get("Checksums") or {}).items():

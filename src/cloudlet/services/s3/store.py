@@ -58,8 +58,12 @@ MIGRATIONS = [
         checksum TEXT,
         PRIMARY KEY (upload_id, part_number)
     )
-    """
+    """,
+    # Small bodies live in their row (see ``INLINE_MAX``): no file to create, rename and delete.
+    "ALTER TABLE s3_objects ADD COLUMN body BLOB",
 ]
+
+INLINE_MAX = 64 * 1024  # bodies up to this size are kept in the object row, not in a blob
 
 
 @dataclass
@@ -87,6 +91,12 @@ class ObjectRow:
     etag: str | None
     modified: float
     meta: dict[str, Any]  # content headers, user metadata, checksums, tags, storage class
+    body: bytes | None = None  # a small body kept in the row, when writing it (reads: ``S3Store.body``)
+
+    @property
+    def inline(self) -> bool:
+        """Whether the body is kept in the row (no blob, not empty)."""
+        return self.blob_id is None and self.size > 0
 
 
 def _bucket(row: Any) -> Bucket:
@@ -196,7 +206,7 @@ class S3Store:
         )
         cur = self.db.execute(
             "INSERT INTO s3_objects (bucket_id, key, version_id, latest, delete_marker, blob_id, size, etag, "
-            "modified, meta) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            "modified, meta, body) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
             (
                 bucket.id,
                 row.key,
@@ -207,10 +217,16 @@ class S3Store:
                 row.etag,
                 row.modified,
                 orjson.dumps(row.meta).decode(),
+                row.body,
             ),
         )
         row.seq, row.latest = int(cur.lastrowid or 0), True
         return freed
+
+    def body(self, row: ObjectRow) -> bytes:
+        """The body of an :attr:`ObjectRow.inline` version."""
+        found = self.db.one("SELECT body FROM s3_objects WHERE seq = ?", (row.seq,))
+        return bytes(found[0]) if found and found[0] is not None else b""
 
     def remove_version(self, bucket: Bucket, row: ObjectRow) -> None:
         """Delete one version; if it was the latest, the newest remaining one becomes latest."""
