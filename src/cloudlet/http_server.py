@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import tempfile
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,12 +21,12 @@ from typing import IO, Any
 
 import httptools
 
+from cloudlet import spool
 from cloudlet.gateway.request import Headers, Request
 from cloudlet.protocol.common import Response
 
 log = logging.getLogger("cloudlet.http")
 
-SPOOL_AT = 8 * 1024 * 1024  # bodies larger than this go to a temporary file
 MAX_BODY = 5 * 1024**3 + 1024**2  # S3's 5 GiB single PUT, plus framing
 KEEP_ALIVE_S = 65.0  # idle connections close after this long
 MAX_PIPELINED = 32  # complete requests queued on one connection before reading pauses
@@ -83,8 +82,8 @@ class _Incoming:
             self.too_large = True
             self.discard()
             return
-        if self.spool is None and self.size > SPOOL_AT:
-            self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed once answered
+        if self.spool is None and self.size > spool.SPOOL_AT:
+            self.spool = spool.new_file()  # closed once answered
             self.spool.write(b"".join(self.chunks))
             self.chunks = []
         if self.spool is not None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from cloudlet import spool
 from cloudlet.config import Config
 from cloudlet.core import ids
 from cloudlet.gateway import cors
@@ -143,6 +145,8 @@ class App:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        # Large bodies spool beside the data (one file system: S3 links them in, no copy).
+        spool.configure(None if config.in_memory else Path(config.data_dir) / "tmp")
         self.runtime = Runtime(config)
         self.router = Router(load_index())
         self.dispatcher = Dispatcher(self.runtime, self.router)

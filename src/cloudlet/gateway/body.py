@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 import zlib
 from typing import IO
 
+from cloudlet import spool
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.errors import ServiceError
 
 MAX_DECOMPRESSED = 64 * 1024 * 1024
-SPOOL_AT = 8 * 1024 * 1024  # decoded bodies larger than this go to a temporary file
 _MAX_LINE = 64 * 1024  # a chunk header or trailer line longer than this is not aws-chunked
 _COPY = 256 * 1024
 _HEX_RE = re.compile(rb"[0-9a-fA-F]{1,16}")
@@ -107,7 +106,8 @@ def decode_chunked(request: Request) -> None:
     """
     if not is_aws_chunked(request):
         return
-    sink: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_AT)  # noqa: SIM115 - kept by the request
+    # The payload is no larger than its framing: in memory unless the framing was spooled.
+    sink: IO[bytes] = io.BytesIO() if request.body_file is None else spool.new_file()
     try:
         trailers = decode_aws_chunked_stream(_source(request), sink)
     except BaseException:
@@ -126,7 +126,7 @@ def _replace_body(request: Request, sink: IO[bytes]) -> None:
     sink.seek(0)
     if request.body_file is not None:
         request.body_file.close()
-    if size > SPOOL_AT:
+    if size > spool.SPOOL_AT:
         request.body, request.body_file = b"", sink
     else:
         request.body, request.body_file = sink.read(), None

@@ -187,6 +187,9 @@ class BlobStore:
         """
         hashers = list(hashers)
         blob_id = new_blob_id()
+        adopted = self._adopt(source, blob_id, hashers)
+        if adopted is not None:
+            return adopted
         tmp = self._tmp_path(blob_id)
         size = 0
         try:
@@ -202,6 +205,30 @@ class BlobStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return BlobInfo(blob_id, size, {h.algorithm: h.digest() for h in hashers})
+
+    def _adopt(self, source: Source, blob_id: str, hashers: list[Hasher]) -> BlobInfo | None:
+        """A spooled request body (a named file on this store's file system) becomes the blob by
+        a hard link, read once for the hashers instead of copied; None if it cannot be."""
+        name = getattr(source, "name", None)
+        if not isinstance(name, str) or self.fsync or not hasattr(source, "readinto"):
+            return None
+        try:
+            if source.tell() != 0 or os.stat(name).st_dev != os.stat(self._tmp).st_dev:  # type: ignore[union-attr]
+                return None
+        except (OSError, ValueError):
+            return None
+        size = 0
+        for chunk in _chunks(source):
+            for h in hashers:
+                h.update(chunk)
+            size += len(chunk)
+        final = self._data_path(blob_id)
+        try:
+            os.link(name, final)
+        except FileNotFoundError:
+            final.parent.mkdir(exist_ok=True)
+            os.link(name, final)
         return BlobInfo(blob_id, size, {h.algorithm: h.digest() for h in hashers})
 
     async def write_soon(self, source: Source, hashers: Iterable[Hasher] = ()) -> BlobInfo:
