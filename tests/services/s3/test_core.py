@@ -223,7 +223,9 @@ def test_objects_survive_kill_9(tmp_path):
         s3.put_object(Bucket="durable", Key="small", Body=b"s")
         s3.delete_object(Bucket="durable", Key="small")
         s3.put_object(Bucket="durable", Key="kept-in-its-row", Body=b"k" * 1000)
-        s3.copy_object(Bucket="durable", Key="copy", CopySource={"Bucket": "durable", "Key": "kept-in-its-row"})
+        s3.copy_object(
+            Bucket="durable", Key="copy", CopySource={"Bucket": "durable", "Key": "kept-in-its-row"}
+        )
     finally:
         server.kill()
     server.start()

@@ -11,6 +11,8 @@ reached by moving the server clock.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -403,3 +405,23 @@ def test_post_upload_must_be_multipart(s3_v4, bucket, server_time_signing):
         "At least one of the pre-conditions you specified did not hold",
     )
     assert reply.error["Condition"] == "Bucket POST must be of the enclosure-type multipart/form-data"
+
+
+def test_post_upload_of_a_large_file_streams(s3_v4, bucket, server_time_signing):
+    """A file past the spool size (8 MiB) is parsed from disk as it is read, not held whole."""
+    content = os.urandom(9 * 1024 * 1024) + b"\r\n--not-the-boundary\r\n" + os.urandom(1000)
+    post = s3_v4.generate_presigned_post(bucket, "big/${filename}", ExpiresIn=300)
+    reply = post_upload(post, content, filename="large.bin")
+    assert reply.status == 204
+    assert reply.headers["etag"] == f'"{hashlib.md5(content).hexdigest()}"'
+    assert s3_v4.get_object(Bucket=bucket, Key="big/large.bin")["Body"].read() == content
+
+
+def test_post_upload_with_a_malformed_body(s3_v4, bucket, server_time_signing):
+    post = s3_v4.generate_presigned_post(bucket, "k", ExpiresIn=300)
+    body, content_type = multipart_body(post["fields"], b"the-payload", "f.txt")
+    truncated = body[: body.index(b"the-payload")] + b"the-pay"  # the closing boundary never comes
+    reply = fetch(post["url"], "POST", truncated, {"Content-Type": content_type})
+    assert reply.status == 400
+    assert reply.error["Code"] == "MalformedPOSTRequest"
+    assert s3_v4.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

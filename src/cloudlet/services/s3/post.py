@@ -13,14 +13,15 @@ asked for (201 with S3's ``PostResponse`` document). Errors as recorded from rea
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 import orjson
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
+from cloudlet import spool
 from cloudlet.protocol.errors import ServiceError
 
 _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
@@ -29,32 +30,150 @@ _SIGV2_FIELDS = ("AWSAccessKeyId", "Signature", "Policy")
 _SIGNATURE_FIELDS = frozenset(n.lower() for n in (*_SIGV4_FIELDS, *_SIGV2_FIELDS))
 
 
-def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes, str]:
-    """(fields by lower-cased name, file content, file name) of a multipart/form-data body."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
+MAX_FIELD_BYTES = 1024 * 1024  # form fields before the file, together (they are kept in memory)
+_READ = 256 * 1024
+
+
+class FormFile:
+    """The ``file`` part of a form: small ones in memory, larger ones in a spool file."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.size = 0
+        self._chunks: list[bytes] = []
+        self._file: IO[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self._file is None and self.size > spool.SPOOL_AT:
+            self._file = spool.new_file()
+            self._file.write(b"".join(self._chunks))
+            self._chunks = []
+        if self._file is not None:
+            self._file.write(data)
+        else:
+            self._chunks.append(data)
+
+    def body(self) -> bytes | IO[bytes]:
+        """The content: bytes, or the spool file (from its start; the caller closes it)."""
+        if self._file is None:
+            return b"".join(self._chunks)
+        self._file.seek(0)
+        return self._file
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class _FormParser:
+    """Fields and the file of a multipart/form-data body, parsed as it is read."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self.fields: dict[str, str] = {}
+        self.file: FormFile | None = None
+        self._field_bytes = 0
+        self._header_name = b""
+        self._header_value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._name: str | None = None
+        self._value: list[bytes] = []
+        self._done = False  # the file was read: S3 ignores what follows
+        callbacks = {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value_data,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+        self.parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+
+    def _part_begin(self) -> None:
+        self._headers, self._name, self._value = {}, None, []
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[self._header_name.strip().lower()] = self._header_value.strip()
+        self._header_name, self._header_value = b"", b""
+
+    def _headers_finished(self) -> None:
+        if self._done:
+            return
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = params.get(b"name")
+        self._name = name.decode("utf-8", "replace").lower() if name else None
+        if self._name == "file":
+            self.file = FormFile((params.get(b"filename") or b"").decode("utf-8", "replace"))
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._done or self._name is None:
+            return
+        if self._name == "file":
+            assert self.file is not None
+            self.file.write(data[start:end])
+            return
+        self._field_bytes += end - start
+        if self._field_bytes > MAX_FIELD_BYTES:
+            raise ServiceError(
+                "MaxPostPreDataLengthExceeded",
+                "Your POST request fields preceeding the upload file was too large.",  # message unverified
+                400,
+            )
+        self._value.append(data[start:end])
+
+    def _part_end(self) -> None:
+        if self._done or self._name is None:
+            return
+        if self._name == "file":
+            self._done = True
+        else:
+            self.fields[self._name] = b"".join(self._value).decode("utf-8", "replace")
+
+
+def parse_form(content_type: str, source: IO[bytes]) -> tuple[dict[str, str], FormFile]:
+    """(fields by lower-cased name, the file) of a multipart/form-data body read from ``source``.
+
+    The body is parsed as it is read: the file's content goes to a spool file once it is
+    large, so an upload of any size takes little memory. Close the file when done.
+    """
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
         raise _malformed()
-    fields: dict[str, str] = {}
-    content, filename = None, ""
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        payload = part.get_payload(decode=True) or b""
-        if name.lower() == "file":
-            content, filename = payload, part.get_filename() or ""
-            break  # S3 ignores fields after the file
-        fields[name.lower()] = payload.decode("utf-8", "replace")
-    if content is None:
+    form = _FormParser(boundary)
+    try:
+        while chunk := source.read(_READ):
+            form.parser.write(chunk)
+            if form._done:
+                break
+        if not form._done:
+            form.parser.finalize()
+    except MultipartParseError:
+        if form.file is not None:
+            form.file.close()
+        raise _malformed() from None
+    except BaseException:
+        if form.file is not None:
+            form.file.close()
+        raise
+    if form.file is not None and not form._done:  # the file part never ended
+        form.file.close()
+        raise _malformed()
+    if form.file is None:
         raise ServiceError(
             "InvalidArgument",
             "POST requires exactly one file upload per request.",
             400,
             fields={"ArgumentName": "file", "ArgumentValue": "0"},
         )
-    return fields, content, filename
+    return form.fields, form.file
 
 
 def _malformed() -> ServiceError:

@@ -10,6 +10,8 @@ answer NotImplemented.
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import ipaddress
 import re
 from pathlib import Path
@@ -181,21 +183,24 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         """A browser POST upload to ``bucket_name`` (see post.py)."""
         request_id = ids.request_id()
         protocol, model = get_protocol("rest-xml"), service_model("s3")
+        stack = contextlib.ExitStack()
         try:
             content_type = request.headers.get("content-type") or ""
             post.check_enclosure(content_type)
             bucket = self.bucket(bucket_name)
-            body = request.body_file.read() if request.body_file is not None else request.body
-            fields, content, filename = post.parse_form(content_type, body)
+            source = request.body_file if request.body_file is not None else io.BytesIO(request.body)
+            source.seek(0)
+            fields, upload = post.parse_form(content_type, source)
+            stack.callback(upload.close)
             key = post.check_key(fields)
             post.check_signature_fields(fields)
-            key = key.replace("${filename}", filename)
+            key = key.replace("${filename}", upload.filename)
             policy, expiration = post.policy_of(fields)
             expired = expiration is not None and self.clock.now() > expiration + post_policy_shift(
                 fields, expiration, self.signers
             )
-            post.check_policy(policy, fields, bucket.name, len(content), expired)
-            params: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "Body": content}
+            post.check_policy(policy, fields, bucket.name, upload.size, expired)
+            params: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "Body": upload.body()}
             params.update(post.object_params(fields))
             tags = None
             if fields.get("tagging"):
@@ -217,6 +222,8 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             out = await self.put_object(ctx, params, tags)
         except ServiceError as error:
             return protocol.serialize_error(model, error, request_id)
+        finally:
+            stack.close()
         location = f"/{bucket.name}/{quote(key)}"
         headers = [("ETag", out["ETag"]), ("Location", location), *protocol.base_headers(request_id)]
         status = fields.get("success_action_status")
