@@ -168,24 +168,39 @@ class Connection(asyncio.Protocol):
         self.incoming.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
-        expect = next((v for k, v in self.incoming.headers if k.lower() == "expect"), None)
-        if expect is not None and expect.lower() == "100-continue" and self.transport is not None:
+        incoming = self.incoming
+        expect = next((v for k, v in incoming.headers if k.lower() == "expect"), None)
+        continuing = expect is not None and expect.lower() == "100-continue"
+        declared = next((v for k, v in incoming.headers if k.lower() == "content-length"), "")
+        if declared.strip().isdigit() and int(declared) > MAX_BODY:
+            incoming.too_large = True  # refused without reading (or keeping) the body
+            if continuing and self.task is None and not self.ready:
+                # The client waits for a go-ahead before sending: answer now, and end here.
+                self.last_request = True
+                request = self._request(incoming)
+                self._finish(request, self.server.too_large(request), False)
+                return
+        if continuing and self.transport is not None:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         self.incoming.add(body)
 
-    def on_message_complete(self) -> None:
-        incoming = self.incoming
-        target = incoming.url.decode("latin-1")
-        path, _, query = target.partition("?")
-        request = Request(
+    def _request(self, incoming: _Incoming) -> Request:
+        path, _, query = incoming.url.decode("latin-1").partition("?")
+        return Request(
             method=self.parser.get_method().decode("latin-1"),
             path=path,
             query_string=query,
             headers=Headers(incoming.headers),
             client=self.peer,
         )
+
+    def on_message_complete(self) -> None:
+        if self.closing:
+            return
+        incoming = self.incoming
+        request = self._request(incoming)
         if incoming.spool is not None:
             incoming.spool.seek(0)
             request.body_file = incoming.spool

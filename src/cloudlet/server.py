@@ -23,6 +23,7 @@ from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.runtime import Runtime
 from cloudlet.services.s3 import cors as s3_cors
+from cloudlet.services.s3 import errors as s3_errors
 
 log = logging.getLogger("cloudlet")
 
@@ -234,9 +235,16 @@ class App:
         return _json(500, {"message": "An internal error occurred."})
 
     def too_large(self, request: Request) -> Response:
-        """The answer to a body larger than any AWS operation takes."""
-        error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
-        return self.dispatcher.answer_unrouted(request, parse_credentials(request), error, ids.request_id())
+        """The answer to a body larger than any AWS operation takes (S3's EntityTooLarge for S3)."""
+        creds = parse_credentials(request)
+        proposed = request.headers.get("x-amz-decoded-content-length") or request.headers.get(
+            "content-length"
+        )
+        if creds.signing_name == "s3" or (not creds.signing_name and request.method == "PUT"):
+            error = s3_errors.entity_too_large(int(proposed or 0), s3_errors.MAX_SINGLE_PUT)
+        else:
+            error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
+        return self.dispatcher.answer_unrouted(request, creds, error, ids.request_id())
 
     async def serve(self, stop: asyncio.Event, started: Callable[[], None] | None = None) -> None:
         """Start the runtime and the HTTP server, serve until ``stop`` is set, then shut down."""

@@ -847,3 +847,27 @@ def test_path_style_client_config(s3_path, bucket):
 def test_md5_helper_matches_recorded_etag():
     # sanity: test_etag_on_get_object_call uses the same quoted-MD5 rule
     assert md5_hex(b"something") == "437b930db84b8079c2dd804a71936b5f"
+
+
+def test_a_put_over_5_gib_is_refused_before_its_body(cloudlet, bucket):
+    """With ``Expect: 100-continue`` (as SDKs send PUTs) the answer comes at once, no body read."""
+    host, port = cloudlet.endpoint.removeprefix("http://").split(":")
+    size = 6 * 1024**3
+    head = (
+        f"PUT /{bucket}/huge HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {size}\r\n"
+        "Expect: 100-continue\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
+        "SignedHeaders=host, Signature=0\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    body = rest.partition(b"\r\n\r\n")[2]
+    assert b"<Code>EntityTooLarge</Code>" in body
+    assert b"<Message>Your proposed upload exceeds the maximum allowed size</Message>" in body
+    assert f"<ProposedSize>{size}</ProposedSize>".encode() in body
+    assert b"<MaxSizeAllowed>5368709120</MaxSizeAllowed>" in body

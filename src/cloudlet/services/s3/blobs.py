@@ -49,10 +49,11 @@ Durability: the order the S3 provider follows
     the same: ``concat`` (step 1), commit the object row and drop the part rows (step 3);
     the parts now live through the composite.
 
-``fsync=False`` (what :meth:`BlobStore.temporary` uses for in-memory stores) keeps all of this
-but the fsyncs: a rename after a complete write is already safe against ``kill -9``, since
-the kernel keeps the written pages; the fsyncs are what protects against power loss. They
-cost about 1 ms per write here.
+``fsync=False`` (what the S3 provider uses, like the store's ``synchronous=NORMAL``) keeps all
+of this but the fsyncs: a rename after a complete write is already safe against ``kill -9``,
+since the kernel keeps the written pages; the fsyncs are what protects against power loss.
+They cost about 1 ms per write here. Without them, a spooled request body on this file system
+is adopted (hard-linked, read once for the hashes) instead of copied: see :meth:`_adopt`.
 """
 
 from __future__ import annotations

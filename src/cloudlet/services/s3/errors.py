@@ -19,3 +19,15 @@ def no_such_bucket(name: str) -> ServiceError:
 
 def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+MAX_SINGLE_PUT = 5 * 1024**3  # PutObject and UploadPart take at most 5 GiB
+
+
+def entity_too_large(proposed: int, allowed: int) -> ServiceError:
+    return ServiceError(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        400,
+        fields={"ProposedSize": str(proposed), "MaxSizeAllowed": str(allowed)},
+    )

@@ -19,7 +19,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
-from cloudlet.services.s3.errors import malformed_xml
+from cloudlet.services.s3.errors import MAX_SINGLE_PUT, entity_too_large, malformed_xml
 from cloudlet.services.s3.listing import common_prefix, encoder, listing_params
 from cloudlet.services.s3.store import ObjectRow
 from cloudlet.services.s3.tags import parse_tagging_header
@@ -121,6 +121,8 @@ class Multipart:
                 fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
             )
         bucket, _initiated, meta = self._upload(params)
+        if (params.get("ContentLength") or 0) > MAX_SINGLE_PUT:
+            raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         provided = ck.provided_checksum(params)
         sent = provided[0] if provided else params.get("ChecksumAlgorithm")
         sent = ck.requested(sent) if sent else None

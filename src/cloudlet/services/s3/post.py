@@ -23,6 +23,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cloudlet import spool
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.s3.errors import entity_too_large
 
 _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
 _SIGV4_FIELDS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "Policy")
@@ -259,12 +260,7 @@ def check_policy(
         if op == "content-length-range" and len(condition) == 3:
             low, high = int(condition[1]), int(condition[2])
             if size > high:
-                raise ServiceError(
-                    "EntityTooLarge",
-                    "Your proposed upload exceeds the maximum allowed size",
-                    400,
-                    fields={"ProposedSize": str(size), "MaxSizeAllowed": str(high)},
-                )
+                raise entity_too_large(size, high)
             if size < low:
                 raise ServiceError(
                     "EntityTooSmall",

@@ -32,7 +32,13 @@ from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3 import post
 from cloudlet.services.s3.blobs import BlobStore
-from cloudlet.services.s3.errors import malformed_xml, no_such_bucket, no_such_key
+from cloudlet.services.s3.errors import (
+    MAX_SINGLE_PUT,
+    entity_too_large,
+    malformed_xml,
+    no_such_bucket,
+    no_such_key,
+)
 from cloudlet.services.s3.lifecycle import Lifecycle, expiration_header
 from cloudlet.services.s3.listing import Listings
 from cloudlet.services.s3.multipart import Multipart, part_window
@@ -402,6 +408,8 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         key = params["Key"]
         self._check_key(key)
+        if (params.get("ContentLength") or 0) > MAX_SINGLE_PUT:
+            raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         cond.check_write_headers(params)
         provided = ck.provided_checksum(params)
         algorithm = provided[0] if provided else params.get("ChecksumAlgorithm")
@@ -694,6 +702,8 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         bucket = self.bucket(params["Bucket"])
         key = params["Key"]
         self._check_key(key)
+        if (params.get("ContentLength") or 0) > MAX_SINGLE_PUT:
+            raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         cond.check_write_headers(params)
         source_bucket_name, source_key, source_version = copy_source(params["CopySource"])
         source = self.copy_source_object(params["CopySource"])
