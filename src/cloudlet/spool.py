@@ -3,16 +3,23 @@
 They are named files in one directory (:func:`configure`; the system's temporary directory
 until then), so that a body which becomes an S3 object can be hard-linked into the blob
 store instead of copied, when both are on one file system. A file is removed when closed.
+
+A spool file also computes the MD5 of what is written to it, on a thread of its own that
+reads the file behind the writer (from the page cache: memory stays flat). S3 needs the MD5
+of every body (its ETag); computed while the body is still arriving, it costs no time after.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
+import threading
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 SPOOL_AT = 8 * 1024 * 1024  # bodies larger than this go to a spool file
 _PREFIX = "body-"
+_READ = 1024 * 1024
 
 _directory: str | None = None
 
@@ -30,6 +37,75 @@ def configure(directory: Path | str | None) -> None:
     _directory = str(path)
 
 
-def new_file() -> IO[bytes]:
+class SpoolFile:
+    """A named temporary file that digests its bytes as they are written (every write is
+    flushed, so the digest thread sees it); reading is the file's own, buffered."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(dir=_directory, prefix=_PREFIX)  # noqa: SIM115
+        self.name: str = self._file.name
+        self._written = 0
+        self._ended = False
+        self._md5 = hashlib.md5()
+        self._changed = threading.Condition()
+        self._digester = threading.Thread(target=self._digest, name="cloudlet-spool-md5", daemon=True)
+        self._digester.start()
+
+    def write(self, data: Any) -> int:
+        n = self._file.write(data)
+        self._file.flush()
+        with self._changed:
+            self._written += n
+            self._changed.notify()
+        return n
+
+    def md5(self) -> Any:
+        """The MD5 (a hashlib object) of everything written; the writing is over once asked."""
+        self._end()
+        self._digester.join()
+        return self._md5
+
+    def _end(self) -> None:
+        with self._changed:
+            self._ended = True
+            self._changed.notify()
+
+    def _digest(self) -> None:
+        done = 0
+        buffer = memoryview(bytearray(_READ))
+        try:
+            with open(self.name, "rb", buffering=0) as reader:
+                while True:
+                    with self._changed:
+                        while done >= self._written and not self._ended:
+                            self._changed.wait()
+                        target, ended = self._written, self._ended
+                    while done < target:
+                        n = reader.readinto(buffer[: min(_READ, target - done)])
+                        if not n:
+                            return
+                        self._md5.update(buffer[:n])
+                        done += n
+                    if ended and done >= self._written:
+                        return
+        except OSError:
+            return  # the file was closed and removed before the digest was asked for
+
+    # -- otherwise, the file's own interface (read, readinto, readline, seek, tell, ...) --
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def close(self) -> None:
+        self._end()
+        self._file.close()
+
+    def __enter__(self) -> SpoolFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def new_file() -> SpoolFile:
     """A new, empty spool file (removed when closed)."""
-    return tempfile.NamedTemporaryFile(dir=_directory, prefix=_PREFIX)
+    return SpoolFile()

@@ -871,3 +871,16 @@ def test_a_put_over_5_gib_is_refused_before_its_body(cloudlet, bucket):
     assert b"<Message>Your proposed upload exceeds the maximum allowed size</Message>" in body
     assert f"<ProposedSize>{size}</ProposedSize>".encode() in body
     assert b"<MaxSizeAllowed>5368709120</MaxSizeAllowed>" in body
+
+
+@pytest.mark.parametrize("algorithm", [None, "CRC32", "SHA256"])
+def test_a_spooled_body_gets_its_etag_and_checksum(s3, bucket, algorithm):
+    """Bodies over 8 MiB go to disk as they arrive (MD5 computed meanwhile), then into place."""
+    body = os.urandom(9 * 1024 * 1024 + 3)
+    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
+    put = s3.put_object(Bucket=bucket, Key="spooled", Body=body, **extra)
+    assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    got = s3.get_object(Bucket=bucket, Key="spooled", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body
+    if algorithm:
+        assert got[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]

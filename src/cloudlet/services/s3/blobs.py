@@ -210,20 +210,31 @@ class BlobStore:
 
     def _adopt(self, source: Source, blob_id: str, hashers: list[Hasher]) -> BlobInfo | None:
         """A spooled request body (a named file on this store's file system) becomes the blob by
-        a hard link, read once for the hashers instead of copied; None if it cannot be."""
+        a hard link instead of a copy; None if it cannot be. The hashers get the MD5 the spool
+        file computed as it was written, and the file is read once for any others."""
         name = getattr(source, "name", None)
         if not isinstance(name, str) or self.fsync or not hasattr(source, "readinto"):
             return None
         try:
             if source.tell() != 0 or os.stat(name).st_dev != os.stat(self._tmp).st_dev:  # type: ignore[union-attr]
                 return None
+            size = os.stat(name).st_size
         except (OSError, ValueError):
             return None
-        size = 0
-        for chunk in _chunks(source):
+        pending = hashers
+        running = getattr(source, "md5", None)
+        if running is not None:
+            md5 = running()
+            pending = []
             for h in hashers:
-                h.update(chunk)
-            size += len(chunk)
+                if h.algorithm == "MD5" and hasattr(h, "take"):
+                    h.take(md5)
+                else:
+                    pending.append(h)
+        if pending:
+            for chunk in _chunks(source):
+                for h in pending:
+                    h.update(chunk)
         final = self._data_path(blob_id)
         try:
             os.link(name, final)

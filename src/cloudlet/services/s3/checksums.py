@@ -129,6 +129,10 @@ class _HashlibHasher:
     def digest(self) -> bytes:
         return self._h.digest()
 
+    def take(self, state: Any) -> None:
+        """Continue from ``state``, a hashlib object of this algorithm that digested the same bytes."""
+        self._h = state.copy()
+
 
 @cache
 def _crt() -> ModuleType:
