@@ -30,7 +30,7 @@ log = logging.getLogger("cloudlet.http")
 MAX_BODY = 5 * 1024**3 + 1024**2  # S3's 5 GiB single PUT, plus framing
 KEEP_ALIVE_S = 65.0  # idle connections close after this long
 MAX_PIPELINED = 32  # complete requests queued on one connection before reading pauses
-_CHUNK = 256 * 1024
+_CHUNK = 1024 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
 
 Handler = Callable[[Request], Response | Awaitable[Response]]
@@ -297,7 +297,7 @@ class Connection(asyncio.Protocol):
         if head_only:
             _close_body(body)
             return
-        async for chunk in _chunks(body):
+        async for chunk in _chunks(body, self._all_sent):
             if self.closing:
                 return
             if chunk:
@@ -306,6 +306,10 @@ class Connection(asyncio.Protocol):
                     await self.writable.wait()
         if chunked:
             self._write_bytes(b"0\r\n\r\n")
+
+    def _all_sent(self) -> bool:
+        """Whether the transport holds nothing back (so no reference to a piece written)."""
+        return self.transport is not None and self.transport.get_write_buffer_size() == 0
 
     @staticmethod
     def _head(status: int, headers: list[tuple[str, Any]], keep_alive: bool) -> bytes:
@@ -356,9 +360,23 @@ def _has(headers: list[tuple[str, Any]], name: str) -> bool:
     return any(k.lower() == name for k, _ in headers)
 
 
-async def _chunks(body: Any) -> AsyncIterator[bytes]:
-    """The pieces of a streamed body: a readable file (closed afterwards) or an async iterator."""
-    if hasattr(body, "read"):
+async def _chunks(body: Any, all_sent: Callable[[], bool]) -> AsyncIterator[bytes | memoryview]:
+    """The pieces of a streamed body: a readable file (closed afterwards) or an async iterator.
+
+    A file with ``readinto`` is read into a buffer that is reused while ``all_sent()`` says
+    the transport kept nothing of the previous piece (a transport may keep a reference to
+    what it could not send yet); large fresh allocations would each cost page faults.
+    """
+    if hasattr(body, "readinto"):
+        buffer = memoryview(bytearray(_CHUNK))
+        try:
+            while n := body.readinto(buffer):
+                yield buffer[:n]
+                if not all_sent():
+                    buffer = memoryview(bytearray(_CHUNK))
+        finally:
+            body.close()
+    elif hasattr(body, "read"):
         try:
             while chunk := body.read(_CHUNK):
                 yield chunk

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -884,3 +885,29 @@ def test_a_spooled_body_gets_its_etag_and_checksum(s3, bucket, algorithm):
     assert got["Body"].read() == body
     if algorithm:
         assert got[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]
+
+
+def test_a_large_get_to_a_slow_reader_is_intact(cloudlet, s3, bucket):
+    """The server's send buffer fills while the client dawdles: every byte still arrives in order."""
+    body = os.urandom(24 * 1024 * 1024)
+    s3.put_object(Bucket=bucket, Key="slow", Body=body)
+    host, port = cloudlet.endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.sendall(f"GET /{bucket}/slow HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        received = bytearray()
+        reads = 0
+        while True:
+            chunk = sock.recv(256 * 1024)
+            if not chunk:
+                break
+            received += chunk
+            reads += 1
+            if reads % 50 == 0:
+                time.sleep(0.01)  # let the server's buffer fill
+            head, sep, _ = bytes(received[:4096]).partition(b"\r\n\r\n")
+            if sep and len(received) - len(head) - 4 >= len(body):
+                break
+    head, _, payload = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert hashlib.md5(payload[: len(body)]).hexdigest() == hashlib.md5(body).hexdigest()

@@ -610,6 +610,22 @@ class BlobReader:
             return pieces[0]
         return b"".join(pieces)
 
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` from the current part (fewer bytes at a part's end); 0 at the end."""
+        if self.closed:
+            raise ValueError("read of a closed blob reader")
+        while self.remaining and self._file_left == 0:
+            self._next_file()
+        want = min(len(buffer), self._file_left, self.remaining)
+        if want <= 0:
+            return 0
+        n = self._file.readinto(memoryview(buffer)[:want])
+        if not n:
+            raise BlobCorrupt(f"blob {self.blob_id} is shorter than its recorded size")
+        self._file_left -= n
+        self.remaining -= n
+        return n
+
     def _next_file(self) -> None:
         if self._file is not None:
             self._file.close()
