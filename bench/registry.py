@@ -15,10 +15,12 @@ from s3 import (
     s3_get_1k,
     s3_get_1k_sat,
     s3_get_100m,
+    s3_get_100m_curl,
     s3_multipart_2g,
     s3_put_1k,
     s3_put_1k_sat,
     s3_put_100m,
+    s3_put_100m_curl,
 )
 from sqs import sqs_cycle, sqs_cycle_sat, sqs_longpoll, sqs_send, sqs_send_sat
 from workloads import Metric, Workload, startup, sts_rps, sts_rps_boto3
@@ -92,6 +94,8 @@ WORKLOADS: dict[str, Workload] = {
         Workload("s3_get_1k_sat", s3_get_1k_sat, _SAT_OPS),
         Workload("s3_put_100m", s3_put_100m, _LARGE),
         Workload("s3_get_100m", s3_get_100m, _LARGE),
+        Workload("s3_put_100m_curl", s3_put_100m_curl, _LARGE),
+        Workload("s3_get_100m_curl", s3_get_100m_curl, _LARGE),
         Workload(
             "s3_multipart_2g",
             s3_multipart_2g,

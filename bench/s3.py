@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -323,6 +326,90 @@ def s3_get_100m(target: Target) -> Figures:
         return _rounds(target, lambda _: client.download(f"/{bucket}/large") == LARGE)
     finally:
         client.close()
+
+
+# --- large objects through curl --------------------------------------------------------------
+# The Python client above receives at most ~1-1.6 GB/s on the 2-core machine (measured against a
+# zero-copy sendfile server), less than a fast server sends: these two take curl (a C client)
+# as the client, so the figure is the server's.
+
+
+def _curl(args: list[str]) -> tuple[int, int, float]:
+    """Run curl; (HTTP status, bytes moved, seconds curl timed the transfer)."""
+    if shutil.which("curl") is None:
+        raise S3Error("curl is not installed")
+    out = subprocess.run(
+        [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download} %{size_upload} %{time_total}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TRANSFER_TIMEOUT_S,
+        check=False,
+    ).stdout.split()
+    if len(out) != 4:
+        raise S3Error(f"curl printed {out!r}")
+    return int(out[0]), max(int(float(out[1])), int(float(out[2]))), float(out[3])
+
+
+def _curl_headers() -> list[str]:
+    scope = f"{FAKE_KEY_ID}/20260101/{REGION}/s3/aws4_request"
+    auth = f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0000"
+    return ["-H", auth, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "X-Amz-Date: 20260101T000000Z"]
+
+
+def _curl_rounds(target: Target, args_of: Callable[[int], list[str]]) -> Figures:
+    """LARGE_ROUNDS curl transfers: MB/s over curl's own transfer times, and the server's RSS."""
+    moved, seconds, errors = 0, 0.0, 0
+    with RssSampler(target.pid) as rss:
+        for i in range(LARGE_ROUNDS):
+            status, size, took = _curl(args_of(i))
+            if status != 200 or size != LARGE:
+                errors += 1
+                continue
+            moved, seconds = moved + size, seconds + took
+    return {
+        "mb_per_s": moved / 1e6 / seconds if seconds else 0.0,
+        "errors": errors,
+        "rss_before_mb": round(rss.before, 1),
+        "peak_rss_mb": round(rss.peak, 1),
+    }
+
+
+def s3_put_100m_curl(target: Target) -> Figures:
+    client = S3Client(target)
+    with tempfile.NamedTemporaryFile(prefix="bench-100m-") as source:
+        source.write(_large_body())
+        source.flush()
+        try:
+            bucket = client.create_bucket("bench-large")
+        finally:
+            client.close()
+        put = ["-X", "PUT", "-H", "Expect:", "-H", "Content-Type: application/octet-stream", *_curl_headers()]
+        _curl([*put, "--data-binary", f"@{source.name}", f"{target.url}/{bucket}/warm"])
+        return _curl_rounds(
+            target, lambda i: [*put, "--data-binary", f"@{source.name}", f"{target.url}/{bucket}/large-{i}"]
+        )
+
+
+def s3_get_100m_curl(target: Target) -> Figures:
+    client = S3Client(target)
+    try:
+        bucket = client.create_bucket("bench-large")
+        response = client.upload(f"/{bucket}/large", _large_body())
+        if response is None or response.status != 200:
+            raise S3Error("setup PUT of the 100 MiB object failed")
+    finally:
+        client.close()
+    get = [*_curl_headers(), f"{target.url}/{bucket}/large"]
+    _curl(get)  # warm the page cache and the server's read path
+    return _curl_rounds(target, lambda _: get)
 
 
 def s3_multipart_2g(target: Target) -> Figures:
