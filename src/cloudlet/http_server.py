@@ -363,11 +363,19 @@ def _has(headers: list[tuple[str, Any]], name: str) -> bool:
 async def _chunks(body: Any, all_sent: Callable[[], bool]) -> AsyncIterator[bytes | memoryview]:
     """The pieces of a streamed body: a readable file (closed afterwards) or an async iterator.
 
-    A file with ``readinto`` is read into a buffer that is reused while ``all_sent()`` says
+    A body with ``mapped`` (S3's blob readers) gives views of the file mapped into memory,
+    which the transport sends without copying them first. A file with ``readinto`` is read
+    into a buffer that is reused while ``all_sent()`` says
     the transport kept nothing of the previous piece (a transport may keep a reference to
     what it could not send yet); large fresh allocations would each cost page faults.
     """
-    if hasattr(body, "readinto"):
+    if hasattr(body, "mapped"):  # a file mapped piece by piece: sent without a read copy
+        try:
+            while piece := body.mapped(_CHUNK):
+                yield piece
+        finally:
+            body.close()
+    elif hasattr(body, "readinto"):
         buffer = memoryview(bytearray(_CHUNK))
         try:
             while n := body.readinto(buffer):

@@ -459,3 +459,20 @@ def test_concurrent_writers(store):
         assert store.read_all(info.blob_id) == body
         assert info.digests["MD5"] == hashlib.md5(body).digest()
     assert tmp_files(store) == []
+
+
+def test_mapped_views_cover_a_range_and_outlive_the_reader(store):
+    """``mapped`` gives the range as views of mapped files, across a composite's parts and at
+    unaligned offsets; the views stay readable after the reader closed and the blob went."""
+    parts = [data(3 * 4096 + 17, seed=i) for i in range(3)]
+    whole = store.concat([store.write(p).blob_id for p in parts])
+    content = b"".join(parts)
+    start, end = 5000, len(content) - 333
+    reader = store.open(whole.blob_id, start, end)
+    views = []
+    while view := reader.mapped(4096 + 7):
+        views.append(view)
+    reader.close()
+    store.delete(whole.blob_id)
+    assert b"".join(bytes(v) for v in views) == content[start:end]
+    assert all(len(v) <= 4096 + 7 for v in views)

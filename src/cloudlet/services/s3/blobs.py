@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import mmap
 import os
 import re
 import secrets
@@ -641,6 +642,31 @@ class BlobReader:
 
     def readable(self) -> bool:
         return True
+
+    def mapped(self, size: int) -> memoryview:
+        """The next up-to-``size`` bytes as a view of the file mapped into memory (no copy);
+        empty at the end. The view keeps its mapping alive on its own (blobs never change),
+        so it may outlive the reader, as a transport that could not send it yet keeps it."""
+        if self.closed:
+            raise ValueError("read of a closed blob reader")
+        while self.remaining and self._file_left == 0:
+            self._next_file()
+        want = min(size, self._file_left, self.remaining)
+        if want <= 0:
+            return memoryview(b"")
+        position = self._file.tell()
+        start = position - position % mmap.ALLOCATIONGRANULARITY
+        mapping = mmap.mmap(
+            self._file.fileno(),
+            want + position - start,
+            flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+            prot=mmap.PROT_READ,
+            offset=start,
+        )
+        self._file.seek(want, os.SEEK_CUR)
+        self._file_left -= want
+        self.remaining -= want
+        return memoryview(mapping)[position - start :]
 
     def __iter__(self) -> Iterator[bytes]:
         return self
