@@ -656,13 +656,7 @@ class BlobReader:
             return memoryview(b"")
         position = self._file.tell()
         start = position - position % mmap.ALLOCATIONGRANULARITY
-        mapping = mmap.mmap(
-            self._file.fileno(),
-            want + position - start,
-            flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
-            prot=mmap.PROT_READ,
-            offset=start,
-        )
+        mapping = _map_read(self._file.fileno(), want + position - start, start)
         self._file.seek(want, os.SEEK_CUR)
         self._file_left -= want
         self.remaining -= want
@@ -692,6 +686,15 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _map_read(fd: int, length: int, offset: int) -> mmap.mmap:
+    """A read-only mapping of ``length`` bytes of ``fd`` from ``offset`` (pages loaded at once
+    where the system can)."""
+    if hasattr(mmap, "MAP_SHARED"):
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        return mmap.mmap(fd, length, flags=flags, prot=mmap.PROT_READ, offset=offset)
+    return mmap.mmap(fd, length, access=mmap.ACCESS_READ, offset=offset)
 
 
 def _chunks(source: Source) -> Iterator[bytes | memoryview]:
