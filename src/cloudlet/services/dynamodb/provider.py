@@ -347,7 +347,7 @@ class DynamoDBProvider(Provider):
         with self.store.transaction():
             self.db.save_table(table)
             self.sweeps.refresh_expiry(table)
-        self.ttl.expiry_written()
+        self.ttl.wake()
         return {
             "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
         }
@@ -445,7 +445,7 @@ class DynamoDBProvider(Provider):
             expires = it.expiry(table, new, self.clock.now())
             self.db.put(table, pk, sk, new, new_size, expires, old[1] if old else None)
             if expires is not None:
-                self.ttl.expiry_written()
+                self.ttl.wake()
         units: dict[str, float] = {}
         for index in table.indexes.values():
             before = it.index_entry(table, index, old_item) if old_item else None

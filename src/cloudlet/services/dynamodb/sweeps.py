@@ -115,7 +115,7 @@ class Sweeps:
                 spec.pop("Backfill", None)
                 self.db.save_table(table)
         if kind == TTL:
-            self.provider.ttl.expiry_written()
+            self.provider.ttl.wake()
 
 
 def _gsi_spec(table: Table, index_name: str) -> dict[str, Any] | None:

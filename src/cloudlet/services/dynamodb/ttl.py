@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from cloudlet.core.background import BackgroundTask
+from cloudlet.core.due import DueWork
 
 if TYPE_CHECKING:
     from cloudlet.services.dynamodb.provider import DynamoDBProvider
@@ -19,22 +19,12 @@ if TYPE_CHECKING:
 BATCH = 100  # deletions per transaction: keeps each step of the event loop short
 
 
-class TtlSweeper:
+class TtlSweeper(DueWork):
+    """Deletes items whose TTL passed; :meth:`wake` it when a write sets an expiry."""
+
     def __init__(self, provider: DynamoDBProvider) -> None:
+        super().__init__(provider.clock)
         self.provider = provider
-        self._wakeup = asyncio.Event()
-        self._background = BackgroundTask(self._loop)
-        provider.clock.add_source(self)
-
-    def start(self) -> None:
-        self._background.start()
-
-    async def stop(self) -> None:
-        await self._background.stop()
-
-    def expiry_written(self) -> None:
-        """A write set an expiry: wake to reconsider the next due time."""
-        self._wakeup.set()
 
     def next_due(self) -> float | None:
         return self.provider.db.next_expiry()
@@ -55,9 +45,3 @@ class TtlSweeper:
                         provider.write(table, pk, sk, old, None, service_delete=True)
                         deleted += 1
             await asyncio.sleep(0)  # let requests in between batches
-
-    async def _loop(self) -> None:
-        while True:
-            await self.run_due()
-            self._wakeup.clear()
-            await self.provider.clock.wait(self._wakeup, self.next_due())

@@ -15,7 +15,7 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import ids
-from cloudlet.core.background import BackgroundTask
+from cloudlet.core.due import DueWork
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.s3.errors import malformed_xml
@@ -118,22 +118,13 @@ def expiration_header(rules: list[dict[str, Any]], row: ObjectRow) -> str | None
     return f'expiry-date="{formatdate(best[0], usegmt=True)}", rule-id="{best[1]}"'
 
 
-class Lifecycle:
+class Lifecycle(DueWork):
+    """Expires objects under the buckets' rules; :meth:`wake` it when a configuration or an
+    object changed."""
+
     def __init__(self, provider: S3Provider) -> None:
+        super().__init__(provider.clock)
         self.provider = provider
-        self._wakeup = asyncio.Event()
-        self._background = BackgroundTask(self._loop)
-        provider.clock.add_source(self)
-
-    def start(self) -> None:
-        self._background.start()
-
-    async def stop(self) -> None:
-        await self._background.stop()
-
-    def changed(self) -> None:
-        """A lifecycle configuration or an object changed: reconsider the next due time."""
-        self._wakeup.set()
 
     def _rules(self) -> list[tuple[Bucket, dict[str, Any]]]:
         return [
@@ -210,12 +201,6 @@ class Lifecycle:
         for blob_id in freed:
             provider.blobs.delete(blob_id)
         return len(rows)
-
-    async def _loop(self) -> None:
-        while True:
-            await self.run_due()
-            self._wakeup.clear()
-            await self.provider.clock.wait(self._wakeup, self.next_due())
 
 
 def _has_tags(row: ObjectRow, tags: list[dict[str, str]]) -> bool:

@@ -399,7 +399,7 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         for blob_id in freed:
             self.blobs.delete(blob_id)
         if bucket.config.get("Lifecycle"):
-            self.lifecycle.changed()
+            self.lifecycle.wake()
 
     async def put_object(
         self, ctx: RequestContext, params: dict[str, Any], tags: list[dict[str, str]] | None = None

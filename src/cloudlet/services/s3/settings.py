@@ -152,7 +152,7 @@ class BucketSettings:
         rules = (params.get("LifecycleConfiguration") or {}).get("Rules") or []
         check_rules(rules)
         self._put_setting(params, "Lifecycle", rules)
-        self.lifecycle.changed()  # type: ignore[attr-defined]
+        self.lifecycle.wake()  # type: ignore[attr-defined]
         return {"TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
 
     def get_bucket_lifecycle_configuration(
