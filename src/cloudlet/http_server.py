@@ -297,7 +297,7 @@ class Connection(asyncio.Protocol):
         if head_only:
             _close_body(body)
             return
-        async for chunk in _chunks(body, self._all_sent):
+        async for chunk in _chunks(body):
             if self.closing:
                 return
             if chunk:
@@ -306,10 +306,6 @@ class Connection(asyncio.Protocol):
                     await self.writable.wait()
         if chunked:
             self._write_bytes(b"0\r\n\r\n")
-
-    def _all_sent(self) -> bool:
-        """Whether the transport holds nothing back (so no reference to a piece written)."""
-        return self.transport is not None and self.transport.get_write_buffer_size() == 0
 
     @staticmethod
     def _head(status: int, headers: list[tuple[str, Any]], keep_alive: bool) -> bytes:
@@ -360,28 +356,16 @@ def _has(headers: list[tuple[str, Any]], name: str) -> bool:
     return any(k.lower() == name for k, _ in headers)
 
 
-async def _chunks(body: Any, all_sent: Callable[[], bool]) -> AsyncIterator[bytes | memoryview]:
+async def _chunks(body: Any) -> AsyncIterator[bytes | memoryview]:
     """The pieces of a streamed body: a readable file (closed afterwards) or an async iterator.
 
     A body with ``mapped`` (S3's blob readers) gives views of the file mapped into memory,
-    which the transport sends without copying them first. A file with ``readinto`` is read
-    into a buffer that is reused while ``all_sent()`` says
-    the transport kept nothing of the previous piece (a transport may keep a reference to
-    what it could not send yet); large fresh allocations would each cost page faults.
+    which the transport sends without copying them first.
     """
-    if hasattr(body, "mapped"):  # a file mapped piece by piece: sent without a read copy
+    if hasattr(body, "mapped"):
         try:
             while piece := body.mapped(_CHUNK):
                 yield piece
-        finally:
-            body.close()
-    elif hasattr(body, "readinto"):
-        buffer = memoryview(bytearray(_CHUNK))
-        try:
-            while n := body.readinto(buffer):
-                yield buffer[:n]
-                if not all_sent():
-                    buffer = memoryview(bytearray(_CHUNK))
         finally:
             body.close()
     elif hasattr(body, "read"):
