@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import IO, Any
+from typing import Any
 
 import httptools
 
@@ -62,40 +62,27 @@ class _Date:
 
 
 class _Incoming:
-    """The request being received: head, then body in memory or spooled to a file."""
+    """The request being received: head, then body (in memory, or spooled past 8 MiB)."""
 
-    __slots__ = ("chunks", "headers", "size", "spool", "too_large", "url")
+    __slots__ = ("body", "headers", "too_large", "url")
 
     def __init__(self) -> None:
         self.url = b""
         self.headers: list[tuple[str, str]] = []
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.spool: IO[bytes] | None = None
+        self.body = spool.Body()
         self.too_large = False
 
     def add(self, chunk: bytes) -> None:
         if self.too_large:
             return
-        self.size += len(chunk)
-        if self.size > MAX_BODY:
+        if self.body.size + len(chunk) > MAX_BODY:
             self.too_large = True
             self.discard()
             return
-        if self.spool is None and self.size > spool.SPOOL_AT:
-            self.spool = spool.new_file()  # closed once answered
-            self.spool.write(b"".join(self.chunks))
-            self.chunks = []
-        if self.spool is not None:
-            self.spool.write(chunk)
-        else:
-            self.chunks.append(chunk)
+        self.body.write(chunk)
 
     def discard(self) -> None:
-        self.chunks = []
-        if self.spool is not None:
-            self.spool.close()
-            self.spool = None
+        self.body.close()
 
 
 class Connection(asyncio.Protocol):
@@ -201,11 +188,11 @@ class Connection(asyncio.Protocol):
             return
         incoming = self.incoming
         request = self._request(incoming)
-        if incoming.spool is not None:
-            incoming.spool.seek(0)
-            request.body_file = incoming.spool
+        body = incoming.body.value()
+        if isinstance(body, bytes):
+            request.body = body
         else:
-            request.body = b"".join(incoming.chunks)
+            request.body_file = body
         self.incoming = _Incoming()
         self.ready.append((request, self.parser.should_keep_alive(), incoming.too_large))
         if len(self.ready) >= MAX_PIPELINED and self.transport is not None and not self.paused_reading:

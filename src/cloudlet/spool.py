@@ -106,6 +106,41 @@ class SpoolFile:
         self.close()
 
 
+class Body:
+    """A body arriving in pieces: kept in memory up to ``SPOOL_AT`` bytes, then in a spool file."""
+
+    __slots__ = ("_chunks", "file", "size")
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self.file: SpoolFile | None = None
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.file is None and self.size > SPOOL_AT:
+            self.file = new_file()
+            self.file.write(b"".join(self._chunks))
+            self._chunks = []
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            self._chunks.append(data)
+
+    def value(self) -> bytes | SpoolFile:
+        """The bytes, or the spool file from its start (the caller then closes it)."""
+        if self.file is None:
+            return b"".join(self._chunks)
+        self.file.seek(0)
+        return self.file
+
+    def close(self) -> None:
+        self._chunks = []
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 def new_file() -> SpoolFile:
     """A new, empty spool file (removed when closed)."""
     return SpoolFile()

@@ -35,36 +35,14 @@ MAX_FIELD_BYTES = 1024 * 1024  # form fields before the file, together (they are
 _READ = 256 * 1024
 
 
-class FormFile:
-    """The ``file`` part of a form: small ones in memory, larger ones in a spool file."""
+class FormFile(spool.Body):
+    """The ``file`` part of a form: in memory while small, then in a spool file."""
+
+    __slots__ = ("filename",)
 
     def __init__(self, filename: str) -> None:
+        super().__init__()
         self.filename = filename
-        self.size = 0
-        self._chunks: list[bytes] = []
-        self._file: IO[bytes] | None = None
-
-    def write(self, data: bytes) -> None:
-        self.size += len(data)
-        if self._file is None and self.size > spool.SPOOL_AT:
-            self._file = spool.new_file()
-            self._file.write(b"".join(self._chunks))
-            self._chunks = []
-        if self._file is not None:
-            self._file.write(data)
-        else:
-            self._chunks.append(data)
-
-    def body(self) -> bytes | IO[bytes]:
-        """The content: bytes, or the spool file (from its start; the caller closes it)."""
-        if self._file is None:
-            return b"".join(self._chunks)
-        self._file.seek(0)
-        return self._file
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
 
 
 class _FormParser:

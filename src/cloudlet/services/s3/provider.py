@@ -206,7 +206,7 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
                 fields, expiration, self.signers
             )
             post.check_policy(policy, fields, bucket.name, upload.size, expired)
-            params: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "Body": upload.body()}
+            params: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "Body": upload.value()}
             params.update(post.object_params(fields))
             tags = None
             if fields.get("tagging"):
