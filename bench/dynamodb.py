@@ -14,7 +14,6 @@ answers that carry what they should count; the others are `errors`.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import time
@@ -22,9 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from saturate import Client, sat_figures, saturate, share
-from workloads import Figures, KeepAliveConnection, Target, build_request, loop_figures, measured_loop
+from workloads import Figures, JsonClient, Target, loop_figures, measured_loop
 
-JSON_TYPE = "application/x-amz-json-1.0"
 TARGET_PREFIX = "DynamoDB_20120810."
 BATCH_WRITE = 25  # items per BatchWriteItem, the API's maximum
 BATCH_RETRIES = 20  # rounds of resending UnprocessedItems before a load gives up
@@ -38,48 +36,20 @@ QUERY_PARTITION_SIZE = 100
 QUERY_LIMIT = 25
 COUNT_RE = re.compile(rb'"Count"\s*:\s*(\d+)')
 
-NETWORK_ERRORS = (OSError, http.client.HTTPException)
-
 
 class DdbError(RuntimeError):
     """A DynamoDB call that a workload needs for its setup or checks was not answered as expected."""
 
 
-class DdbClient:
+class DdbClient(JsonClient):
     """Raw JSON-protocol DynamoDB calls over one keep-alive connection."""
 
+    service = "dynamodb"
+    target_prefix = TARGET_PREFIX
+    error = DdbError
+
     def __init__(self, target: Target, timeout: float = 10.0) -> None:
-        self.target = target
-        self.conn = KeepAliveConnection(target, timeout)
-
-    def request(self, op: str, params: dict[str, Any]) -> bytes:
-        """The pre-built HTTP request for one DynamoDB operation."""
-        return self.raw_request(op, json.dumps(params).encode())
-
-    def raw_request(self, op: str, body: bytes) -> bytes:
-        return build_request(
-            self.target.host,
-            self.target.port,
-            "dynamodb",
-            body,
-            JSON_TYPE,
-            (f"X-Amz-Target: {TARGET_PREFIX}{op}",),
-        )
-
-    def post(self, payload: bytes) -> tuple[int, bytes]:
-        """Send a pre-built request; (0, b"") when the connection failed (it is then reopened next time)."""
-        try:
-            return self.conn.exchange(payload)
-        except NETWORK_ERRORS:
-            self.conn.close()
-            return 0, b""
-
-    def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
-        """One call that must succeed; its parsed answer."""
-        status, body = self.post(self.request(op, params))
-        if status != 200:
-            raise DdbError(f"{op} answered {status}: {body[:300]!r}")
-        return parse(body)
+        super().__init__(target, timeout)
 
     def create_table(
         self, name: str, hash_key: str, range_key: tuple[str, str] | None = None, hash_type: str = "S"
@@ -120,18 +90,6 @@ class DdbClient:
                 return
             params["ExclusiveStartKey"] = last
         raise DdbError(f"Scan did not end after {MAX_SCAN_PAGES} pages")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def parse(body: bytes) -> dict[str, Any]:
-    """A JSON object answer, or {} when the body is not one."""
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def batch_write(client: DdbClient, table: str, items: list[dict[str, Any]]) -> int:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import procs
-from dynamodb import COUNT_RE, NETWORK_ERRORS, DdbClient, batch_write
+from dynamodb import COUNT_RE, DdbClient, batch_write
 from peers import CloudletPeer
 from run import Session
-from workloads import percentile_ms, wait_ready
+from workloads import NETWORK_ERRORS, percentile_ms, wait_ready
 
 SMALL_ITEMS = 1_000
 PARTITION_SIZE = 100  # items per partition (sk 0..99)

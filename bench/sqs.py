@@ -10,8 +10,6 @@ Each workload creates its own queue(s) and uses the QueueUrl the server returns.
 from __future__ import annotations
 
 import hashlib
-import http.client
-import json
 import random
 import threading
 import time
@@ -20,17 +18,17 @@ from typing import Any
 
 from saturate import Client, sat_figures, saturate
 from workloads import (
+    NETWORK_ERRORS,
     Figures,
-    KeepAliveConnection,
+    JsonClient,
     LoopResult,
     Target,
-    build_request,
     loop_figures,
     measured_loop,
+    parse,
     percentile_ms,
 )
 
-JSON_TYPE = "application/x-amz-json-1.0"
 BODY = "bench-message " + "x" * 86  # 100 bytes
 BODY_MD5 = hashlib.md5(BODY.encode()).hexdigest()
 BATCH = 10  # entries per SendMessageBatch / DeleteMessageBatch, and MaxNumberOfMessages per receive
@@ -43,45 +41,17 @@ LONGPOLL_ROUNDS = 30  # long polls per run, at most
 LONGPOLL_BUDGET_S = 40.0  # and no new long poll once less than one full wait is left of this budget
 EARLY_WAKE_S = 1.0  # a long poll answered later than this after the send did not wake early
 
-NETWORK_ERRORS = (OSError, http.client.HTTPException)
-
 
 class SqsError(RuntimeError):
     """An SQS call that a workload needs for its setup was not answered with 200."""
 
 
-class SqsClient:
+class SqsClient(JsonClient):
     """Raw JSON-protocol SQS calls over one keep-alive connection."""
 
-    def __init__(self, target: Target, timeout: float = 5.0) -> None:
-        self.target = target
-        self.conn = KeepAliveConnection(target, timeout)
-
-    def request(self, action: str, params: dict[str, Any]) -> bytes:
-        """The pre-built HTTP request for one SQS action."""
-        return build_request(
-            self.target.host,
-            self.target.port,
-            "sqs",
-            json.dumps(params).encode(),
-            JSON_TYPE,
-            (f"X-Amz-Target: AmazonSQS.{action}",),
-        )
-
-    def post(self, payload: bytes) -> tuple[int, bytes]:
-        """Send a pre-built request; (0, b"") when the connection failed (it is then reopened next time)."""
-        try:
-            return self.conn.exchange(payload)
-        except NETWORK_ERRORS:
-            self.conn.close()
-            return 0, b""
-
-    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """One action whose answer must be 200 with a JSON object; raises SqsError otherwise."""
-        status, body = self.post(self.request(action, params))
-        if status != 200:
-            raise SqsError(f"{action} answered {status}: {body[:200]!r}")
-        return parse(body)
+    service = "sqs"
+    target_prefix = "AmazonSQS."
+    error = SqsError
 
     def create_queue(self, name: str) -> str:
         """Create a standard queue and return the QueueUrl the server gives for it."""
@@ -97,18 +67,6 @@ class SqsClient:
             self.call("GetQueueAttributes", params).get("Attributes", {}).get("ApproximateNumberOfMessages")
         )
         return int(value) if isinstance(value, str | int) and str(value).isdigit() else -1
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def parse(body: bytes) -> dict[str, Any]:
-    """A JSON object answer, or {} when the body is not one."""
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def receipts(answer: dict[str, Any]) -> tuple[list[str], int]:

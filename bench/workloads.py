@@ -10,9 +10,11 @@ reports (which figure keys, their unit, and whether higher is better).
 from __future__ import annotations
 
 import http.client
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from procs import tree_cpu_seconds, tree_rss_mb
 
@@ -144,6 +146,64 @@ class RawClient(KeepAliveConnection):
         except (OSError, http.client.HTTPException):
             self.conn.close()
             return False
+
+
+JSON_TYPE = "application/x-amz-json-1.0"
+NETWORK_ERRORS = (OSError, http.client.HTTPException)
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    """A JSON object answer, or {} when the body is not one."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class JsonClient:
+    """Raw JSON-protocol calls (``X-Amz-Target: <target_prefix><Op>``) over one keep-alive
+    connection; a subclass names the service and the error its failed setup calls raise."""
+
+    service = ""  # the SigV4 signing name
+    target_prefix = ""
+    error: type[Exception] = RuntimeError
+
+    def __init__(self, target: Target, timeout: float = 5.0) -> None:
+        self.target = target
+        self.conn = KeepAliveConnection(target, timeout)
+
+    def request(self, op: str, params: dict[str, Any]) -> bytes:
+        """The pre-built HTTP request for one operation."""
+        return self.raw_request(op, json.dumps(params).encode())
+
+    def raw_request(self, op: str, body: bytes) -> bytes:
+        return build_request(
+            self.target.host,
+            self.target.port,
+            self.service,
+            body,
+            JSON_TYPE,
+            (f"X-Amz-Target: {self.target_prefix}{op}",),
+        )
+
+    def post(self, payload: bytes) -> tuple[int, bytes]:
+        """Send a pre-built request; (0, b"") when the connection failed (it is then reopened next time)."""
+        try:
+            return self.conn.exchange(payload)
+        except NETWORK_ERRORS:
+            self.conn.close()
+            return 0, b""
+
+    def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One call that must be answered 200; its parsed answer (``error`` raised otherwise)."""
+        status, body = self.post(self.request(op, params))
+        if status != 200:
+            raise self.error(f"{op} answered {status}: {body[:300]!r}")
+        return parse(body)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def probe(target: Target, op: Op, timeout: float = 1.0) -> int | None:
