@@ -102,14 +102,13 @@ def _source(request: Request) -> IO[bytes]:
 def decode_chunked(request: Request) -> None:
     """Undo ``aws-chunked`` framing in place; trailers become headers.
 
-    Large bodies stay on disk: the payload is written to a new temporary file.
+    Large bodies stay on disk: past 8 MiB the payload goes to a new spool file.
     """
     if not is_aws_chunked(request):
         return
-    # The payload is no larger than its framing: in memory unless the framing was spooled.
-    sink: IO[bytes] = io.BytesIO() if request.body_file is None else spool.new_file()
+    sink = spool.Body()
     try:
-        trailers = decode_aws_chunked_stream(_source(request), sink)
+        trailers = decode_aws_chunked_stream(_source(request), sink)  # type: ignore[arg-type]
     except BaseException:
         sink.close()
         raise
@@ -121,16 +120,15 @@ def decode_chunked(request: Request) -> None:
         request.headers.set(key, value)
 
 
-def _replace_body(request: Request, sink: IO[bytes]) -> None:
-    size = sink.tell()
-    sink.seek(0)
+def _replace_body(request: Request, sink: spool.Body) -> None:
+    size = sink.size
     if request.body_file is not None:
         request.body_file.close()
-    if size > spool.SPOOL_AT:
-        request.body, request.body_file = b"", sink
+    body = sink.value()
+    if isinstance(body, bytes):
+        request.body, request.body_file = body, None
     else:
-        request.body, request.body_file = sink.read(), None
-        sink.close()
+        request.body, request.body_file = b"", body
     request.headers.set("content-length", str(size))
 
 
