@@ -83,7 +83,7 @@ class S3Client:
         try:
             self.conn.send(payload)
             if body is not None:
-                self.conn.conn.sock.sendall(body)
+                self.conn.send(body)
             return self.conn.read()
         except NETWORK_ERRORS:
             self.conn.close()
@@ -101,17 +101,13 @@ class S3Client:
         self.call("PUT", f"/{bucket}")
         return bucket
 
-    def upload(self, path: str, body: memoryview, query: str = "") -> http.client.HTTPResponse | None:
-        """PUT a large body; the answer (its body read), None when the connection failed."""
+    def upload(self, path: str, body: memoryview, query: str = "") -> tuple[int, dict[str, str]] | None:
+        """PUT a large body; the answer's status and headers, None when the connection failed."""
         try:
             self.conn.send(s3_head(self.target, "PUT", path + query, len(body)))
-            self.conn.conn.sock.sendall(body)
-            response = http.client.HTTPResponse(self.conn.conn.sock, method="PUT")
-            response.begin()
-            response.read()
-            if response.will_close:
-                self.conn.close()
-            return response
+            self.conn.send(body)
+            status, _ = self.conn.read()
+            return status, self.conn.headers
         except NETWORK_ERRORS:
             self.conn.close()
             return None
@@ -120,7 +116,8 @@ class S3Client:
         """GET an object, reading it into a reusable buffer; the bytes received (-1 unless 200)."""
         try:
             self.conn.send(s3_head(self.target, "GET", path, None))
-            response = http.client.HTTPResponse(self.conn.conn.sock, method="GET")
+            # Streamed into a reusable buffer: read with http.client, not the whole-answer reader.
+            response = http.client.HTTPResponse(self.conn.sock, method="GET")  # type: ignore[arg-type]
             response.begin()
             received = 0
             while n := response.readinto(self.buffer):
@@ -136,12 +133,8 @@ class S3Client:
         """HEAD an object: the status and the Content-Length it announces."""
         try:
             self.conn.send(s3_head(self.target, "HEAD", path, None))
-            response = http.client.HTTPResponse(self.conn.conn.sock, method="HEAD")
-            response.begin()
-            response.read()
-            if response.will_close:
-                self.conn.close()
-            return response.status, response.getheader("Content-Length") or ""
+            status, _ = self.conn.read(head_only=True)
+            return status, self.conn.headers.get("content-length", "")
         except NETWORK_ERRORS:
             self.conn.close()
             return 0, ""
@@ -308,7 +301,7 @@ def s3_put_100m(target: Target) -> Figures:
 
         def put(i: int) -> bool:
             response = client.upload(f"/{bucket}/large-{i}", body)
-            return response is not None and response.status == 200
+            return response is not None and response[0] == 200
 
         return _rounds(target, put)
     finally:
@@ -320,7 +313,7 @@ def s3_get_100m(target: Target) -> Figures:
     try:
         bucket = client.create_bucket("bench-large")
         response = client.upload(f"/{bucket}/large", _large_body())
-        if response is None or response.status != 200:
+        if response is None or response[0] != 200:
             raise S3Error("setup PUT of the 100 MiB object failed")
         client.download(f"/{bucket}/large")  # warm the page cache and the server's read path
         return _rounds(target, lambda _: client.download(f"/{bucket}/large") == LARGE)
@@ -403,7 +396,7 @@ def s3_get_100m_curl(target: Target) -> Figures:
     try:
         bucket = client.create_bucket("bench-large")
         response = client.upload(f"/{bucket}/large", _large_body())
-        if response is None or response.status != 200:
+        if response is None or response[0] != 200:
             raise S3Error("setup PUT of the 100 MiB object failed")
     finally:
         client.close()
@@ -428,9 +421,9 @@ def s3_multipart_2g(target: Target) -> Figures:
             etags = []
             for number in range(1, PARTS + 1):
                 response = client.upload(key, part, f"?partNumber={number}&uploadId={upload_id}")
-                if response is None or response.status != 200:
+                if response is None or response[0] != 200:
                     raise S3Error(f"UploadPart {number} failed")
-                etags.append(response.getheader("ETag") or "")
+                etags.append(response[1].get("etag", ""))
             parts = "".join(
                 f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
                 for n, etag in enumerate(etags, start=1)
