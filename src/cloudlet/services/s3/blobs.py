@@ -358,6 +358,15 @@ class BlobStore:
         manifest = self._manifest_or_none(blob_id)
         return manifest.size if manifest is not None else self._data_size(blob_id)
 
+    def digest(self, blob_id: str, hashers: Iterable[Hasher]) -> None:
+        """Feed every byte of the blob to ``hashers``, a chunk at a time. It reads the whole blob
+        from disk: call it from a worker thread, unless the blob is small."""
+        hashers = list(hashers)
+        with self.open(blob_id) as reader:
+            for chunk in _chunks(reader):
+                for h in hashers:
+                    h.update(chunk)
+
     def exists(self, blob_id: str) -> bool:
         _check_id(blob_id)
         return self._data_path(blob_id).exists() or self._manifest_path(blob_id).exists()

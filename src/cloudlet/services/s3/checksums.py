@@ -9,6 +9,8 @@ Pure functions and small hasher objects, no I/O. What the S3 provider does with 
   gives the type S3 defaults to.
 - ``CompleteMultipartUpload``: :func:`multipart_etag` of the part MD5s and
   :func:`multipart_checksum` of the part checksums, without re-reading the data.
+- ``CopyObject``: the source's FULL_OBJECT checksum, else one computed with :func:`new_hasher`
+  over the body, or combined from a composite source's part CRCs (:func:`combine_full_object`).
 
 Algorithms as S3 spells them are in :data:`ALGORITHMS`; MD5 is a hasher here (for ETags and
 Content-MD5) but not one of S3's ``x-amz-checksum-*`` algorithms. botocore's model also lists
@@ -162,11 +164,12 @@ def canonical(algorithm: str) -> str:
 
 
 def requested(algorithm: str) -> str:
-    """A checksum algorithm a request names, as S3 spells it; S3's error for one it does not support."""
-    try:
-        return canonical(algorithm)
-    except ValueError:
-        raise unsupported_algorithm() from None
+    """A checksum algorithm a request names (``x-amz-checksum-algorithm``), as S3 spells it;
+    S3's error for one it does not support (MD5 included: a hasher here, not an S3 checksum)."""
+    name = algorithm.upper()
+    if name not in ALGORITHMS:
+        raise unsupported_algorithm()
+    return name
 
 
 def new_hasher(algorithm: str) -> Hasher:

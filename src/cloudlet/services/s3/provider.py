@@ -9,6 +9,7 @@ answer NotImplemented.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import io
@@ -31,7 +32,7 @@ from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3 import post
-from cloudlet.services.s3.blobs import BlobStore
+from cloudlet.services.s3.blobs import INLINE_WRITE, BlobStore
 from cloudlet.services.s3.errors import (
     MAX_SINGLE_PUT,
     entity_too_large,
@@ -698,13 +699,14 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             out["Errors"] = errors
         return out
 
-    def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
         key = params["Key"]
         self._check_key(key)
         if (params.get("ContentLength") or 0) > MAX_SINGLE_PUT:
             raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         cond.check_write_headers(params)
+        requested = ck.requested(params["ChecksumAlgorithm"]) if params.get("ChecksumAlgorithm") else None
         source_bucket_name, source_key, source_version = copy_source(params["CopySource"])
         source = self.copy_source_object(params["CopySource"])
         cond.check_copy_source(source, params, self.clock.now())
@@ -713,8 +715,6 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             meta = headers_meta(params)
         else:
             meta = {k: v for k, v in source.meta.items() if k not in _NOT_COPIED}
-        if source.meta.get("Checksums") and source.meta.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
-            meta["Checksums"] = source.meta["Checksums"]
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             meta["StorageClass"] = params["StorageClass"]
         if (params.get("TaggingDirective") or "COPY") == "COPY" and source.meta.get("Tags"):
@@ -730,15 +730,30 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
                 400,
             )
         cond.check_write(self.db.current(bucket, key), key, params)
+        algorithm, value = _copy_checksum(source.meta, requested)
+        body = self.db.body(source) if source.inline else None
         blob_id = self.blobs.copy(source.blob_id).blob_id if source.blob_id else None
+        if algorithm is not None:
+            if value is None:  # computed over the copy's body
+                hasher = ck.new_hasher(algorithm)
+                if blob_id is None:
+                    hasher.update(body or b"")
+                else:
+                    try:
+                        await self._digest_blob(blob_id, source.size, hasher)
+                        cond.check_write(self.db.current(bucket, key), key, params)  # written meanwhile?
+                    except BaseException:
+                        self.blobs.delete(blob_id)
+                        raise
+                value = ck.b64(hasher.digest())
+            meta["Checksums"] = {algorithm: value}  # FULL_OBJECT, the type a row without ChecksumType has
         row = self.new_version(bucket, key, blob_id, source.size, source.etag, meta)
-        if source.inline:
-            row.body = self.db.body(source)
+        row.body = body
         self.store_version(ctx, bucket, row, "s3:ObjectCreated:Copy")
         result: dict[str, Any] = {"ETag": row.etag, "LastModified": row.modified}
-        for name, value in (meta.get("Checksums") or {}).items():
-            result[f"Checksum{name}"] = value
-            result["ChecksumType"] = "FULL_OBJECT"
+        if algorithm is not None:
+            result[f"Checksum{algorithm}"] = meta["Checksums"][algorithm]
+            result["ChecksumType"] = ck.FULL_OBJECT
         out: dict[str, Any] = {"CopyObjectResult": result}
         if row.version_id != "null":
             out["VersionId"] = row.version_id
@@ -746,6 +761,14 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             out["CopySourceVersionId"] = source.version_id
         self._add_expiration(out, bucket, row)
         return out
+
+    async def _digest_blob(self, blob_id: str, size: int, hasher: ck.Hasher) -> None:
+        """Feed a blob's bytes to ``hasher``: on the event loop when it is small, else in a
+        worker thread (a copied object may be up to 5 GB)."""
+        if size <= INLINE_WRITE:
+            self.blobs.digest(blob_id, [hasher])
+        else:
+            await asyncio.to_thread(self.blobs.digest, blob_id, [hasher])
 
     # ---- object tagging ------------------------------------------------------------------------
 
@@ -865,6 +888,39 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
             )
             if event is not None:
                 self.runtime.channel.put_on_bus(bucket.account, bucket.region, event)
+
+
+def _copy_checksum(source_meta: dict[str, Any], requested: str | None) -> tuple[str | None, str | None]:
+    """``(algorithm, value)`` of the checksum a copy of an object gets (CopyObject): the
+    algorithm the request names (``x-amz-checksum-algorithm``), else the source's; ``(None,
+    None)`` when neither has one. ``value`` is ``None`` when it must be computed over the body.
+
+    The CopyObject API reference: the source's checksum is copied by default, its algorithm
+    when the request names none, and the request may name another (recorded from S3:
+    ``test_s3_copy_object_with_checksum``, ``..._with_default_checksum``: a FULL_OBJECT checksum
+    of that algorithm). A copy is a single-request object, so its checksum is FULL_OBJECT. A
+    source's FULL_OBJECT value of that algorithm is reused; a COMPOSITE one (a multipart upload's,
+    ``<checksum of the part checksums>-N``) is not the checksum of the body, so the whole-object
+    CRC is combined from the parts' CRCs where the source kept them, else the body is read.
+    """
+    kept: dict[str, str] = source_meta.get("Checksums") or {}
+    algorithm = requested or next(iter(kept), None)
+    if algorithm is None:
+        return None, None
+    if algorithm in kept and source_meta.get("ChecksumType", ck.FULL_OBJECT) == ck.FULL_OBJECT:
+        return algorithm, kept[algorithm]
+    parts = source_meta.get("Parts") or []
+    if (
+        parts
+        and source_meta.get("ChecksumAlgorithm") == algorithm
+        and ck.FULL_OBJECT in ck.CHECKSUM_TYPES[algorithm]
+        and all(checksum for _, checksum in parts)
+    ):
+        combined = ck.combine_full_object(
+            algorithm, ((ck.decode_checksum(algorithm, checksum), size) for size, checksum in parts)
+        )
+        return algorithm, ck.b64(combined)
+    return algorithm, None
 
 
 def _host_id(request_id: str) -> str:
