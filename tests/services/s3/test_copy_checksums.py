@@ -16,9 +16,9 @@ unrecognized or unsupported values answer 400 Bad Request. The recordings
 
 A single-request object cannot carry a composite checksum, so a copy of a multipart object with
 a COMPOSITE one gets a FULL_OBJECT checksum of that algorithm over the whole body (Cloudlet's
-choice, not recorded). GetObjectAttributes is not implemented yet: the copies' checksums are read
-back with HeadObject and GetObject (``ChecksumMode=ENABLED``). Every expected value is also
-recomputed here with zlib, awscrt and hashlib (``conftest.checksum``).
+choice, not recorded). The copies' checksums are read back with HeadObject and GetObject
+(``ChecksumMode=ENABLED``); test_object_attributes.py reads them with GetObjectAttributes.
+Every expected value is also recomputed here with zlib, awscrt and hashlib (``conftest.checksum``).
 """
 
 from __future__ import annotations

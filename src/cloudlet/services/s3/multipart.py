@@ -5,8 +5,9 @@ TestS3MultipartUploadChecksum): an upload created with an algorithm keeps that a
 checksum of every part, and completes to a COMPOSITE (``<checksum of the part checksums>-N``)
 or FULL_OBJECT (the CRC of the whole object, combined from the parts' CRCs) checksum. An
 upload created without one still gets S3's default, a FULL_OBJECT CRC64NVME, so each of its
-parts keeps a CRC64NVME too. A completed object remembers its parts' sizes (and checksums),
-for GetObject/HeadObject by ``partNumber``.
+parts keeps a CRC64NVME too. A completed object remembers its parts (``meta["Parts"]``: size,
+checksum when the upload named an algorithm, part number), for GetObject/HeadObject by
+``partNumber`` and GetObjectAttributes' ``ObjectParts``.
 """
 
 from __future__ import annotations
@@ -67,9 +68,48 @@ def part_window(row: ObjectRow, number: int) -> tuple[int, int, int, str | None]
             416,
             fields={"PartNumberRequested": str(number), "ActualPartCount": str(len(parts))},
         )
-    start = sum(size for size, _ in parts[: number - 1])
-    size, checksum = parts[number - 1]
+    start = sum(part[0] for part in parts[: number - 1])
+    size, checksum = parts[number - 1][:2]
     return start, start + size, len(parts), checksum
+
+
+def object_parts(row: ObjectRow, marker: int, limit: int) -> dict[str, Any] | None:
+    """GetObjectAttributes' ``ObjectParts`` of an object: ``None`` for one not uploaded in
+    parts (a single PUT, a copy); else the parts count, and, when the upload kept a COMPOSITE
+    checksum, a page of its parts as ListParts pages them: those numbered after ``marker``, at
+    most ``limit``, each with its size and checksum.
+
+    As recorded from S3 (``test_get_object_attributes``: no ObjectParts for a single PUT, only
+    ``TotalPartsCount`` for uploads without an algorithm;
+    ``test_complete_multipart_parts_checksum_composite[*]`` and
+    ``test_multipart_upload_part_copy_checksum[COMPOSITE]``: the parts listed;
+    ``..._full_object[*]``, ``..._default`` and ``..._part_copy_checksum[FULL_OBJECT]``: only
+    ``TotalPartsCount``, part checksums or not). The API reference: the parts are listed only
+    for objects uploaded with an additional checksum.
+    """
+    parts = row.meta.get("Parts")
+    if not parts:
+        return None
+    out: dict[str, Any] = {"TotalPartsCount": len(parts)}
+    algorithm = row.meta.get("ChecksumAlgorithm")
+    if not algorithm or row.meta.get("ChecksumType") != ck.COMPOSITE:
+        return out
+    # Objects completed before part numbers were kept list their parts by position.
+    numbered = [(part[2] if len(part) > 2 else i, part[0], part[1]) for i, part in enumerate(parts, start=1)]
+    after = [part for part in numbered if part[0] > marker]
+    page = after[:limit]
+    out.update(
+        PartNumberMarker=marker,
+        NextPartNumberMarker=page[-1][0] if page else 0,
+        MaxParts=limit,
+        IsTruncated=len(after) > limit,
+    )
+    if page:
+        out["Parts"] = [
+            {"PartNumber": number, "Size": size} | ({f"Checksum{algorithm}": checksum} if checksum else {})
+            for number, size, checksum in page
+        ]
+    return out
 
 
 class Multipart:
@@ -316,7 +356,7 @@ class Multipart:
         object_meta = {k: v for k, v in meta.items() if k not in ("ChecksumAlgorithm", "ChecksumType")}
         out: dict[str, Any] = {"Bucket": bucket.name, "Key": params["Key"], "ETag": etag}
         keeps_parts = bool(meta.get("ChecksumAlgorithm"))
-        object_meta["Parts"] = [[p[2], p[5] if keeps_parts else None] for p in chosen]
+        object_meta["Parts"] = [[p[2], p[5] if keeps_parts else None, p[0]] for p in chosen]
         if checksum is not None:
             algorithm, checksum_type, value = checksum
             object_meta.update(Checksums={algorithm: value}, ChecksumType=checksum_type)

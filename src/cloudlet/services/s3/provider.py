@@ -1,10 +1,10 @@
 """Amazon S3: buckets and objects, bodies streamed to and from disk.
 
 The provider holds buckets (create, head, list, delete, location) and objects (put, get
-with ranges, part numbers and conditions, head, copy, delete, tagging) and notifications;
-the other operations are mixed in from their modules: listings (listing.py), multipart
-uploads (multipart.py), bucket sub-resources (settings.py). Operations not written yet
-answer NotImplemented.
+with ranges, part numbers and conditions, head, attributes, copy, delete, tagging) and
+notifications; the other operations are mixed in from their modules: listings (listing.py),
+multipart uploads (multipart.py), bucket sub-resources (settings.py). Operations not written
+yet answer NotImplemented.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import contextlib
 import io
 import ipaddress
 import re
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -42,7 +43,7 @@ from cloudlet.services.s3.errors import (
 )
 from cloudlet.services.s3.lifecycle import Lifecycle, expiration_header
 from cloudlet.services.s3.listing import Listings
-from cloudlet.services.s3.multipart import Multipart, part_window
+from cloudlet.services.s3.multipart import Multipart, object_parts, part_window
 from cloudlet.services.s3.presign import SignerClock, check_query_auth, post_policy_shift
 from cloudlet.services.s3.regions import is_region
 from cloudlet.services.s3.settings import OBJECT_OWNERSHIPS, BucketSettings
@@ -488,13 +489,17 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
                     404,
                     fields={"Key": key, "VersionId": version_id},
                 )
-            if row.delete_marker:
+            if row.delete_marker:  # with the marker's Last-Modified (GetObject API reference)
                 raise ServiceError(
                     "MethodNotAllowed",
                     "The specified method is not allowed against this resource.",
                     405,
                     fields={"Method": method, "ResourceType": "DeleteMarker"},
-                    headers={"x-amz-delete-marker": "true", "x-amz-version-id": row.version_id},
+                    headers={
+                        "x-amz-delete-marker": "true",
+                        "x-amz-version-id": row.version_id,
+                        "Last-Modified": formatdate(row.modified, usegmt=True),
+                    },
                 )
             return row
         row = self.db.current(bucket, key)
@@ -587,6 +592,10 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         return start, end
 
     def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if ctx.request is not None and "attributes" in ctx.request.query:
+            # GetObjectAttributes without its x-amz-object-attributes header (the header is what
+            # routes it): S3 refuses it as GetObjectAttributes refuses a missing header
+            object_attributes(None)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
         cond.check_read(row, params, self.clock.now())
@@ -604,6 +613,40 @@ class S3Provider(Multipart, Listings, BucketSettings, Provider):
         cond.check_read(row, params, self.clock.now())
         out = self._described(row, params, bucket)
         self._window(ctx, row, params, out)
+        return out
+
+    def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """The attributes ``x-amz-object-attributes`` names, with the version's Last-Modified
+        (and version id); see :func:`object_attributes` for what each attribute answers."""
+        wanted = object_attributes(params.get("ObjectAttributes"))
+        check_sse_c_algorithm(params.get("SSECustomerAlgorithm"))
+        bucket = self.bucket(params["Bucket"])
+        row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
+        meta = row.meta
+        out: dict[str, Any] = {"LastModified": row.modified}
+        if row.version_id != "null" or bucket.versioning is not None:  # as HeadObject answers it
+            out["VersionId"] = row.version_id
+        if "ETag" in wanted:
+            out["ETag"] = (row.etag or "").strip('"')
+        if "Checksum" in wanted and meta.get("Checksums"):
+            checksum_type = meta.get("ChecksumType", ck.FULL_OBJECT)
+            checksum: dict[str, str] = {"ChecksumType": checksum_type}
+            for name, value in meta["Checksums"].items():
+                if checksum_type == ck.COMPOSITE:
+                    value = value.rsplit("-", 1)[0]  # answered without the "-<parts>" suffix
+                checksum[f"Checksum{name}"] = value
+            out["Checksum"] = checksum
+        if "ObjectParts" in wanted:
+            limit = params.get("MaxParts")
+            if limit is None or limit < 0:
+                limit = 1000
+            parts = object_parts(row, max(params.get("PartNumberMarker") or 0, 0), limit)
+            if parts is not None:
+                out["ObjectParts"] = parts
+        if "StorageClass" in wanted:
+            out["StorageClass"] = meta.get("StorageClass") or "STANDARD"
+        if "ObjectSize" in wanted:
+            out["ObjectSize"] = row.size
         return out
 
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -914,13 +957,63 @@ def _copy_checksum(source_meta: dict[str, Any], requested: str | None) -> tuple[
         parts
         and source_meta.get("ChecksumAlgorithm") == algorithm
         and ck.FULL_OBJECT in ck.CHECKSUM_TYPES[algorithm]
-        and all(checksum for _, checksum in parts)
+        and all(part[1] for part in parts)
     ):
         combined = ck.combine_full_object(
-            algorithm, ((ck.decode_checksum(algorithm, checksum), size) for size, checksum in parts)
+            algorithm, ((ck.decode_checksum(algorithm, part[1]), part[0]) for part in parts)
         )
         return algorithm, ck.b64(combined)
     return algorithm, None
+
+
+OBJECT_ATTRIBUTES = ("ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize")
+
+
+def object_attributes(names: list[str] | None) -> set[str]:
+    """The attributes a GetObjectAttributes request names (``x-amz-object-attributes``, a
+    comma-separated list; spaces around names are allowed, "test_get_object_attributes_with_space").
+
+    What each answers, as recorded from S3 (``test_get_object_attributes``, ``..._versioned``,
+    ``..._with_space``, ``TestS3PutObjectChecksum``, ``TestS3MultipartUploadChecksum``): ``ETag``
+    without its quotes; ``Checksum`` the object's checksum with its ``ChecksumType``, a COMPOSITE
+    one without the ``-<parts>`` suffix the other operations show; ``ObjectParts`` see
+    :func:`~cloudlet.services.s3.multipart.object_parts`; ``StorageClass`` (``STANDARD`` too);
+    ``ObjectSize``. Attributes not asked for are left out; Last-Modified always comes.
+
+    Errors (not in the recordings nor in botocore's model; S3's XML answers to direct calls are
+    quoted in versity/versitygw issues #915, #917 and #1000): ``InvalidRequest`` for a missing or
+    empty header, ``InvalidArgument`` naming the first unknown attribute.
+    """
+    given = [name for name in names or [] if name]
+    if not given:
+        raise ServiceError(
+            "InvalidRequest",
+            "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing "
+            "or empty",  # message unverified (not recorded; as quoted in versitygw issue 915)
+            400,
+        )
+    for name in given:
+        if name not in OBJECT_ATTRIBUTES:
+            raise ServiceError(
+                "InvalidArgument",
+                "Invalid attribute name specified.",  # message unverified (versitygw issues 917, 1000)
+                400,
+                fields={"ArgumentName": "x-amz-object-attributes", "ArgumentValue": name},
+            )
+    return set(given)
+
+
+def check_sse_c_algorithm(algorithm: str | None) -> None:
+    """S3's answer to an SSE-C algorithm other than AES256 (recorded for GetObjectAttributes:
+    ``test_object_retrieval_sse_c``, get-obj-attrs-sse-c-wrong-algo). The keys themselves are
+    not checked: Cloudlet does not encrypt objects with customer keys."""
+    if algorithm is not None and algorithm != "AES256":
+        raise ServiceError(
+            "InvalidEncryptionAlgorithmError",
+            "The Encryption request you specified is not valid. Supported value: AES256.",
+            400,
+            fields={"ArgumentName": "x-amz-server-side-encryption", "ArgumentValue": algorithm},
+        )
 
 
 def _host_id(request_id: str) -> str:
