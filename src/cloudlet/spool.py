@@ -4,9 +4,10 @@ They are named files in one directory (:func:`configure`; the system's temporary
 until then), so that a body which becomes an S3 object can be hard-linked into the blob
 store instead of copied, when both are on one file system. A file is removed when closed.
 
-A spool file also computes the MD5 of what is written to it, on a thread of its own that
-reads the file behind the writer (from the page cache: memory stays flat). S3 needs the MD5
-of every body (its ETag); computed while the body is still arriving, it costs no time after.
+A spool file also digests what is written to it while the body is still arriving, so that
+nothing is read again after: the MD5 (S3's ETag) on a thread of its own that reads the file
+behind the writer (from the page cache: memory stays flat), and the CRC64NVME (the checksum
+S3 gives an object uploaded without one) as each piece is written, ~6 GB/s.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +40,17 @@ def configure(directory: Path | str | None) -> None:
     _directory = str(path)
 
 
+@cache
+def _crc64nvme_function() -> Callable[[Any, int], int]:
+    """``awscrt``'s CRC64NVME, imported when the first spool file is made (loading it takes ~70 ms)."""
+    from awscrt import checksums
+
+    return checksums.crc64nvme
+
+
 class SpoolFile:
     """A named temporary file that digests its bytes as they are written (every write is
-    flushed, so the digest thread sees it); reading is the file's own, buffered."""
+    flushed, so the MD5 thread sees it); reading is the file's own, buffered."""
 
     def __init__(self) -> None:
         self._file = tempfile.NamedTemporaryFile(dir=_directory, prefix=_PREFIX)  # noqa: SIM115
@@ -47,6 +58,8 @@ class SpoolFile:
         self._written = 0
         self._ended = False
         self._md5 = hashlib.md5()
+        self._crc = _crc64nvme_function()
+        self._crc64nvme = 0
         self._changed = threading.Condition()
         self._digester = threading.Thread(target=self._digest, name="cloudlet-spool-md5", daemon=True)
         self._digester.start()
@@ -54,6 +67,7 @@ class SpoolFile:
     def write(self, data: Any) -> int:
         n = self._file.write(data)
         self._file.flush()
+        self._crc64nvme = self._crc(data, self._crc64nvme)
         with self._changed:
             self._written += n
             self._changed.notify()
@@ -64,6 +78,10 @@ class SpoolFile:
         self._end()
         self._digester.join()
         return self._md5
+
+    def crc64nvme(self) -> int:
+        """The CRC64NVME of everything written so far."""
+        return self._crc64nvme
 
     def _end(self) -> None:
         with self._changed:

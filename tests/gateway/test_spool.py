@@ -1,10 +1,12 @@
-"""Spool files: large request bodies on disk, with their MD5 computed as they are written."""
+"""Spool files: large request bodies on disk, with their MD5 and CRC64NVME computed as they are written."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import random
+
+from awscrt import checksums
 
 from cloudlet import spool
 
@@ -16,6 +18,7 @@ def test_the_md5_is_of_everything_written():
         for piece in pieces:
             f.write(piece)
         assert f.md5().hexdigest() == hashlib.md5(b"".join(pieces)).hexdigest()
+        assert f.crc64nvme() == checksums.crc64nvme(b"".join(pieces))
         f.seek(0)
         assert f.read() == b"".join(pieces)
 
@@ -34,6 +37,7 @@ def test_reading_back_by_lines_and_chunks():
 def test_an_empty_file_and_closing_without_asking():
     with spool.new_file() as f:
         assert f.md5().hexdigest() == hashlib.md5(b"").hexdigest()
+        assert f.crc64nvme() == 0
     f = spool.new_file()
     f.write(b"x" * 1000)
     name = f.name

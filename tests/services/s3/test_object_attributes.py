@@ -12,12 +12,16 @@ from their recorded ETags (the MD5 of the body), so the recorded checksums apply
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from awscrt import checksums
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -154,14 +158,43 @@ def test_single_put_checksums(s3, bucket, algorithm):
 
 
 def test_single_put_without_checksum(aws_client, bucket):
-    # Cloudlet stores no checksum for a PutObject that sends none (as test_copy_checksums shows for
-    # HeadObject), so there is no Checksum to answer. S3 now stores a default CRC64NVME and answers
-    # it (test_s3_checksum_no_automatic_sdk_calculation: get-obj-attrs-no-checksum).
+    # S3 stores its default, a FULL_OBJECT CRC64NVME, for a PutObject that sends no checksum
+    # (recorded: test_s3_checksum_no_automatic_sdk_calculation, get-obj-attrs-no-checksum)
     plain = aws_client("s3", config=Config(request_checksum_calculation="when_required"))
-    plain.put_object(Bucket=bucket, Key="k", Body=CHECKSUM_BODY)
+    put = plain.put_object(Bucket=bucket, Key="k", Body=CHECKSUM_BODY)
+    assert put["ChecksumCRC64NVME"] == "qUVrWYOrIAM=" and put["ChecksumType"] == "FULL_OBJECT"
     got = attributes(plain.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=ALL))
-    assert set(got) == {"ETag", "LastModified", "ObjectSize", "StorageClass"}
+    assert set(got) == {"Checksum", "ETag", "LastModified", "ObjectSize", "StorageClass"}
+    assert got["Checksum"] == {"ChecksumCRC64NVME": "qUVrWYOrIAM=", "ChecksumType": "FULL_OBJECT"}
     assert got["ETag"] == CHECKSUM_BODY_ETAG
+
+
+def test_large_put_without_checksum(aws_client, bucket):
+    # A body over 8 MiB is spooled to disk as it arrives, its MD5 and CRC64NVME computed meanwhile
+    data = os.urandom(9 * 1024 * 1024)
+    plain = aws_client("s3", config=Config(request_checksum_calculation="when_required"))
+    put = plain.put_object(Bucket=bucket, Key="big", Body=data)
+    expected = base64.b64encode(checksums.crc64nvme(data).to_bytes(8, "big")).decode()
+    assert put["ChecksumCRC64NVME"] == expected
+    assert put["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    got = attributes(plain.get_object_attributes(Bucket=bucket, Key="big", ObjectAttributes=["Checksum"]))
+    assert got["Checksum"] == {"ChecksumCRC64NVME": expected, "ChecksumType": "FULL_OBJECT"}
+
+
+def test_put_naming_an_algorithm_without_a_value_gets_the_default(aws_client, bucket):
+    # A request that names an algorithm (x-amz-sdk-checksum-algorithm) but sends no checksum value
+    # gets the default too (recorded: test_s3_checksum_no_automatic_sdk_calculation,
+    # head-obj-only-checksum-algo)
+    s3 = aws_client("s3")
+
+    def drop_value(request, **_):
+        assert request.headers["x-amz-sdk-checksum-algorithm"] == "SHA256"
+        del request.headers["x-amz-checksum-sha256"]
+
+    s3.meta.events.register("before-sign.s3.PutObject", drop_value)
+    s3.put_object(Bucket=bucket, Key="k", Body=CHECKSUM_BODY, ChecksumAlgorithm="SHA256")
+    head = s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC64NVME"] == "qUVrWYOrIAM=" and "ChecksumSHA256" not in head
 
 
 def test_storage_class_other_than_standard(s3, bucket):

@@ -120,6 +120,14 @@ def _check_id(blob_id: str) -> str:
     return blob_id
 
 
+def _spooled_digests(source: Source) -> dict[str, Any]:
+    """The digests a spool file (cloudlet.spool) kept of what was written to it, by algorithm."""
+    md5, crc64nvme = getattr(source, "md5", None), getattr(source, "crc64nvme", None)
+    if md5 is None or crc64nvme is None:
+        return {}
+    return {"MD5": md5(), "CRC64NVME": crc64nvme()}  # md5() first: it ends the writing
+
+
 class BlobStore:
     """Blobs under ``root``. Thread-safe: call the blocking methods from worker threads."""
 
@@ -211,8 +219,8 @@ class BlobStore:
 
     def _adopt(self, source: Source, blob_id: str, hashers: list[Hasher]) -> BlobInfo | None:
         """A spooled request body (a named file on this store's file system) becomes the blob by
-        a hard link instead of a copy; None if it cannot be. The hashers get the MD5 the spool
-        file computed as it was written, and the file is read once for any others."""
+        a hard link instead of a copy; None if it cannot be. The hashers get the MD5 and the
+        CRC64NVME the spool file computed as it was written, and the file is read once for any others."""
         name = getattr(source, "name", None)
         if not isinstance(name, str) or self.fsync or not hasattr(source, "readinto"):
             return None
@@ -222,16 +230,14 @@ class BlobStore:
             size = os.stat(name).st_size
         except (OSError, ValueError):
             return None
-        pending = hashers
-        running = getattr(source, "md5", None)
-        if running is not None:
-            md5 = running()
-            pending = []
-            for h in hashers:
-                if h.algorithm == "MD5" and hasattr(h, "take"):
-                    h.take(md5)
-                else:
-                    pending.append(h)
+        known = _spooled_digests(source)
+        pending = []
+        for h in hashers:
+            state = known.get(h.algorithm)
+            if state is not None and hasattr(h, "take"):
+                h.take(state)
+            else:
+                pending.append(h)
         if pending:
             for chunk in _chunks(source):
                 for h in pending:

@@ -116,6 +116,10 @@ class _CrcHasher:
     def digest(self) -> bytes:
         return self._crc.to_bytes(self.digest_size, "big")
 
+    def take(self, state: int) -> None:
+        """Continue from ``state``, the CRC of the same bytes computed elsewhere."""
+        self._crc = state
+
 
 class _HashlibHasher:
     __slots__ = ("_h", "algorithm", "digest_size")
