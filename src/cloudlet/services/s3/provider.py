@@ -33,7 +33,9 @@ from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3 import post
+from cloudlet.services.s3.acl import Acls
 from cloudlet.services.s3.blobs import INLINE_WRITE, BlobStore
+from cloudlet.services.s3.configs import BucketConfigs
 from cloudlet.services.s3.errors import (
     MAX_SINGLE_PUT,
     entity_too_large,
@@ -137,7 +139,7 @@ def bucket_arn(name: str, region: str) -> str:
     return f"arn:{partition_for(region)}:s3:::{name}"
 
 
-class S3Provider(Multipart, Listings, BucketSettings, Provider):
+class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provider):
     service = "s3"
     validate_input = False  # S3 answers its own errors (MalformedXML, InvalidArgument, ...), not Coral's
 
