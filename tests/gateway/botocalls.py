@@ -422,6 +422,8 @@ EMPTY_IS_MALFORMED = {
     ("s3", "PutBucketOwnershipControls"),
     ("s3", "DeleteObjects"),
     ("s3", "CompleteMultipartUpload"),
+    ("s3", "PutBucketEncryption"),
+    ("s3", "PutBucketAccelerateConfiguration"),
 }
 
 

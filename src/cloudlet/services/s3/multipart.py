@@ -24,7 +24,7 @@ from cloudlet.services.s3.errors import MAX_SINGLE_PUT, entity_too_large, malfor
 from cloudlet.services.s3.listing import common_prefix, encoder, listing_params
 from cloudlet.services.s3.store import ObjectRow
 from cloudlet.services.s3.tags import parse_tagging_header
-from cloudlet.services.s3.wire import copy_source_range, headers_meta, owner_of
+from cloudlet.services.s3.wire import copy_source_range, headers_meta, initiator_of, owner_of
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.provider import S3Provider
@@ -133,6 +133,7 @@ class Multipart:
             ck.requested(algorithm) if algorithm else None, params.get("ChecksumType")
         )
         meta = headers_meta(params)
+        self.set_write_acl(meta, bucket, params)  # the completed object's ACL
         if params.get("Expires") is not None:
             meta["Expires"] = params["Expires"]
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
@@ -409,7 +410,7 @@ class Multipart:
             "NextPartNumberMarker": page[-1][0] if page else 0,
             "MaxParts": limit,
             "IsTruncated": len(parts) > limit,
-            "Initiator": owner,
+            "Initiator": initiator_of(bucket.account),
             "Owner": owner,
             "StorageClass": meta.get("StorageClass", "STANDARD"),
         }
@@ -471,7 +472,7 @@ class Multipart:
         if truncated and isinstance(entries[-1], str):  # the page ends with a common prefix
             out["NextKeyMarker"], out["NextUploadIdMarker"] = enc(entries[-1]), ""
         if listed:
-            out["Uploads"] = [_upload_entry(u, owner, enc) for u in listed]
+            out["Uploads"] = [_upload_entry(u, owner, initiator_of(bucket.account), enc) for u in listed]
         prefixes = [{"Prefix": enc(p)} for p in entries if isinstance(p, str)]
         if prefixes:
             out["CommonPrefixes"] = prefixes
@@ -485,7 +486,7 @@ class Multipart:
 
 
 def _upload_entry(
-    upload: tuple[str, str, float, dict[str, Any]], owner: dict[str, str], enc: Any
+    upload: tuple[str, str, float, dict[str, Any]], owner: dict[str, str], initiator: dict[str, str], enc: Any
 ) -> dict[str, Any]:
     upload_id, key, initiated, meta = upload
     entry: dict[str, Any] = {
@@ -494,7 +495,7 @@ def _upload_entry(
         "Initiated": initiated,
         "StorageClass": meta.get("StorageClass", "STANDARD"),
         "Owner": owner,
-        "Initiator": owner,
+        "Initiator": initiator,
     }
     if meta.get("ChecksumAlgorithm"):
         entry["ChecksumAlgorithm"] = meta["ChecksumAlgorithm"]

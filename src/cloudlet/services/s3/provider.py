@@ -274,12 +274,14 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                 fields={"ArgumentName": "x-amz-object-ownership"},
             )
         tags = check_tag_set(configuration.get("Tags") or [], "create-bucket")
+        acl = self.create_bucket_acl(params, ctx.account, ownership or "BucketOwnerEnforced")
         created = {"Location": f"/{name}", "BucketArn": bucket_arn(name, region)}
         existing = self.db.bucket(name)
         if existing is not None:
             if existing.account == ctx.account:
                 if existing.region == "us-east-1" and region == "us-east-1" and not tags:
-                    return created  # us-east-1 answers 200 again (legacy), unless tags were asked for
+                    self.save_bucket_acl(existing, acl)  # legacy: 200 again, the ACL reset
+                    return created  # (unless tags were asked for)
                 raise ServiceError(
                     "BucketAlreadyOwnedByYou",
                     "Your previous request to create the named bucket succeeded and you already own it.",
@@ -305,6 +307,8 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         }
         if tags:
             config["Tagging"] = tags
+        if acl is not None:
+            config["Acl"] = acl
         with self.store.transaction():
             self.db.create_bucket(name, ctx.account, region, self.clock.now(), config)
         return created
@@ -425,6 +429,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         if params.get("Tagging"):
             tags = parse_tagging_header(params["Tagging"])
         meta = headers_meta(params)
+        self.set_write_acl(meta, bucket, params)
         body = params.get("Body") or b""
         if isinstance(body, bytes | bytearray | memoryview) and len(body) <= INLINE_MAX:
             info, inline = None, bytes(body)  # kept in the object row
@@ -770,6 +775,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                 "the object's metadata, storage class, website redirect location or encryption attributes.",
                 400,
             )
+        self.set_write_acl(meta, bucket, params)  # a copy does not take its source's ACL
         cond.check_write(self.db.current(bucket, key), key, params)
         algorithm, value = _copy_checksum(source.meta, requested)
         # A copy is a single-request object: one of a multipart upload gets the MD5 of its body
@@ -914,7 +920,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                 principal_id=f"AWS:{ctx.account}",
                 owner_id=canonical_user_id(bucket.account),
                 size=row.size if created else None,
-                etag=(row.etag or "").strip('"') if created else None,
+                etag=(row.etag or "").strip('"') or None,  # kept by the event types that carry it
                 version_id=version_id,
                 sequencer=sequencer,
             )

@@ -180,10 +180,11 @@ class BucketSettings:
         return self._delete_setting(params, "PublicAccessBlock")
 
     def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self.bucket(params["Bucket"])
+        bucket = self.bucket(params["Bucket"])
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
         if len(rules) != 1 or rules[0].get("ObjectOwnership") not in OBJECT_OWNERSHIPS:
             raise malformed_xml()
+        self.check_ownership_change(bucket, rules[0]["ObjectOwnership"])  # type: ignore[attr-defined]
         return self._put_setting(params, "OwnershipControls", {"Rules": rules})
 
     def get_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

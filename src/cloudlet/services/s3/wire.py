@@ -18,7 +18,15 @@ _VERSION_ID = re.compile(r"[0-9a-f]{32}\Z")
 
 
 def owner_of(account: str) -> dict[str, str]:
-    """The Owner element S3 gives for an account's buckets and objects."""
+    """The Owner element S3 gives for an account's buckets and objects, and an ACL's grantee:
+    the canonical user id alone (S3 no longer answers a DisplayName there: recorded 2026,
+    list-buckets, get-bucket-acl)."""
+    return {"ID": canonical_user_id(account)}
+
+
+def initiator_of(account: str) -> dict[str, str]:
+    """The Initiator of a multipart upload, which still carries a DisplayName (recorded 2026,
+    list-parts, list-multiparts)."""
     return {"ID": canonical_user_id(account), "DisplayName": "webfile"}
 
 
