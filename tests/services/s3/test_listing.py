@@ -153,6 +153,15 @@ def test_list_v2_invalid_continuation_token(s3, bucket):
     assert error_fields(exc)["ArgumentName"] == "continuation-token"
 
 
+@pytest.mark.parametrize("token", ["garbage!!", "YQ", "YQ==*", "a b=="])
+def test_list_v2_continuation_token_that_is_not_one_of_ours(s3, bucket, token):
+    # characters outside base64's alphabet or wrong padding are not skipped into some start key
+    put_keys(s3, bucket, ["a", "b"])
+    with pytest.raises(ClientError) as exc:
+        s3.list_objects_v2(Bucket=bucket, ContinuationToken=token)
+    assert error_of(exc) == ("InvalidArgument", "The continuation token provided is incorrect", 400)
+
+
 def test_list_v2_continuation_with_common_prefixes(s3, bucket):
     # test_list_objects_v2_continuation_common_prefixes
     keys = ["folder/aSubfolder/subFile1", "folder/aSubfolder/subFile2", "folder/file1", "folder/file2"]

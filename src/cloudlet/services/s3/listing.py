@@ -71,8 +71,9 @@ def _encode_token(key: str) -> str:
 
 def _decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
+        # validate: characters outside the alphabet are an error, not skipped
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
         raise ServiceError(
             "InvalidArgument",
             "The continuation token provided is incorrect",
