@@ -424,6 +424,7 @@ EMPTY_IS_MALFORMED = {
     ("s3", "CompleteMultipartUpload"),
     ("s3", "PutBucketEncryption"),
     ("s3", "PutBucketAccelerateConfiguration"),
+    ("s3", "PutObjectLockConfiguration"),  # recorded: put-lock-config-empty
 }
 
 

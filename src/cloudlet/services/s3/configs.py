@@ -4,8 +4,9 @@ analytics, inventory, metrics and Intelligent-Tiering configurations kept by id,
 status computed from the stored bucket policy.
 
 They live in ``bucket.config`` like the settings of settings.py, so they persist with the bucket
-row and go with it. Nothing acts on them: objects are not encrypted with the bucket's default,
-no website is served, no log is delivered, nothing is replicated, analysed or inventoried.
+row and go with it. The default encryption is what objects written without encryption headers
+are answered as written with (encryption.py; nothing is encrypted on disk); nothing acts on the
+others: no website is served, no log is delivered, nothing is replicated, analysed or inventoried.
 
 The deprecated PutBucketLifecycle/GetBucketLifecycle and PutBucketNotification/
 GetBucketNotification need nothing here: they send the same requests as
@@ -33,7 +34,7 @@ import orjson
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
-from cloudlet.services.s3.errors import malformed_xml
+from cloudlet.services.s3.errors import invalid_argument, malformed_xml
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -62,13 +63,6 @@ _STATUSES = ("Enabled", "Disabled")
 _BUCKET_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
-def _invalid_argument(message: str, name: str, value: str | None = None) -> ServiceError:
-    fields = {"ArgumentName": name}
-    if value is not None:
-        fields["ArgumentValue"] = value
-    return ServiceError("InvalidArgument", message, 400, fields=fields)
-
-
 def _invalid_request(message: str) -> ServiceError:
     return ServiceError("InvalidRequest", message, 400)
 
@@ -92,7 +86,7 @@ def check_encryption(config: dict[str, Any] | None) -> dict[str, Any]:
     if default is None or default.get("SSEAlgorithm") not in _SSE_ALGORITHMS:
         raise malformed_xml()  # unverified: that S3 answers MalformedXML to these
     if "KMSMasterKeyID" in default and default["SSEAlgorithm"] not in _KMS_ALGORITHMS:
-        raise _invalid_argument(  # put-bucket-encryption-kms-with-aes
+        raise invalid_argument(  # put-bucket-encryption-kms-with-aes
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
             "ApplyServerSideEncryptionByDefault",
         )
@@ -118,7 +112,7 @@ def check_website(config: dict[str, Any] | None) -> None:
     redirect_all = config.get("RedirectAllRequestsTo")
     if redirect_all is not None:
         if any(config.get(k) is not None for k in ("IndexDocument", "ErrorDocument", "RoutingRules")):
-            raise _invalid_argument(  # invalid-website-conf-2
+            raise invalid_argument(  # invalid-website-conf-2
                 "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
                 "RedirectAllRequestsTo",
                 "not null",
@@ -129,14 +123,14 @@ def check_website(config: dict[str, Any] | None) -> None:
         return
     suffix = (config.get("IndexDocument") or {}).get("Suffix")
     if suffix is None:
-        raise _invalid_argument(  # invalid-website-conf-3
+        raise invalid_argument(  # invalid-website-conf-3
             "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
             "IndexDocument",
             "null",
         )
     if not suffix or "/" in suffix:
         # invalid-website-conf-0 ("/index.html"), invalid-website-conf-1 (empty: no ArgumentValue text)
-        raise _invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+        raise invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
     if config.get("ErrorDocument") is not None and not config["ErrorDocument"].get("Key"):
         raise malformed_xml()  # Key is required by the schema
     for rule in config.get("RoutingRules") or []:

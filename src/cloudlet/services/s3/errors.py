@@ -31,3 +31,11 @@ def entity_too_large(proposed: int, allowed: int) -> ServiceError:
         400,
         fields={"ProposedSize": str(proposed), "MaxSizeAllowed": str(allowed)},
     )
+
+
+def invalid_argument(message: str, name: str, value: str | None = None) -> ServiceError:
+    """S3's InvalidArgument naming the argument (and its value, when S3 gives it)."""
+    fields = {"ArgumentName": name}
+    if value is not None:
+        fields["ArgumentValue"] = value
+    return ServiceError("InvalidArgument", message, 400, fields=fields)

@@ -5,9 +5,11 @@ provider answers them here, in S3's order: the enclosure type, the ``key`` field
 signature fields (an unsigned form is refused: buckets are not public), then the base64
 policy (expiration on the service clock, see presign.py; ``eq`` / ``starts-with`` /
 ``content-length-range`` conditions); then the file is stored as PutObject stores it, with
-the ``tagging`` field's Tagging document. The answer is 204, or the ``success_action_status``
-asked for (201 with S3's ``PostResponse`` document). Errors as recorded from real S3
-(TestS3PresignedPost in ``test_s3.snapshot.json``).
+the ``tagging`` field's Tagging document, the ``acl`` field as PutObject's ``x-amz-acl`` and
+the encryption fields as PutObject's encryption headers. The answer is 204, or the
+``success_action_status`` asked for (201 with S3's ``PostResponse`` document), with PutObject's
+ETag and encryption headers. Errors as recorded from real S3 (TestS3PresignedPost in
+``test_s3.snapshot.json``); those of the ``acl`` and encryption fields are PutObject's.
 """
 
 from __future__ import annotations
@@ -269,17 +271,31 @@ def post_response(bucket: str, key: str, etag: str, location: str) -> bytes:
     ).encode()
 
 
+# form fields that are PutObject parameters as they are (POST Object reference, "Form fields")
+_PARAMS = {
+    "acl": "ACL",
+    "content-type": "ContentType",
+    "cache-control": "CacheControl",
+    "content-disposition": "ContentDisposition",
+    "content-encoding": "ContentEncoding",
+    "expires": "Expires",
+    "x-amz-server-side-encryption": "ServerSideEncryption",
+    "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+    "x-amz-server-side-encryption-context": "SSEKMSEncryptionContext",
+    "x-amz-server-side-encryption-customer-algorithm": "SSECustomerAlgorithm",
+    "x-amz-server-side-encryption-customer-key": "SSECustomerKey",
+    "x-amz-server-side-encryption-customer-key-md5": "SSECustomerKeyMD5",
+}
+
+
 def object_params(fields: dict[str, str]) -> dict[str, Any]:
-    """PutObject parameters carried by form fields (content headers, user metadata; the
+    """PutObject parameters carried by form fields: the canned ACL (``acl``, checked as
+    PutObject's ``x-amz-acl``), content headers, user metadata, the encryption fields (the
     ``tagging`` field is a Tagging XML document, read by the provider)."""
-    names = {
-        "content-type": "ContentType",
-        "cache-control": "CacheControl",
-        "content-disposition": "ContentDisposition",
-        "content-encoding": "ContentEncoding",
-        "expires": "Expires",
-    }
-    params: dict[str, Any] = {names[k]: v for k, v in fields.items() if k in names}
+    params: dict[str, Any] = {_PARAMS[k]: v for k, v in fields.items() if k in _PARAMS}
+    bucket_key = fields.get("x-amz-server-side-encryption-bucket-key-enabled")
+    if bucket_key is not None:
+        params["BucketKeyEnabled"] = bucket_key.strip().lower() == "true"
     metadata = {k[len("x-amz-meta-") :]: v for k, v in fields.items() if k.startswith("x-amz-meta-")}
     if metadata:
         params["Metadata"] = metadata

@@ -31,6 +31,7 @@ from cloudlet.protocol.model import service_model
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
+from cloudlet.services.s3 import encryption as sse
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3 import post
 from cloudlet.services.s3.acl import Acls
@@ -46,6 +47,7 @@ from cloudlet.services.s3.errors import (
 from cloudlet.services.s3.lifecycle import Lifecycle, expiration_header
 from cloudlet.services.s3.listing import Listings
 from cloudlet.services.s3.multipart import Multipart, object_parts, part_window
+from cloudlet.services.s3.objectlock import ObjectLock, lock_answer
 from cloudlet.services.s3.presign import SignerClock, check_query_auth, post_policy_shift
 from cloudlet.services.s3.regions import is_region
 from cloudlet.services.s3.settings import OBJECT_OWNERSHIPS, BucketSettings
@@ -65,8 +67,17 @@ from cloudlet.services.s3.wire import (
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 MAX_KEY_BYTES = 1024
 # What a copy does not take from its source: tags and storage class follow their own
-# directives; checksums, part layout and checksum type belong to how the source was uploaded.
-_NOT_COPIED = ("Tags", "StorageClass", "Checksums", "ChecksumType", "ChecksumAlgorithm", "Parts")
+# directives; checksums, part layout and checksum type belong to how the source was uploaded;
+# the copy is encrypted as its request or its bucket says, not as its source (encryption.py).
+_NOT_COPIED = (
+    "Tags",
+    "StorageClass",
+    "Checksums",
+    "ChecksumType",
+    "ChecksumAlgorithm",
+    "Parts",
+    sse.META_KEY,
+)
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -139,7 +150,7 @@ def bucket_arn(name: str, region: str) -> str:
     return f"arn:{partition_for(region)}:s3:::{name}"
 
 
-class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provider):
+class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, ObjectLock, Provider):
     service = "s3"
     validate_input = False  # S3 answers its own errors (MalformedXML, InvalidArgument, ...), not Coral's
 
@@ -235,7 +246,11 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         finally:
             stack.close()
         location = f"/{bucket.name}/{quote(key)}"
-        headers = [("ETag", out["ETag"]), ("Location", location), *protocol.base_headers(request_id)]
+        # The answer's headers are PutObject's (the POST Object reference lists the same ones):
+        # the ETag and the object's encryption.
+        answered = {name: out[name] for name in ("ETag", *sse.ANSWERED) if name in out}
+        headers = protocol.serialize(model.operation("PutObject"), answered, request_id).headers
+        headers.append(("Location", location))
         status = fields.get("success_action_status")
         if status == "201":
             headers.append(("Content-Type", "application/xml"))
@@ -310,7 +325,8 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         if acl is not None:
             config["Acl"] = acl
         with self.store.transaction():
-            self.db.create_bucket(name, ctx.account, region, self.clock.now(), config)
+            new = self.db.create_bucket(name, ctx.account, region, self.clock.now(), config)
+            self.create_bucket_lock(new, params)  # x-amz-bucket-object-lock-enabled (objectlock.py)
         return created
 
     def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -397,7 +413,9 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
     ) -> ObjectRow:
         """A new version of ``key``: a fresh version id while versioning is enabled, else "null"."""
         version_id = ids.token(16) if bucket.versioning == "Enabled" else "null"
-        return ObjectRow(0, key, version_id, True, delete_marker, blob_id, size, etag, self.clock.now(), meta)
+        row = ObjectRow(0, key, version_id, True, delete_marker, blob_id, size, etag, self.clock.now(), meta)
+        self.apply_default_retention(bucket, row)  # the bucket's Object Lock default, if any
+        return row
 
     def store_version(self, ctx: RequestContext, bucket: Bucket, row: ObjectRow, event: str) -> None:
         """Commit a new object version with its notifications, then drop the blobs it replaced."""
@@ -430,6 +448,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             tags = parse_tagging_header(params["Tagging"])
         meta = headers_meta(params)
         self.set_write_acl(meta, bucket, params)
+        self.set_write_lock(meta, bucket, params)
+        encryption = sse.object_encryption(params, bucket, ctx.account, key, "s3:PutObject")
+        if encryption is not None:
+            meta[sse.META_KEY] = encryption
         body = params.get("Body") or b""
         if isinstance(body, bytes | bytearray | memoryview) and len(body) <= INLINE_MAX:
             info, inline = None, bytes(body)  # kept in the object row
@@ -463,7 +485,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             row = self.new_version(bucket, key, None, len(inline or b""), ck.etag(md5), meta)
             row.body = inline or None
         self.store_version(ctx, bucket, row, "s3:ObjectCreated:Put")
-        out: dict[str, Any] = {"ETag": row.etag}
+        out: dict[str, Any] = {"ETag": row.etag, **sse.answer(encryption)}
         if row.version_id != "null":
             out["VersionId"] = row.version_id
         out[f"Checksum{algorithm}"] = checksums[algorithm]
@@ -538,6 +560,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             "ETag": row.etag,
             "ContentType": meta.get("ContentType") or DEFAULT_CONTENT_TYPE,
             "AcceptRanges": "bytes",
+            **sse.answer(meta.get(sse.META_KEY)),
         }
         for name in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires"):
             if meta.get(name) is not None:
@@ -550,6 +573,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             out["StorageClass"] = meta["StorageClass"]
         if meta.get("Tags"):
             out["TagCount"] = len(meta["Tags"])
+        out.update(lock_answer(meta))
         if params.get("ChecksumMode") == "ENABLED" and meta.get("Checksums"):
             for name, value in meta["Checksums"].items():
                 out[f"Checksum{name}"] = value
@@ -599,8 +623,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             # GetObjectAttributes without its x-amz-object-attributes header (the header is what
             # routes it): S3 refuses it as GetObjectAttributes refuses a missing header
             object_attributes(None)
+        asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
+        sse.check_read(row.meta.get(sse.META_KEY), asked_key)
         cond.check_read(row, params, self.clock.now())
         out = self._described(row, params, bucket)
         start, end = self._window(ctx, row, params, out)
@@ -611,8 +637,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         return out
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "HEAD")
+        sse.check_read(row.meta.get(sse.META_KEY), asked_key)
         cond.check_read(row, params, self.clock.now())
         out = self._described(row, params, bucket)
         self._window(ctx, row, params, out)
@@ -622,10 +650,11 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         """The attributes ``x-amz-object-attributes`` names, with the version's Last-Modified
         (and version id); see :func:`object_attributes` for what each attribute answers."""
         wanted = object_attributes(params.get("ObjectAttributes"))
-        check_sse_c_algorithm(params.get("SSECustomerAlgorithm"))
+        asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
         meta = row.meta
+        sse.check_read(meta.get(sse.META_KEY), asked_key)
         out: dict[str, Any] = {"LastModified": row.modified}
         if row.version_id != "null" or bucket.versioning is not None:  # as HeadObject answers it
             out["VersionId"] = row.version_id
@@ -663,6 +692,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                 raise no_such_key(params["Key"])
             if not cond.etag_matches(params["IfMatch"], current.etag or ""):
                 raise cond.precondition_failed("If-Match")
+        self.check_delete(bucket, params["Key"], version_id, params)  # Object Lock (objectlock.py)
         freed: list[str] = []
         with self.store.transaction():
             out = self.delete_key(ctx, bucket, params["Key"], version_id, freed)
@@ -709,6 +739,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
 
     def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
+        bypass = self.lock_bypass(bucket, params)  # Object Lock (objectlock.py)
         request = params.get("Delete") or {}
         entries = request.get("Objects") or []
         if not entries or len(entries) > 1000:
@@ -721,6 +752,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                     self._check_key(key)
                     if version_id and not is_version_id(version_id):  # S3 lists it as not found here
                         raise ServiceError("NoSuchVersion", "The specified version does not exist.", 404)
+                    self.check_deletable(bucket, key, version_id, bypass)
                     result = self.delete_key(ctx, bucket, key, version_id, freed)
                 except ServiceError as error:
                     failed = {"Key": key, "Code": error.code, "Message": error.message}
@@ -753,8 +785,11 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         cond.check_write_headers(params)
         requested = ck.requested(params["ChecksumAlgorithm"]) if params.get("ChecksumAlgorithm") else None
+        encryption = sse.object_encryption(params, bucket, ctx.account, key, "s3:PutObject")
+        source_key_md5 = sse.customer_key(params, sse.COPY_SOURCE_CUSTOMER, reading=True)
         source_bucket_name, source_key, source_version = copy_source(params["CopySource"])
         source = self.copy_source_object(params["CopySource"])
+        sse.check_read(source.meta.get(sse.META_KEY), source_key_md5)
         cond.check_copy_source(source, params, self.clock.now())
         directive = params.get("MetadataDirective") or "COPY"
         if directive == "REPLACE":
@@ -767,8 +802,16 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
             meta["Tags"] = source.meta["Tags"]
         elif params.get("Tagging"):
             meta["Tags"] = parse_tagging_header(params["Tagging"])
+        if encryption is not None:
+            meta[sse.META_KEY] = encryption
         same = source_bucket_name == bucket.name and source_key == key and not source_version
-        if same and directive == "COPY" and not params.get("StorageClass") and bucket.versioning != "Enabled":
+        if (
+            same
+            and directive == "COPY"
+            and not params.get("StorageClass")
+            and bucket.versioning != "Enabled"
+            and not sse.changes_encryption(params, bucket, source.meta.get(sse.META_KEY))
+        ):
             raise ServiceError(
                 "InvalidRequest",
                 "This copy request is illegal because it is trying to copy an object to itself without changing "
@@ -776,6 +819,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
                 400,
             )
         self.set_write_acl(meta, bucket, params)  # a copy does not take its source's ACL
+        self.set_write_lock(meta, bucket, params)  # nor its retention and legal hold
         cond.check_write(self.db.current(bucket, key), key, params)
         algorithm, value = _copy_checksum(source.meta, requested)
         # A copy is a single-request object: one of a multipart upload gets the MD5 of its body
@@ -809,7 +853,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Provi
         if algorithm is not None:
             result[f"Checksum{algorithm}"] = meta["Checksums"][algorithm]
             result["ChecksumType"] = ck.FULL_OBJECT
-        out: dict[str, Any] = {"CopyObjectResult": result}
+        out: dict[str, Any] = {"CopyObjectResult": result, **sse.answer(encryption)}
         if row.version_id != "null":
             out["VersionId"] = row.version_id
         if source.version_id != "null":
@@ -1013,19 +1057,6 @@ def object_attributes(names: list[str] | None) -> set[str]:
                 fields={"ArgumentName": "x-amz-object-attributes", "ArgumentValue": name},
             )
     return set(given)
-
-
-def check_sse_c_algorithm(algorithm: str | None) -> None:
-    """S3's answer to an SSE-C algorithm other than AES256 (recorded for GetObjectAttributes:
-    ``test_object_retrieval_sse_c``, get-obj-attrs-sse-c-wrong-algo). The keys themselves are
-    not checked: Cloudlet does not encrypt objects with customer keys."""
-    if algorithm is not None and algorithm != "AES256":
-        raise ServiceError(
-            "InvalidEncryptionAlgorithmError",
-            "The Encryption request you specified is not valid. Supported value: AES256.",
-            400,
-            fields={"ArgumentName": "x-amz-server-side-encryption", "ArgumentValue": algorithm},
-        )
 
 
 def _host_id(request_id: str) -> str:

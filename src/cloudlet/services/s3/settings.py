@@ -137,6 +137,7 @@ class BucketSettings:
             )
         if status not in ("Enabled", "Suspended"):
             raise malformed_xml()
+        self.check_versioning_change(bucket, status)  # type: ignore[attr-defined]  # Object Lock
         bucket.versioning = status
         self._save(bucket)
         return {}
