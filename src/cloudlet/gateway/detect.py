@@ -171,6 +171,7 @@ class Router:
             self.by_version.setdefault(entry["api_version"], []).append(name)
             self.operations[name] = set(entry["operations"])
         self._routes: dict[str, list[RestRoute]] = {}
+        self._routes_by_method: dict[str, dict[str, list[RestRoute]]] = {}
         self._host_hints: dict[str, tuple[list[str], str]] = {}
 
     # -- helpers --
@@ -180,6 +181,16 @@ class Router:
         if routes is None:
             routes = self._routes[service] = compile_routes(service, self.services[service])
         return routes
+
+    def routes_for(self, service: str, method: str) -> list[RestRoute]:
+        """The rest routes of ``service`` for one HTTP method, most specific first."""
+        by_method = self._routes_by_method.get(service)
+        if by_method is None:
+            by_method = {}
+            for route in self.routes(service):
+                by_method.setdefault(route.method, []).append(route)
+            self._routes_by_method[service] = by_method
+        return by_method.get(method, [])
 
     def speaks_query(self, service: str) -> bool:
         """Query services, and query-compatible JSON ones that still take forms (SQS)."""
@@ -358,21 +369,23 @@ class Router:
         tries = [path]
         if path.endswith("/") and len(path) > 1:
             tries.append(path.rstrip("/"))
+        routes = self.routes_for(service, method)
+        keys = query.keys()
         for candidate in tries:
-            for route in self.routes(service):
-                if route.method != method:
-                    continue
-                m = route.regex.match(candidate)
-                if m is None:
-                    continue
-                if any(
-                    k not in query or (v is not None and query[k] != v)
-                    for k, v in route.query_required.items()
+            for route in routes:
+                # the query and header conditions first: cheaper than the regex
+                required = route.query_required
+                if required and (
+                    not route.required_keys <= keys
+                    or any(v is not None and query[k] != v for k, v in required.items())
                 ):
                     continue
                 if any(k in query and query[k] != v for k, v in route.query_optional.items()):
                     continue
                 if any(h not in request.headers for h in route.headers_required):
+                    continue
+                m = route.regex.match(candidate)
+                if m is None:
                     continue
                 labels = {name: unquote(m.group(label_group(name))) for name in route.labels}
                 return route, labels

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,11 @@ class RestRoute:
     query_optional: dict[str, str]  # discriminators clients may omit (x-id)
     headers_required: tuple[str, ...]
     deprecated: bool = False  # loses ties against a current operation with the same wire form
+
+    @cached_property
+    def required_keys(self) -> frozenset[str]:
+        """The query keys the route requires, to test a request's query at once."""
+        return frozenset(self.query_required)
 
     @property
     def rank(self) -> tuple[int, int, int, int, bool]:

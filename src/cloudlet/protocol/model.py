@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,20 @@ def _deep_merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
 
 # Member-reference keys that override the target shape's own traits.
 _EMPTY: dict[str, Any] = {}
+
+
+@dataclass
+class Bindings:
+    """Where a structure's members go in a REST request or response (:attr:`Shape.bindings`):
+    each entry is ``(member name, wire name, shape)``; headers are keyed by their lower-cased name."""
+
+    uri: list[tuple[str, str, Shape]] = field(default_factory=list)
+    query: list[tuple[str, str, Shape]] = field(default_factory=list)
+    query_map: list[tuple[str, Shape]] = field(default_factory=list)
+    headers: dict[str, list[tuple[str, str, Shape]]] = field(default_factory=dict)
+    header_maps: list[tuple[str, str, Shape]] = field(default_factory=list)  # (name, prefix, shape)
+    status: str | None = None
+    in_body: bool = False
 
 
 class Shape:
@@ -109,6 +124,30 @@ class Shape:
     @property
     def location(self) -> str | None:
         return self.ref.get("location")
+
+    @cached_property
+    def bindings(self) -> Bindings:
+        """A structure's members grouped by where the REST protocols bind them, computed once."""
+        found = Bindings()
+        for name, m in self.members.items():
+            loc = m.location
+            wire = m.location_name or name
+            if loc is None:
+                found.in_body = True
+            elif loc == "uri":
+                found.uri.append((name, wire, m))
+            elif loc == "querystring":
+                if m.type == "map":
+                    found.query_map.append((name, m))
+                else:
+                    found.query.append((name, wire, m))
+            elif loc == "header":
+                found.headers.setdefault(wire.lower(), []).append((name, wire, m))
+            elif loc == "headers":
+                found.header_maps.append((name, m.location_name or "", m))
+            elif loc == "statusCode":
+                found.status = name
+        return found
 
     @property
     def location_name(self) -> str | None:

@@ -98,42 +98,38 @@ class RestProtocol(Protocol):
         if shape is None:
             return {}
         params: dict[str, Any] = {}
-        bound_query = set(op.uri_query_names)
-        for name, member in shape.members.items():
-            loc = member.location
-            if loc == "uri":
-                wire = member.location_name or name
-                if wire in labels:
-                    params[name] = _scalar(labels[wire], member, f"label {wire}", "iso8601")
-            elif loc == "querystring":
-                wire = member.location_name or name
-                if member.type == "map":
-                    continue  # takes the parameters no other member binds, below
-                bound_query.add(wire)
-                if wire not in request.query_multi:
+        bound = shape.bindings
+        for name, wire, member in bound.uri:
+            if wire in labels:
+                params[name] = _scalar(labels[wire], member, f"label {wire}", "iso8601")
+        if bound.query or bound.query_map:
+            multi = request.query_multi
+            for name, wire, member in bound.query:
+                values = multi.get(wire)
+                if values is None:
                     continue
-                values = request.query_multi[wire]
                 if member.type == "list":
                     params[name] = [_scalar(v, member.member, wire, "iso8601") for v in values]
                 else:
                     params[name] = _scalar(values[0], member, wire, "iso8601")
-            elif loc == "header":
-                text = request.headers.get(member.location_name or name)
-                if text is not None:
+            if bound.query_map:  # the parameters no other member binds
+                taken = {*op.uri_query_names, *(wire for _, wire, _ in bound.query)}
+                rest = {k: v for k, v in multi.items() if k not in taken}
+                for name, member in bound.query_map:
+                    if rest:
+                        listy = member.value.type == "list"
+                        params[name] = {k: (v if listy else v[0]) for k, v in rest.items()}
+        if bound.headers:
+            for key, text in request.headers.items():  # names lower-cased, repeats joined
+                for name, _wire, member in bound.headers.get(key, ()):
                     if member.type == "list" and text == "":
                         continue
                     params[name] = _header_value(member, text)
-            elif loc == "headers":
-                prefix = (member.location_name or "").lower()
-                found = {k[len(prefix) :]: v for k, v in request.headers.items() if k.startswith(prefix)}
-                if found:
-                    params[name] = found
-        for name, member in shape.members.items():
-            if member.location == "querystring" and member.type == "map":
-                rest = {k: v for k, v in request.query_multi.items() if k not in bound_query}
-                if rest:
-                    listy = member.value.type == "list"
-                    params[name] = {k: (v if listy else v[0]) for k, v in rest.items()}
+        for name, prefix, _member in bound.header_maps:
+            prefix = prefix.lower()
+            found = {k[len(prefix) :]: v for k, v in request.headers.items() if k.startswith(prefix)}
+            if found:
+                params[name] = found
         self._parse_body(shape, request, params)
         return params
 
@@ -159,7 +155,7 @@ class RestProtocol(Protocol):
             if body.strip():
                 params[payload] = self.decode_body(body, member)
             return
-        if any(m.location is None for m in shape.members.values()):
+        if shape.bindings.in_body:
             body = request.read_body()
             if body.strip():
                 params.update(self.decode_body(body, shape))
@@ -189,7 +185,7 @@ class RestProtocol(Protocol):
             body = {
                 k: v for k, v in output.items() if k in shape.members and shape.members[k].location is None
             }
-            if not any(m.location is None for m in shape.members.values()):
+            if not shape.bindings.in_body:
                 return response
             response.body = self.encode_body(body, shape, shape.trait("locationName") or shape.name)
         self._content_type(response, self.content_type)
@@ -205,21 +201,18 @@ class RestProtocol(Protocol):
         return "application/octet-stream" if member.type == "blob" else "text/plain"
 
     def _bind_out(self, shape: Shape, output: dict[str, Any], response: Response) -> None:
-        for name, member in shape.members.items():
-            value = output.get(name)
-            if value is None:
-                continue
-            loc = member.location
-            if loc == "header":
-                if member.type == "list" and not value:
+        bound = shape.bindings
+        for entries in bound.headers.values():
+            for name, wire, member in entries:
+                value = output.get(name)
+                if value is None or (member.type == "list" and not value):
                     continue
-                response.headers.append((member.location_name or name, _render_header(member, value)))
-            elif loc == "headers":
-                prefix = member.location_name or ""
-                for k, v in value.items():
-                    response.headers.append((prefix + k, str(v)))
-            elif loc == "statusCode":
-                response.status = int(value)
+                response.headers.append((wire, _render_header(member, value)))
+        for name, prefix, _member in bound.header_maps:
+            for k, v in (output.get(name) or {}).items():
+                response.headers.append((prefix + k, str(v)))
+        if bound.status is not None and output.get(bound.status) is not None:
+            response.status = int(output[bound.status])
 
     def base_headers(self, request_id: str) -> list[tuple[str, str]]:
         return [("x-amzn-RequestId", request_id)]
