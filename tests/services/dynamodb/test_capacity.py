@@ -49,24 +49,33 @@ def throttled(call):
 
 
 def test_writes_over_capacity_are_throttled_until_the_bucket_refills(ddb, server):
+    # The clock runs on in real time (2 units a second here): the writes that end a burst are
+    # large, so the bucket is a few units short and stays so for more than a second however
+    # slow the machine.
     table = make_table(ddb, write=2)
-    put = lambda i: ddb.put_item(TableName=table, Item={"pk": {"S": str(i)}})  # noqa: E731
-    put(0)
-    put(1)
+
+    def put(i: int, kib: int = 0) -> None:
+        ddb.put_item(TableName=table, Item={"pk": {"S": str(i)}, "v": {"S": "x" * (kib * 1024)}})
+
+    put(0)  # 1 unit: 2 - 1 = 1
+    put(1, kib=3)  # 4 units: 1 - 4 = -3
     error = throttled(lambda: put(2))
     assert error["Code"] == "ProvisionedThroughputExceededException"
     assert error["Message"].startswith(
         "The level of configured provisioned throughput for the table was exceeded."
     )
-    server.advance_clock(1)  # two more units
-    put(2)
-    put(3)
+    server.advance_clock(3)  # six more units: 3
+    put(2)  # 2 left
+    put(3, kib=4)  # 5 units: -3
     throttled(lambda: put(4))
 
 
 def test_reads_have_their_own_bucket(ddb, server):
-    table = make_table(ddb, read=1, write=5)
-    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    # A ~40 KB item: a strongly consistent read of it costs 10 units, leaving the read bucket
+    # 9 units short, so the next reads stay throttled for ~9 s of real time however slow the
+    # machine (the clock runs on); the write (40 units) fits the write bucket (50).
+    table = make_table(ddb, read=1, write=50)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "x" * 40_000}})
     ddb.get_item(TableName=table, Key={"pk": {"S": "a"}}, ConsistentRead=True)
     error = throttled(lambda: ddb.get_item(TableName=table, Key={"pk": {"S": "a"}}, ConsistentRead=True))
     assert error["Code"] == "ProvisionedThroughputExceededException"
@@ -76,7 +85,7 @@ def test_reads_have_their_own_bucket(ddb, server):
         )
     )
     ddb.put_item(TableName=table, Item={"pk": {"S": "b"}})  # writes are not affected
-    server.advance_clock(1)
+    server.advance_clock(10)
     ddb.scan(TableName=table)
 
 
