@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
+from cloudlet.services.s3.errors import invalid_argument
 from cloudlet.services.s3.notifications import MALFORMED_XML
 from cloudlet.services.s3.wire import canonical_user_id, owner_of
 
@@ -134,12 +135,6 @@ def object_ownership(bucket: Bucket) -> str:
 # ---- errors -------------------------------------------------------------------------------
 
 
-def _invalid_argument(message: str, name: str, value: str) -> ServiceError:
-    return ServiceError(
-        "InvalidArgument", message, 400, fields={"ArgumentName": name, "ArgumentValue": value}
-    )
-
-
 def malformed_acl() -> ServiceError:
     return ServiceError("MalformedACLError", MALFORMED_XML, 400)
 
@@ -169,20 +164,20 @@ def _header_grants(header: str, text: str, permission: str) -> list[Grant]:
     while pos < len(text) or not grants:
         found = _HEADER_GRANTEE.match(text, pos)
         if found is None or found.end() == pos:
-            raise _invalid_argument("Argument format not recognized", header, text)
+            raise invalid_argument("Argument format not recognized", header, text)
         key, value = found[1].lower(), found[2] if found[2] is not None else found[3]
         if key == "id":
             if not _CANONICAL_ID.match(value):
-                raise _invalid_argument("Invalid id", "id", value)
+                raise invalid_argument("Invalid id", "id", value)
             grants.append(user_grant(value.lower(), permission))
         elif key == "uri":
             if value not in GROUPS:
-                raise _invalid_argument("Invalid group uri", "uri", value)
+                raise invalid_argument("Invalid group uri", "uri", value)
             grants.append(group_grant(value, permission))
         elif key == "emailaddress":
             raise unresolvable_email()
         else:
-            raise _invalid_argument("Argument format not recognized", header, text)
+            raise invalid_argument("Argument format not recognized", header, text)
         pos = found.end()
     return grants
 
@@ -204,17 +199,17 @@ def _policy_grants(policy: dict[str, Any]) -> list[Grant]:
         if needed is None or not grantee.get(needed):
             raise malformed_acl()
     if not _CANONICAL_ID.match(owner["ID"]):
-        raise _invalid_argument("Invalid id", "CanonicalUser/ID", owner["ID"])
+        raise invalid_argument("Invalid id", "CanonicalUser/ID", owner["ID"])
     out: list[Grant] = []
     for grant in grants:
         grantee, permission = grant["Grantee"], grant["Permission"]
         if grantee["Type"] == "CanonicalUser":
             if not _CANONICAL_ID.match(grantee["ID"]):
-                raise _invalid_argument("Invalid id", "CanonicalUser/ID", grantee["ID"])
+                raise invalid_argument("Invalid id", "CanonicalUser/ID", grantee["ID"])
             out.append(user_grant(grantee["ID"].lower(), permission))
         elif grantee["Type"] == "Group":
             if grantee["URI"] not in GROUPS:
-                raise _invalid_argument("Invalid group uri", "Group/URI", grantee["URI"])
+                raise invalid_argument("Invalid group uri", "Group/URI", grantee["URI"])
             out.append(group_grant(grantee["URI"], permission))
         else:
             raise unresolvable_email()
@@ -239,7 +234,7 @@ def requested_acl(params: dict[str, Any], owner_id: str) -> tuple[str | None, li
         )
     if canned is not None:
         if canned not in CANNED_ACLS:
-            raise _invalid_argument("", "x-amz-acl", canned)  # S3 answers an empty Message
+            raise invalid_argument("", "x-amz-acl", canned)  # S3 answers an empty Message
         return canned, canned_grants(canned, owner_id)
     if headers:
         return None, [
@@ -325,12 +320,7 @@ class Acls:
         bucket in us-east-1 does, which answers 200 and resets the bucket's ACL (API reference,
         error code list: ``BucketAlreadyOwnedByYou``)."""
         if bucket.config.get("Acl") != grants:
-            if grants is None:
-                bucket.config.pop("Acl", None)
-            else:
-                bucket.config["Acl"] = grants
-            with self.store.transaction():
-                self.db.save_bucket(bucket)
+            self._store(bucket, "Acl", grants)
 
     def check_ownership_change(self: S3Provider, bucket: Bucket, ownership: str) -> None:
         """PutBucketOwnershipControls may disable ACLs only on a bucket whose ACL gives no one

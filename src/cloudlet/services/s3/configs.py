@@ -23,7 +23,6 @@ Each check names where S3's answer comes from: a recorded scenario of ``aws-refe
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import re
 from collections.abc import Callable
@@ -35,6 +34,7 @@ import orjson
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
 from cloudlet.services.s3.errors import invalid_argument, malformed_xml
+from cloudlet.services.s3.listing import decode_token, encode_token
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -297,22 +297,6 @@ def no_such_configuration() -> ServiceError:
     return ServiceError("NoSuchConfiguration", "The specified configuration does not exist.", 404)
 
 
-def _encode_token(config_id: str) -> str:
-    return base64.urlsafe_b64encode(config_id.encode()).decode()
-
-
-def _decode_token(token: str) -> str:
-    try:
-        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise ServiceError(  # as ListObjectsV2 answers a bad token; message unverified here
-            "InvalidArgument",
-            "The continuation token provided is incorrect",
-            400,
-            fields={"ArgumentName": "continuation-token"},
-        ) from None
-
-
 # ---- policy status ------------------------------------------------------------------------
 
 # Condition keys whose fixed values keep a statement with a wildcard principal from being public
@@ -407,22 +391,16 @@ class BucketConfigs:
     def bucket(self, name: str) -> Bucket:  # provided by the provider
         raise NotImplementedError
 
-    def _store_config(self, bucket: Bucket, key: str, value: Any) -> None:
-        """Set (or, with None, remove) one configuration and save the bucket."""
-        if value is None:
-            if bucket.config.pop(key, None) is None:
-                return
-        else:
-            bucket.config[key] = value
-        with self.store.transaction():  # type: ignore[attr-defined]
-            self.db.save_bucket(bucket)  # type: ignore[attr-defined]
+    def _store(self, bucket: Bucket, key: str, value: Any) -> None:  # settings.BucketSettings
+        raise NotImplementedError
+
+    def _get_setting(self, params: dict[str, Any], key: str) -> Any:  # settings.BucketSettings
+        raise NotImplementedError
 
     # -- encryption --
     def put_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
-        self._store_config(
-            bucket, ENCRYPTION, check_encryption(params.get("ServerSideEncryptionConfiguration"))
-        )
+        self._store(bucket, ENCRYPTION, check_encryption(params.get("ServerSideEncryptionConfiguration")))
         return {}
 
     def get_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -431,7 +409,7 @@ class BucketConfigs:
 
     def delete_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         # back to SSE-S3 (DeleteBucketEncryption API reference); 204 again when already there
-        self._store_config(self.bucket(params["Bucket"]), ENCRYPTION, None)
+        self._store(self.bucket(params["Bucket"]), ENCRYPTION, None)
         return {}
 
     # -- website --
@@ -439,23 +417,14 @@ class BucketConfigs:
         bucket = self.bucket(params["Bucket"])
         config = params.get("WebsiteConfiguration")
         check_website(config)
-        self._store_config(bucket, WEBSITE, config)
+        self._store(bucket, WEBSITE, config)
         return {}
 
     def get_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = self.bucket(params["Bucket"])
-        config = bucket.config.get(WEBSITE)
-        if config is None:
-            raise ServiceError(  # "test_crud_website_configuration": get-no-such-website-config
-                "NoSuchWebsiteConfiguration",
-                "The specified bucket does not have a website configuration",
-                404,
-                fields={"BucketName": bucket.name},
-            )
-        return dict(config)
+        return dict(self._get_setting(params, WEBSITE))
 
     def delete_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._store_config(self.bucket(params["Bucket"]), WEBSITE, None)
+        self._store(self.bucket(params["Bucket"]), WEBSITE, None)
         return {}
 
     # -- logging --
@@ -470,7 +439,7 @@ class BucketConfigs:
             if enabled.get("TargetBucket") is None or enabled.get("TargetPrefix") is None:
                 raise malformed_xml()  # both are required by the schema
             self._check_log_target(bucket, enabled["TargetBucket"])
-        self._store_config(bucket, LOGGING, enabled)
+        self._store(bucket, LOGGING, enabled)
         return {}
 
     def _check_log_target(self, bucket: Bucket, name: str) -> None:
@@ -505,7 +474,7 @@ class BucketConfigs:
         payer = (params.get("RequestPaymentConfiguration") or {}).get("Payer")
         if payer not in ("Requester", "BucketOwner"):
             raise malformed_xml()  # "test_s3_request_payer_exceptions": wrong-payer-type
-        self._store_config(bucket, REQUEST_PAYMENT, payer)
+        self._store(bucket, REQUEST_PAYMENT, payer)
         return {}
 
     def get_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -524,7 +493,7 @@ class BucketConfigs:
             raise _invalid_request(  # put-bucket-accelerate-config-dot-bucket
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names"
             )
-        self._store_config(bucket, ACCELERATE, status)
+        self._store(bucket, ACCELERATE, status)
         return {}
 
     def get_bucket_accelerate_configuration(
@@ -551,23 +520,14 @@ class BucketConfigs:
             if destination is None or destination.versioning != "Enabled":
                 # "test_replication_config_without_filter": the same answer for a missing bucket
                 raise _invalid_request("Destination bucket must have versioning enabled.")
-        self._store_config(bucket, REPLICATION, {**config, "Rules": rules})
+        self._store(bucket, REPLICATION, {**config, "Rules": rules})
         return {}
 
     def get_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = self.bucket(params["Bucket"])
-        config = bucket.config.get(REPLICATION)
-        if config is None:
-            raise ServiceError(  # "test_replication_config": expected_error_no_replication_set
-                "ReplicationConfigurationNotFoundError",
-                "The replication configuration was not found",
-                404,
-                fields={"BucketName": bucket.name},
-            )
-        return {"ReplicationConfiguration": config}
+        return {"ReplicationConfiguration": self._get_setting(params, REPLICATION)}
 
     def delete_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._store_config(self.bucket(params["Bucket"]), REPLICATION, None)
+        self._store(self.bucket(params["Bucket"]), REPLICATION, None)
         return {}
 
     # -- configurations kept by id --
@@ -590,7 +550,7 @@ class BucketConfigs:
                 400,
             )
         configs[config["Id"]] = config
-        self._store_config(bucket, kind.key, configs)
+        self._store(bucket, kind.key, configs)
         ctx.extra["status"] = 204  # as recorded for all four kinds
         return {}
 
@@ -606,7 +566,7 @@ class BucketConfigs:
         configs = dict(bucket.config.get(kind.key) or {})
         if configs.pop(params["Id"], None) is None:
             raise no_such_configuration()  # "test_delete_metrics_configuration_twice"
-        self._store_config(bucket, kind.key, configs or None)
+        self._store(bucket, kind.key, configs or None)
         return {}
 
     def _list_by_id(self, params: dict[str, Any], kind: ConfigKind) -> dict[str, Any]:
@@ -616,7 +576,7 @@ class BucketConfigs:
         ids = sorted(configs)
         token = params.get("ContinuationToken")
         if token is not None:
-            after = _decode_token(token)
+            after = decode_token(token)
             ids = [i for i in ids if i > after]
         page = ids[:LIST_PAGE]
         out: dict[str, Any] = {"IsTruncated": len(ids) > LIST_PAGE}
@@ -625,7 +585,7 @@ class BucketConfigs:
         if page:
             out[kind.listing] = [configs[i] for i in page]
         if out["IsTruncated"]:
-            out["NextContinuationToken"] = _encode_token(page[-1])
+            out["NextContinuationToken"] = encode_token(page[-1])
         return out
 
     def put_bucket_analytics_configuration(
@@ -706,13 +666,5 @@ class BucketConfigs:
 
     # -- policy status --
     def get_bucket_policy_status(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = self.bucket(params["Bucket"])
-        policy = bucket.config.get("Policy")
-        if policy is None:
-            raise ServiceError(  # as GetBucketPolicy answers ("test_bucket_policy_crud")
-                "NoSuchBucketPolicy",
-                "The bucket policy does not exist",
-                404,
-                fields={"BucketName": bucket.name},
-            )
+        policy = self._get_setting(params, "Policy")  # NoSuchBucketPolicy as GetBucketPolicy answers
         return {"PolicyStatus": {"IsPublic": policy_is_public(policy)}}

@@ -42,6 +42,7 @@ import orjson
 from cloudlet.core.arn import parse_arn, partition_for
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.s3.configs import DEFAULT_ENCRYPTION, ENCRYPTION
+from cloudlet.services.s3.errors import invalid_argument
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -69,10 +70,7 @@ _KEY_ID = re.compile(r"(?:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|m
 
 
 def _invalid_argument(message: str, value: str | None = None, name: str = _ARGUMENT) -> ServiceError:
-    fields = {"ArgumentName": name}
-    if value is not None:
-        fields["ArgumentValue"] = value
-    return ServiceError("InvalidArgument", message, 400, fields=fields)
+    return invalid_argument(message, name, value)
 
 
 def invalid_algorithm(algorithm: str) -> ServiceError:

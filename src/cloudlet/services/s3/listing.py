@@ -65,11 +65,13 @@ def listing_params(params: dict[str, Any], max_name: str = "MaxKeys") -> tuple[s
     return params.get("Prefix") or "", params.get("Delimiter") or None, min(max_keys, MAX_LIST_KEYS), encode
 
 
-def _encode_token(key: str) -> str:
+def encode_token(key: str) -> str:
+    """A continuation token for the listing to go on after ``key`` (any text)."""
     return base64.urlsafe_b64encode(key.encode()).decode()
 
 
-def _decode_token(token: str) -> str:
+def decode_token(token: str) -> str:
+    """The text a continuation token carries; S3's InvalidArgument for one that is not ours."""
     try:
         # validate: characters outside the alphabet are an error, not skipped
         return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
@@ -132,7 +134,7 @@ class Listings:
         token = params.get("ContinuationToken")
         after = params.get("StartAfter") or ""
         if token is not None:
-            after = _decode_token(token)
+            after = decode_token(token)
         objects, prefixes, truncated, last = self._list(bucket, prefix, delimiter, after, max_keys)
         owner = owner_of(bucket.account) if params.get("FetchOwner") else None
         enc = encoder(encode)
@@ -156,7 +158,7 @@ class Listings:
         if params.get("StartAfter"):
             out["StartAfter"] = enc(params["StartAfter"])
         if truncated:
-            out["NextContinuationToken"] = _encode_token(last)
+            out["NextContinuationToken"] = encode_token(last)
         return out
 
     def list_objects(self: S3Provider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -310,9 +310,7 @@ class ObjectLock:
             raise _invalid_bucket_state(
                 "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration"
             )
-        bucket.config[CONFIG_KEY] = config
-        with self.store.transaction():
-            self.db.save_bucket(bucket)
+        self._store(bucket, CONFIG_KEY, config)
         return {}
 
     def get_object_lock_configuration(

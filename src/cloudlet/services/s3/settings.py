@@ -27,6 +27,10 @@ _MISSING = {
         "The public access block configuration was not found",
     ),
     "OwnershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
+    # "test_crud_website_configuration": get-no-such-website-config
+    "Website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"),
+    # "test_replication_config": expected_error_no_replication_set
+    "Replication": ("ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
 }
 
 
@@ -43,10 +47,17 @@ class BucketSettings:
         with self.store.transaction():  # type: ignore[attr-defined]
             self.db.save_bucket(bucket)  # type: ignore[attr-defined]
 
-    def _put_setting(self, params: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-        bucket = self.bucket(params["Bucket"])
-        bucket.config[key] = value
+    def _store(self, bucket: Bucket, key: str, value: Any) -> None:
+        """Set (or, with None, remove) one setting, saving the bucket when it changed."""
+        if value is None:
+            if bucket.config.pop(key, None) is None:
+                return
+        else:
+            bucket.config[key] = value
         self._save(bucket)
+
+    def _put_setting(self, params: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+        self._store(self.bucket(params["Bucket"]), key, value)
         return {}
 
     def _get_setting(self, params: dict[str, Any], key: str) -> Any:
@@ -58,9 +69,7 @@ class BucketSettings:
         return value
 
     def _delete_setting(self, params: dict[str, Any], key: str) -> dict[str, Any]:
-        bucket = self.bucket(params["Bucket"])
-        if bucket.config.pop(key, None) is not None:
-            self._save(bucket)
+        self._store(self.bucket(params["Bucket"]), key, None)
         return {}
 
     # -- tagging --
