@@ -12,11 +12,12 @@ from cloudlet import __version__
 from cloudlet.config import Config
 from cloudlet.core.clock import Clock
 from cloudlet.core.credentials import CredentialStore
+from cloudlet.core.delivery import DeliveryEngine
 from cloudlet.core.events import EventChannel
 from cloudlet.core.metrics import Metrics
 from cloudlet.core.scheduler import Scheduler
 from cloudlet.services.base import Provider
-from cloudlet.services.registry import CONSUMERS, PROVIDERS, SERVICES
+from cloudlet.services.registry import COMPONENTS, CONSUMERS, PROVIDERS, SERVICES
 from cloudlet.store.db import Store
 
 log = logging.getLogger("cloudlet")
@@ -32,8 +33,11 @@ class Runtime:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.store = Store(path)
         self.clock = Clock(self.store)
-        self.scheduler = Scheduler(self.clock, self.store, resolve=self.load)
-        self.channel = EventChannel(self.clock, self.store, resolve=self.load)
+        self.deliveries = DeliveryEngine(self.clock, self.store, resolve=self.load)
+        self.scheduler = Scheduler(self.deliveries)
+        self.channel = EventChannel(self.deliveries)
+        for service, prefixes in CONSUMERS.items():
+            self.channel.declare(service, prefixes)
         self.credentials = CredentialStore(self.store)
         self.metrics = Metrics(self.clock, self.store)
         self.providers: dict[str, Provider] = {}
@@ -61,22 +65,22 @@ class Runtime:
         return provider
 
     async def start(self) -> None:
-        """Start background work and the providers with work to resume."""
-        for service, prefixes in CONSUMERS.items():
-            self.channel.declare(service, prefixes)
-        self.scheduler.start()
-        self.channel.start()
+        """Start background work, and every service that holds state, so that its due work
+        (retries, timers, TTL and lifecycle sweeps, metrics) resumes without a first request."""
+        self.deliveries.start()
         self.metrics.start()
-        for service in self._services_with_pending_work():
+        for service in self._services_with_state():
             self.load(service)
 
-    def _services_with_pending_work(self) -> list[str]:
-        rows = self.store.all("SELECT DISTINCT kind FROM timers")
-        return sorted({r[0].split(".", 1)[0] for r in rows} & set(PROVIDERS))
+    def _services_with_state(self) -> list[str]:
+        """Services whose store component exists or that have deliveries pending."""
+        migrated = {r[0] for r in self.store.all("SELECT component FROM schema_versions")}
+        targets = {r[0].split(".", 1)[0] for r in self.store.all("SELECT DISTINCT target FROM deliveries")}
+        with_tables = {service for service, component in COMPONENTS.items() if component in migrated}
+        return sorted((with_tables | targets) & set(PROVIDERS))
 
     async def stop(self) -> None:
-        await self.scheduler.stop()
-        await self.channel.stop()
+        await self.deliveries.stop()
         await self.metrics.stop()
         for provider in self.providers.values():
             await provider.stop()
@@ -85,7 +89,7 @@ class Runtime:
     async def reset(self) -> None:
         """Wipe all state: every table, the clock offset, in-memory provider state."""
         self.store.wipe()
-        self.scheduler.clear()
+        self.deliveries.clear()
         self.credentials.clear_cache()
         self.metrics.clear()
         self.clock.reset()
@@ -115,5 +119,6 @@ class Runtime:
             "store": "memory" if self.store.in_memory else self.store.path,
             "clock": {"now": self.clock.now(), "offset": self.clock.offset},
             "timers": self.scheduler.pending(),
+            "deliveries": self.deliveries.report(),
             "resources": resources,
         }

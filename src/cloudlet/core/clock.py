@@ -7,12 +7,17 @@ fires every timer that fell due, in order, before it returns.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Protocol
 
 from cloudlet.store.db import Store
 
 _OFFSET_KEY = "clock.offset"
+_STALL_LIMIT = 3  # rounds a source may report due work it does not do, within one advance
+_SAME_TIME_LIMIT = 100_000  # rounds of firing at one instant before an advance gives up
+
+log = logging.getLogger("cloudlet.clock")
 
 
 class TimerSource(Protocol):
@@ -50,27 +55,66 @@ class Clock:
 
         The clock steps to each due time before firing it, so work that firing schedules
         (a retry, the next visibility timeout) also fires if it falls inside the window.
+        Each step yields to the event loop, so requests are served meanwhile and work the
+        firing started (an attempt, a function) goes on; the advance does not wait for work
+        that waits on real time. A source that keeps reporting work due without doing any
+        is logged and left out for the rest of the advance instead of being asked forever.
         """
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         target_offset = self.offset + seconds
         target = self.now() + seconds
+        stalls: dict[int, int] = {}
+        skipped: set[int] = set()
+        steps_here, here = 0, self.now()
         while True:
-            dues = [d for d in (source.next_due() for source in self._sources) if d is not None]
-            due = min(dues, default=None)
-            if due is None or due > target:
+            await asyncio.sleep(0)
+            dues = [
+                (d, i)
+                for i, d in ((i, s.next_due()) for i, s in enumerate(self._sources) if i not in skipped)
+                if d is not None
+            ]
+            if not dues:
+                break
+            due = min(dues)[0]
+            if due > target:
                 break
             self._move_to(due)
-            for source in self._sources:
-                await source.run_due()
+            now = self.now()
+            steps_here = steps_here + 1 if now == here else 0
+            here = now
+            for index, source in enumerate(self._sources):
+                if index in skipped:
+                    continue
+                done = await source.run_due()
+                still = source.next_due()
+                if done or still is None or still > self.now():
+                    stalls.pop(index, None)
+                    continue
+                stalls[index] = stalls.get(index, 0) + 1
+                if stalls[index] >= _STALL_LIMIT:
+                    log.error(
+                        "%s reports work due at %s but does none; left out of this clock advance",
+                        type(source).__name__,
+                        still,
+                    )
+                    skipped.add(index)
+            if steps_here >= _SAME_TIME_LIMIT:
+                log.error(
+                    "work due at %s keeps making more work due at once; clock advance stopped there", here
+                )
+                break
         self._set_offset(max(self.offset, target_offset))
-        for source in self._sources:
-            await source.run_due()
+        for index, source in enumerate(self._sources):
+            if index not in skipped:
+                await source.run_due()
 
     def _move_to(self, when: float) -> None:
+        """Move to ``when`` (and a microsecond past it: with rounding, ``now()`` read right
+        after could otherwise fall a hair short of it, and the work due then not fire)."""
         gap = when - self.now()
         if gap > 0:
-            self._set_offset(self.offset + gap)
+            self._set_offset(self.offset + gap + 1e-6)
 
     def _set_offset(self, offset: float) -> None:
         self.offset = offset

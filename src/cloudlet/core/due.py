@@ -8,9 +8,13 @@ the advance answers) with a loop that sleeps until :meth:`DueWork.next_due` or u
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from cloudlet.core.background import BackgroundTask
 from cloudlet.core.clock import Clock
+
+log = logging.getLogger("cloudlet.due")
+_STALL_LOGGED = 3
 
 
 class DueWork:
@@ -41,7 +45,22 @@ class DueWork:
         raise NotImplementedError
 
     async def _loop(self) -> None:
+        idle_rounds = 0
         while True:
-            await self.run_due()
             self._wakeup.clear()
-            await self.clock.wait(self._wakeup, self.next_due())
+            try:
+                done = await self.run_due()
+                due = self.next_due()
+            except Exception:
+                log.exception("%s failed; trying again in a minute", type(self).__name__)
+                done, due = 0, self.clock.now() + 60.0
+            now = self.clock.now()
+            if not done and due is not None and due <= now:
+                # Due work it does not do: wait (longer each round) instead of spinning.
+                idle_rounds += 1
+                if idle_rounds == _STALL_LOGGED:
+                    log.error("%s reports work due at %s but does none", type(self).__name__, due)
+                due = now + min(60.0, 0.01 * 2**idle_rounds)
+            else:
+                idle_rounds = 0
+            await self.clock.wait(self._wakeup, due)

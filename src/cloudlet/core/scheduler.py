@@ -1,30 +1,23 @@
-"""Timers on the service clock: persisted (survive a restart) or in memory.
+"""Timers on the service clock: deliveries of the delivery engine due at a given time.
 
-A persisted timer is a row written in the caller's transaction, so it exists exactly when
-the write that needs it was acknowledged. It is removed once its handler has run, so it
-fires at least once across crashes: handlers must be idempotent. Handlers are registered per ``kind``; a kind is
+A timer is written in the caller's transaction, so it exists exactly when the write that
+needs it was acknowledged. Its handler runs as its own task when the clock reaches it; a
+handler that raises is retried by the engine (backoff up to five minutes, for a day), and
+the timer goes only after its handler ran, so it fires at least once across crashes:
+handlers must be idempotent. Handlers are registered per ``kind``; a kind is
 ``"<service>.<what>"`` and its service's provider is loaded on demand to handle it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import heapq
-import itertools
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-
-from cloudlet.core.background import BackgroundTask
-from cloudlet.core.clock import Clock
-from cloudlet.store.db import Store
-
-log = logging.getLogger("cloudlet.scheduler")
+from cloudlet.core.delivery import Attempt, Backoff, DeliveryEngine, Policy
 
 Handler = Callable[[Any], Awaitable[None] | None]
 
+# Timers written by earlier versions, moved into the delivery engine.
 MIGRATIONS = [
     """
     CREATE TABLE timers (
@@ -36,111 +29,39 @@ MIGRATIONS = [
     );
     CREATE INDEX timers_due ON timers (due, id);
     CREATE INDEX timers_key ON timers (timer_key)
+    """,
     """
+    INSERT INTO deliveries (target, payload, policy, cancel_key, created, due)
+        SELECT kind, payload, '{"max_age":86400.0}', timer_key, due, due
+        FROM timers ORDER BY due, id;
+    DROP TABLE timers
+    """,
 ]
+
+TIMER_POLICY = Policy(max_age=86400.0, backoff=Backoff(base=1.0, factor=2.0, cap=300.0))
 
 
 class Scheduler:
-    """Fires due timers in (due, creation) order."""
+    """Persisted timers, fired in (due, creation) order by the delivery engine."""
 
-    def __init__(self, clock: Clock, store: Store, resolve: Callable[[str], None] | None = None) -> None:
-        self.clock = clock
-        self.store = store
-        self.resolve = resolve
-        store.migrate("scheduler", MIGRATIONS)
-        self.handlers: dict[str, Handler] = {}
-        self._memory: list[tuple[float, int, Callable[[], Any]]] = []
-        self._seq = itertools.count()
-        self._lock = asyncio.Lock()
-        self._wakeup = asyncio.Event()
-        self._background = BackgroundTask(self._loop)
-        clock.add_source(self)
+    def __init__(self, engine: DeliveryEngine) -> None:
+        self.engine = engine
+        engine.store.migrate("scheduler", MIGRATIONS)
 
-    # -- registration --
     def register(self, kind: str, handler: Handler) -> None:
-        self.handlers[kind] = handler
+        """Call ``handler(payload)`` for each timer of ``kind`` that falls due."""
 
-    # -- scheduling --
+        def fire(attempt: Attempt) -> Awaitable[None] | None:
+            return handler(attempt.payload)
+
+        self.engine.register(kind, fire)
+
     def schedule(self, due: float, kind: str, payload: Any = None, key: str | None = None) -> int:
-        """Persist a timer (inside the caller's transaction when there is one)."""
-        cur = self.store.execute(
-            "INSERT INTO timers (due, kind, timer_key, payload) VALUES (?, ?, ?, ?)",
-            (due, kind, key, orjson.dumps(payload).decode()),
-        )
-        self._wakeup.set()
-        return int(cur.lastrowid or 0)
+        """Persist a timer (inside the caller's transaction when there is one); ``key`` cancels it."""
+        return self.engine.enqueue(kind, payload, TIMER_POLICY, due=due, created=due, cancel_key=key)
 
     def cancel(self, key: str) -> None:
-        self.store.execute("DELETE FROM timers WHERE timer_key = ?", (key,))
-
-    def call_at(self, due: float, callback: Callable[[], Any]) -> None:
-        """An in-memory timer (lost on restart): for waits that die with the process."""
-        heapq.heappush(self._memory, (due, next(self._seq), callback))
-        self._wakeup.set()
+        self.engine.cancel(key)
 
     def pending(self) -> int:
-        row = self.store.one("SELECT COUNT(*) FROM timers")
-        return int(row[0]) + len(self._memory) if row else len(self._memory)
-
-    # -- firing --
-    def next_due(self) -> float | None:
-        row = self.store.one("SELECT MIN(due) FROM timers")
-        candidates = [d for d in (row[0] if row else None, self._memory[0][0] if self._memory else None) if d]
-        return min(candidates) if candidates else None
-
-    async def run_due(self) -> int:
-        """Fire everything due now, including timers that firing makes due; returns the count."""
-        fired = 0
-        async with self._lock:
-            while True:
-                now = self.clock.now()
-                row = self.store.one(
-                    "SELECT id, due, kind, payload FROM timers WHERE due <= ? ORDER BY due, id LIMIT 1",
-                    (now,),
-                )
-                mem_due = self._memory[0][0] if self._memory and self._memory[0][0] <= now else None
-                if row is None and mem_due is None:
-                    return fired
-                if mem_due is not None and (row is None or mem_due <= row["due"]):
-                    _, _, callback = heapq.heappop(self._memory)
-                    await self._call(callback)
-                else:
-                    # The row goes only after its handler ran: a crash in between fires it
-                    # again after the restart (at least once; handlers are idempotent).
-                    await self._fire(row["kind"], orjson.loads(row["payload"]))
-                    self.store.execute("DELETE FROM timers WHERE id = ?", (row["id"],))
-                fired += 1
-
-    async def _fire(self, kind: str, payload: Any) -> None:
-        handler = self.handlers.get(kind)
-        if handler is None and self.resolve is not None:
-            self.resolve(kind.split(".", 1)[0])
-            handler = self.handlers.get(kind)
-        if handler is None:
-            log.warning("no handler for timer kind %s; dropped", kind)
-            return
-        await self._call(lambda: handler(payload))
-
-    @staticmethod
-    async def _call(callback: Callable[[], Any]) -> None:
-        try:
-            result = callback()
-            if asyncio.iscoroutine(result):
-                await result
-        except Exception:
-            log.exception("timer handler failed")
-
-    async def _loop(self) -> None:
-        while True:
-            await self.run_due()
-            self._wakeup.clear()
-            await self.clock.wait(self._wakeup, self.next_due())
-
-    def start(self) -> None:
-        self._background.start()
-
-    async def stop(self) -> None:
-        await self._background.stop()
-
-    def clear(self) -> None:
-        self._memory.clear()
+        return self.engine.pending()

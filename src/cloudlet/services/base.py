@@ -53,6 +53,7 @@ class Provider:
         self.store = runtime.store
         self.clock = runtime.clock
         self.scheduler = runtime.scheduler
+        self.deliveries = runtime.deliveries
         self.channel = runtime.channel
         self.metrics = runtime.metrics
 

@@ -38,5 +38,14 @@ PROVIDERS: dict[str, str] = {
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }
 
+# The store component whose tables hold each service's state: a service whose component
+# exists is started with the server, so its background work resumes (TTL, lifecycle, metrics).
+COMPONENTS: dict[str, str] = {
+    "dynamodb": "dynamodb",
+    "dynamodbstreams": "dynamodbstreams",
+    "s3": "s3",
+    "sqs": "sqs",
+}
+
 # Consumers of the internal event channel: provider -> topic prefixes it takes.
 CONSUMERS: dict[str, tuple[str, ...]] = {}

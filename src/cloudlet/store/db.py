@@ -47,6 +47,7 @@ class Store:
         self._lock = threading.RLock()
         # Called after a transaction rolls back, for caches kept beside the tables.
         self.rollback_hooks: list[Callable[[], None]] = []
+        self._on_commit: list[Callable[[], None]] = []
         self._checkpointer: _Checkpointer | None = None
         if self.path != ":memory:":
             self._checkpointer = _Checkpointer(self.path)
@@ -84,6 +85,14 @@ class Store:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (at once outside one);
+        dropped if it rolls back. For in-memory state that must only follow durable state."""
+        if self._depth == 0:
+            callback()
+        else:
+            self._on_commit.append(callback)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
@@ -144,17 +153,22 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         store = self.store
+        committed: list[Callable[[], None]] = []
         try:
             store._depth -= 1
             if store._depth == 0:
+                pending, store._on_commit = store._on_commit, []
                 if exc_type is None:
                     store.conn.execute("COMMIT")
+                    committed = pending
                 else:
                     store.conn.execute("ROLLBACK")
                     for hook in store.rollback_hooks:
                         hook()
         finally:
             store._lock.release()
+        for callback in committed:
+            callback()
 
 
 class _Checkpointer(threading.Thread):

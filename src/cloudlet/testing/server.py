@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from cloudlet.config import Config
@@ -82,6 +84,18 @@ class ServerThread(AdminClient):
             await self.app.serve(self._stop, self._started.set)
 
         run(main())
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 30.0) -> Any:
+        """Run ``fn(*args)`` on the server's event loop thread (awaiting it if it is a
+        coroutine function) and return its result: for tests that reach into the runtime."""
+        if self._loop is None:
+            raise RuntimeError("the server is not running")
+
+        async def run() -> Any:
+            value = fn(*args)
+            return await value if inspect.isawaitable(value) else value
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:

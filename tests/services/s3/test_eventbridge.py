@@ -48,8 +48,7 @@ class BusConsumer:
         raise AssertionError(f"{len(self.received)} events arrived, {count} expected")
 
     def close(self) -> None:
-        self.channel.routes.pop(self.name, None)
-        self.channel.handlers.pop(self.name, None)
+        self.channel.undeclare(self.name)
 
 
 @pytest.fixture

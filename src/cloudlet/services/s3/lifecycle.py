@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Iterator
 from datetime import datetime
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
@@ -102,15 +103,9 @@ def expiration_header(rules: list[dict[str, Any]], row: ObjectRow) -> str | None
     rule gives it (``expiry-date="<HTTP date>", rule-id="<ID>"``)."""
     best: tuple[float, str] | None = None
     for rule in rules:
-        expiration = rule.get("Expiration") or {}
-        if rule.get("Status") != "Enabled" or not row.key.startswith(_prefix(rule)):
+        if rule.get("Status") != "Enabled" or not (rule.get("Expiration") or {}).keys() & {"Days", "Date"}:
             continue
-        if not _has_tags(row, _tags(rule)):
-            continue
-        if expiration.get("Days") is not None:
-            when: float | None = expiry_of(row.modified, int(expiration["Days"]))
-        else:
-            when = _date(expiration.get("Date"))
+        when = _expiry(rule, row)
         if when is not None and (best is None or when < best[0]):
             best = (when, rule.get("ID") or "")
     if best is None:
@@ -119,42 +114,64 @@ def expiration_header(rules: list[dict[str, Any]], row: ObjectRow) -> str | None
 
 
 class Lifecycle(DueWork):
-    """Expires objects under the buckets' rules; :meth:`wake` it when a configuration or an
-    object changed."""
+    """Expires objects under the buckets' rules.
+
+    :meth:`wake` it when a configuration changed, :meth:`noted` when an object was written
+    or retagged. The next expiry is the earliest that an enabled rule gives an object it
+    matches (prefix, tags and sizes): found once by a scan, then kept up to date."""
 
     def __init__(self, provider: S3Provider) -> None:
         super().__init__(provider.clock)
         self.provider = provider
+        self._due: float | None = None
+        self._known = False
+
+    def wake(self) -> None:
+        self._known = False
+        super().wake()
+
+    def noted(self, bucket: Bucket, row: ObjectRow) -> None:
+        """``row`` was written or retagged: it may expire before what was due."""
+        if self._known:
+            for rule in _enabled(bucket):
+                when = _expiry(rule, row)
+                if when is not None and (self._due is None or when < self._due):
+                    self._due = when
+        super().wake()
 
     def _rules(self) -> list[tuple[Bucket, dict[str, Any]]]:
         return [
-            (bucket, rule)
-            for bucket in self.provider.db.lifecycle_buckets()
-            for rule in bucket.config["Lifecycle"]
-            if rule.get("Status") == "Enabled" and (rule.get("Expiration") or {}).keys() & {"Days", "Date"}
+            (bucket, rule) for bucket in self.provider.db.lifecycle_buckets() for rule in _enabled(bucket)
         ]
 
+    def _matching(self, bucket: Bucket, rule: dict[str, Any], before: float) -> Iterator[ObjectRow]:
+        """The current objects ``rule`` applies to, written by ``before``, oldest first."""
+        prefix, after = _prefix(rule), None
+        while True:
+            rows = self.provider.db.written_before(bucket, prefix, before, BATCH, after)
+            for row in rows:
+                if _applies(rule, row):
+                    yield row
+            if len(rows) < BATCH:
+                return
+            after = (rows[-1].modified, rows[-1].seq)
+
     def next_due(self) -> float | None:
-        dues = []
-        for bucket, rule in self._rules():
-            oldest = self.provider.db.oldest(bucket, _prefix(rule))
-            if oldest is None:
-                continue
-            expiration = rule["Expiration"]
-            if expiration.get("Days") is not None:
-                dues.append(expiry_of(oldest, int(expiration["Days"])))
-            elif (when := _date(expiration.get("Date"))) is not None:
-                dues.append(when)
-        return min(dues, default=None)
+        if not self._known:
+            dues = []
+            for bucket, rule in self._rules():
+                first = next(self._matching(bucket, rule, math.inf), None)
+                if first is not None and (when := _expiry(rule, first)) is not None:
+                    dues.append(when)
+            self._due, self._known = min(dues, default=None), True
+        return self._due
 
     async def run_due(self) -> int:
         """Expire what is due under every enabled rule; how many objects expired."""
-        provider = self.provider
-        now = provider.clock.now()
+        now = self.provider.clock.now()
         expired = 0
         for bucket, rule in self._rules():
             expiration = rule["Expiration"]
-            prefix, tags = _prefix(rule), _tags(rule)
             if expiration.get("Days") is not None:
                 days = int(expiration["Days"])
                 before = now - days * DAY
@@ -163,19 +180,18 @@ class Lifecycle(DueWork):
                 if when is None or when > now:
                     continue
                 days, before = 0, now
-            while True:
-                due = [
-                    row
-                    for row in provider.db.written_before(bucket, prefix, before, BATCH)
-                    if (not expiration.get("Days") or expiry_of(row.modified, days) <= now)
-                    and _has_tags(row, tags)
-                ]
-                if not due:
-                    break
+            due: list[ObjectRow] = []
+            for row in self._matching(bucket, rule, before):
+                if days and expiry_of(row.modified, days) > now:
+                    continue
+                due.append(row)
+                if len(due) == BATCH:
+                    expired += self._expire(bucket, due)
+                    due = []
+                    await asyncio.sleep(0)
+            if due:
                 expired += self._expire(bucket, due)
-                await asyncio.sleep(0)
-                if len(due) < BATCH:
-                    break
+        self._known = False
         return expired
 
     def _expire(self, bucket: Bucket, rows: list[ObjectRow]) -> int:
@@ -206,3 +222,41 @@ class Lifecycle(DueWork):
 def _has_tags(row: ObjectRow, tags: list[dict[str, str]]) -> bool:
     have = {(t["Key"], t["Value"]) for t in row.meta.get("Tags") or []}
     return all((t["Key"], t["Value"]) in have for t in tags)
+
+
+def _enabled(bucket: Bucket) -> list[dict[str, Any]]:
+    """The bucket's enabled rules that expire current objects."""
+    return [
+        rule
+        for rule in bucket.config.get("Lifecycle") or []
+        if rule.get("Status") == "Enabled" and (rule.get("Expiration") or {}).keys() & {"Days", "Date"}
+    ]
+
+
+def _sizes(rule: dict[str, Any]) -> tuple[int | None, int | None]:
+    found = rule.get("Filter") or {}
+    scope = found.get("And") or found
+    return scope.get("ObjectSizeGreaterThan"), scope.get("ObjectSizeLessThan")
+
+
+def _applies(rule: dict[str, Any], row: ObjectRow) -> bool:
+    """Whether ``rule``'s filter takes ``row`` (its prefix is checked by the query)."""
+    if not _has_tags(row, _tags(rule)):
+        return False
+    greater, less = _sizes(rule)
+    return (greater is None or row.size > int(greater)) and (less is None or row.size < int(less))
+
+
+def _expiry(rule: dict[str, Any], row: ObjectRow) -> float | None:
+    """When ``rule`` expires ``row`` (None: it does not apply to it)."""
+    if (
+        not row.latest
+        or row.delete_marker
+        or not row.key.startswith(_prefix(rule))
+        or not _applies(rule, row)
+    ):
+        return None
+    expiration = rule["Expiration"]
+    if expiration.get("Days") is not None:
+        return expiry_of(row.modified, int(expiration["Days"]))
+    return _date(expiration.get("Date"))

@@ -425,7 +425,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         for blob_id in freed:
             self.blobs.delete(blob_id)
         if bucket.config.get("Lifecycle"):
-            self.lifecycle.wake()
+            self.lifecycle.noted(bucket, row)
 
     async def put_object(
         self, ctx: RequestContext, params: dict[str, Any], tags: list[dict[str, str]] | None = None
@@ -877,6 +877,8 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         row.meta["Tags"] = check_tag_set((params.get("Tagging") or {}).get("TagSet") or [], "object")
         with self.store.transaction():
             self.db.update_meta(row)
+        if bucket.config.get("Lifecycle"):
+            self.lifecycle.noted(bucket, row)
         return {"VersionId": row.version_id} if row.version_id != "null" else {}
 
     def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -282,21 +282,25 @@ class S3Store:
         )
         return [b for b in (_bucket(r) for r in rows) if b.config.get("Lifecycle")]
 
-    def oldest(self, bucket: Bucket, prefix: str) -> float | None:
-        """When the oldest current object under ``prefix`` was written."""
-        row = self.db.one(
-            "SELECT MIN(modified) FROM s3_objects WHERE bucket_id = ? AND latest = 1 AND delete_marker = 0 "
-            "AND substr(key, 1, ?) = ?",
-            (bucket.id, len(prefix), prefix),
-        )
-        return row[0] if row and row[0] is not None else None
-
-    def written_before(self, bucket: Bucket, prefix: str, before: float, limit: int) -> list[ObjectRow]:
-        rows = self.db.all(
+    def written_before(
+        self,
+        bucket: Bucket,
+        prefix: str,
+        before: float,
+        limit: int,
+        after: tuple[float, int] | None = None,
+    ) -> list[ObjectRow]:
+        """Current objects under ``prefix`` written by ``before``, oldest first, from past
+        the ``(modified, seq)`` of the last row of the page before."""
+        sql = (
             f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket_id = ? AND latest = 1 AND delete_marker = 0 "
-            "AND substr(key, 1, ?) = ? AND modified <= ? ORDER BY modified LIMIT ?",
-            (bucket.id, len(prefix), prefix, before, limit),
+            "AND substr(key, 1, ?) = ? AND modified <= ?"
         )
+        args: list[Any] = [bucket.id, len(prefix), prefix, before]
+        if after is not None:
+            sql += " AND (modified > ? OR (modified = ? AND seq > ?))"
+            args += [after[0], after[0], after[1]]
+        rows = self.db.all(sql + " ORDER BY modified, seq LIMIT ?", (*args, limit))
         return [_object(r) for r in rows]
 
     def blob_ids(self) -> set[str]:

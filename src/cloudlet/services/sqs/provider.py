@@ -13,6 +13,7 @@ import orjson
 
 from cloudlet.core import ids
 from cloudlet.core.arn import make_arn, parse_arn
+from cloudlet.core.delivery import Attempt, DeliveryFailure, Outbound
 from cloudlet.protocol.base import query_error_code
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import service_model
@@ -40,6 +41,12 @@ MAX_BATCH_BYTES = 1048576
 NAMESPACE = "AWS/SQS"
 
 
+# The delivery target that sends a message: payload ``{"QueueArn", "MessageBody", ...}`` with
+# SendMessage's members (and optionally ``SenderId``). A queue that does not exist (yet) is
+# retried; any other refusal is final.
+DELIVER = "sqs.deliver"
+
+
 def _is_query(ctx: RequestContext) -> bool:
     return ctx.protocol == "query"
 
@@ -58,6 +65,8 @@ class SqsProvider(Provider):
         self.moves = MoveTasks(self)
         self._series: dict[tuple[int, str], Any] = {}  # (queue id, metric) -> metrics.Series
         self.metrics.add_collector(self._collect_gauges)
+        self.deliveries.register_sender("sqs", self.send_outbound)
+        self.deliveries.register(DELIVER, self._deliver)
 
     def reset(self) -> None:
         self.db.clear_cache()
@@ -394,6 +403,24 @@ class SqsProvider(Provider):
             result = self._check_and_enqueue(queue, entry, sender_id)
         self._signal(queue.id)
         return result
+
+    def send_outbound(self, queue_arn: str, message: Outbound) -> None:
+        """A delivery's dead-letter message or record, sent to the queue ``queue_arn``."""
+        entry = dict(message.extra)
+        sender_id = entry.pop("SenderId", None) or parse_arn(queue_arn).account
+        entry["MessageBody"] = message.body
+        if message.attributes:
+            entry["MessageAttributes"] = message.attributes
+        self.send(queue_arn, entry, sender_id)
+
+    def _deliver(self, attempt: Attempt) -> dict[str, Any]:
+        entry = dict(attempt.payload)
+        queue_arn = entry.pop("QueueArn")
+        sender_id = entry.pop("SenderId", None) or parse_arn(queue_arn).account
+        try:
+            return self.send(queue_arn, entry, sender_id)
+        except ServiceError as exc:
+            raise DeliveryFailure(exc.code, exc.message, final=exc.code != "QueueDoesNotExist") from exc
 
     def _check_and_enqueue(
         self, queue: Queue, entry: dict[str, Any], sender_id: str, in_batch: bool = False
