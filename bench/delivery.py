@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from cloudlet.config import Config  # noqa: E402
-from cloudlet.core.delivery import Backoff, Policy  # noqa: E402
-from cloudlet.runtime import Runtime  # noqa: E402
-from cloudlet.server import run  # noqa: E402
+from cloudlet.config import Config
+from cloudlet.core.delivery import Backoff, Policy
+from cloudlet.runtime import Runtime
+from cloudlet.server import run
 
 
 def pct(values: list[float], p: float) -> float:
@@ -144,7 +144,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--store", choices=("file", "memory"), default="file")
     parser.add_argument("--count", type=int, default=20_000)
 
