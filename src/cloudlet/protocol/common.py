@@ -17,11 +17,16 @@ from cloudlet.protocol.model import Shape
 
 @dataclass
 class Response:
-    """An HTTP response; ``body`` may be bytes, a file or an async iterator of chunks."""
+    """An HTTP response; ``body`` may be bytes, a file or an async iterator of chunks.
+
+    ``websocket`` (a ``cloudlet.websocket.WebSocketHandler``) accepts a WebSocket upgrade:
+    the server answers 101 with ``headers`` and hands the connection to that handler.
+    """
 
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | IO[bytes] | AsyncIterator[bytes] = b""
+    websocket: Any = None
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
