@@ -7,14 +7,20 @@ from typing import Any
 import orjson
 
 from cloudlet.gateway.request import Request
-from cloudlet.protocol import json_codec
+from cloudlet.protocol import eventstream, json_codec
 from cloudlet.protocol.base import Protocol, error_facts, error_members, query_error_code
 from cloudlet.protocol.common import Response, bad_input
 from cloudlet.protocol.errors import ServiceError
-from cloudlet.protocol.model import Operation, ServiceModel
+from cloudlet.protocol.model import Operation, ServiceModel, Shape
 
 # Services whose errors carry a namespaced __type, as their front ends send it.
 _TYPE_NAMESPACE = {"sqs": "com.amazonaws.sqs#"}
+
+
+# Events of json and rest-json streams are JSON documents.
+JSON_EVENTS = eventstream.EventWriter(
+    lambda value, shape, root: orjson.dumps(json_codec.encode(value, shape)), "application/json"
+)
 
 
 def load_json_body(body: bytes) -> Any:
@@ -42,12 +48,25 @@ class JsonProtocol(Protocol):
         return json_codec.decode(data, op.input)
 
     def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
-        body = json_codec.encode(output, op.output) if op.output is not None else {}
+        shape = op.output
+        if shape is not None and (stream := shape.event_stream_member) is not None:
+            return self._serialize_stream(shape, stream, output, request_id)
+        body = json_codec.encode(output, shape) if shape is not None else {}
         return Response(
             200,
             [("Content-Type", content_type(op.model)), ("x-amzn-RequestId", request_id)],
             orjson.dumps(body),
         )
+
+    def _serialize_stream(
+        self, shape: Shape, stream: str, output: dict[str, Any], request_id: str
+    ) -> Response:
+        """An event stream whose ``initial-response`` event carries the other output members."""
+        rest = {k: v for k, v in output.items() if k != stream}
+        initial = orjson.dumps(json_codec.encode(rest, shape))
+        body = eventstream.frames(shape.members[stream], output.get(stream), JSON_EVENTS, initial)
+        headers = [("Content-Type", eventstream.CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+        return Response(200, headers, body)
 
     def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
         shape, status, sender = error_facts(model, error)

@@ -175,6 +175,11 @@ class Shape:
     def is_eventstream(self) -> bool:
         return bool(self.defn.get("eventstream"))
 
+    @cached_property
+    def event_stream_member(self) -> str | None:
+        """The member of an output structure that is an event stream, if any."""
+        return next((name for name, m in self.members.items() if m.is_eventstream), None)
+
     @property
     def payload(self) -> str | None:
         return self.defn.get("payload")

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from cloudlet.gateway.request import Request
-from cloudlet.protocol import json_codec, xml_codec
+from cloudlet.protocol import eventstream, json_codec, xml_codec
 from cloudlet.protocol.base import Protocol, error_facts, error_members
 from cloudlet.protocol.common import (
     Response,
@@ -24,7 +24,7 @@ from cloudlet.protocol.common import (
     to_bytes,
 )
 from cloudlet.protocol.errors import ServiceError
-from cloudlet.protocol.json_protocol import load_json_body
+from cloudlet.protocol.json_protocol import JSON_EVENTS, load_json_body
 from cloudlet.protocol.model import Operation, ServiceModel, Shape
 
 _HEADER_LIST_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(?:,|$)')
@@ -84,6 +84,7 @@ class RestProtocol(Protocol):
     """Bindings common to rest-json and rest-xml."""
 
     content_type = ""
+    events: eventstream.EventWriter
 
     # -- body codec, per protocol --
     def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
@@ -173,6 +174,12 @@ class RestProtocol(Protocol):
             value = output.get(payload)
             if value is None:
                 return response
+            if member.is_eventstream:
+                # the stream's own type, whatever a member bound to Content-Type says (Lambda's)
+                response.headers = [(k, v) for k, v in response.headers if k.lower() != "content-type"]
+                response.headers.append(("Content-Type", eventstream.CONTENT_TYPE))
+                response.body = eventstream.frames(member, value, self.events)
+                return response
             if member.type in ("blob", "string"):
                 self._content_type(response, self.raw_content_type(member))
                 if member.type == "string" or isinstance(value, bytes | bytearray | memoryview):
@@ -221,6 +228,7 @@ class RestProtocol(Protocol):
 class RestJsonProtocol(RestProtocol):
     name = "rest-json"
     content_type = "application/json"
+    events = JSON_EVENTS
 
     def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
         data = load_json_body(body)
@@ -290,6 +298,10 @@ _S3_ROOTS = {
 class RestXmlProtocol(RestProtocol):
     name = "rest-xml"
     content_type = "application/xml"
+    # Event bodies are XML documents of their own, without the service's namespace (S3 Select).
+    events = eventstream.EventWriter(
+        lambda value, shape, root: xml_codec.document(value, shape, root), "text/xml"
+    )
 
     def decode_body(self, body: bytes, shape: Shape) -> dict[str, Any]:
         return xml_codec.read(xml_codec.parse_xml(body), shape)
