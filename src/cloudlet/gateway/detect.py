@@ -28,7 +28,6 @@ _SIGV4_PARTS = ("Credential", "SignedHeaders", "Signature")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "")
-_S3_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 
 
 @dataclass
@@ -113,12 +112,9 @@ def _header_credentials(auth: str) -> Credentials:
     return Credentials(malformed="scheme", missing=_SIGV4_PARTS, authorization=auth)
 
 
-def signature_error(creds: Credentials, service: str) -> ServiceError | None:
-    """The error AWS answers for a signature it cannot read, in ``service``'s terms."""
-    if not creds.malformed:
-        return None
-    if service == "s3":
-        return _s3_signature_error(creds)
+def signature_error(creds: Credentials) -> ServiceError:
+    """The error AWS front ends answer for a signature they cannot read (``creds.malformed``);
+    a service that words it otherwise overrides ``Provider.signature_error``."""
     if creds.malformed == "query":
         return ServiceError(
             "IncompleteSignature",
@@ -128,29 +124,6 @@ def signature_error(creds: Credentials, service: str) -> ServiceError | None:
         )
     reasons = " ".join(f"Authorization header requires '{part}' parameter." for part in creds.missing)
     return ServiceError("IncompleteSignature", f"{reasons} Authorization={creds.authorization}", 403)
-
-
-def _s3_signature_error(creds: Credentials) -> ServiceError:
-    if creds.malformed == "scheme":
-        return ServiceError(
-            "InvalidArgument",
-            "Unsupported Authorization Type",
-            400,
-            fields={"ArgumentName": "Authorization", "ArgumentValue": creds.authorization},
-        )
-    if creds.malformed == "query":
-        return ServiceError(
-            "AuthorizationQueryParametersError",
-            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
-            f"expecting {_S3_CREDENTIAL_FORM}.",
-            400,
-        )
-    return ServiceError(
-        "AuthorizationHeaderMalformed",
-        "The authorization header is malformed; the Credential is mal-formed; "
-        f"expecting {_S3_CREDENTIAL_FORM}.",
-        400,
-    )
 
 
 class Router:

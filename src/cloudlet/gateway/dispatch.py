@@ -8,7 +8,6 @@ import re
 from collections.abc import Awaitable, Coroutine
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from cloudlet.core import ids
 from cloudlet.gateway.body import decode_chunked, inflate
@@ -18,7 +17,6 @@ from cloudlet.gateway.detect import (
     Target,
     account_for,
     parse_credentials,
-    s3_bucket_named,
     signature_error,
 )
 from cloudlet.gateway.request import Request
@@ -28,6 +26,7 @@ from cloudlet.protocol.errors import ServiceError, internal_failure, not_impleme
 from cloudlet.protocol.model import Operation, ServiceModel, service_model
 from cloudlet.protocol.validate import validate
 from cloudlet.services.base import RequestContext
+from cloudlet.services.registry import KEEP_CONTENT_ENCODING
 
 if TYPE_CHECKING:
     from cloudlet.runtime import Runtime
@@ -61,11 +60,12 @@ def _bare_model(protocol: str) -> ServiceModel:
 def inflate_before_routing(request: Request, creds: Credentials) -> bool:
     """Whether a compressed body must be inflated to be routed (query forms carry ``Action``).
 
-    S3 keeps ``Content-Encoding: gzip`` bodies as sent, so a request that may be for S3
-    is routed first and inflated after (see :meth:`Dispatcher.call`).
+    A service that keeps ``Content-Encoding: gzip`` bodies as sent (S3) may be the target
+    of a rest-xml request, so one is routed first and inflated after (see
+    :meth:`Dispatcher.call`).
     """
     if creds.signing_name:
-        return creds.signing_name != "s3"
+        return creds.signing_name not in KEEP_CONTENT_ENCODING
     return _guess_protocol(request) != "rest-xml"
 
 
@@ -137,6 +137,24 @@ class Dispatcher:
             model = service_model(service)
         return get_protocol(protocol).serialize_error(model, error, request_id)
 
+    def too_large(self, request: Request) -> Response:
+        """The answer to a body larger than any AWS operation takes, in the terms of the
+        service the request is for (S3's EntityTooLarge), routed by its head alone."""
+        creds = parse_credentials(request)
+        request_id = ids.request_id()
+        try:
+            target = self.router.route(request, creds)
+        except Exception:
+            error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
+            return self.answer_unrouted(request, creds, error, request_id)
+        provider = self.runtime.load(target.service)
+        error = (
+            provider.too_large(request)
+            if provider is not None
+            else ServiceError("RequestEntityTooLarge", "Request body too large", 413)
+        )
+        return get_protocol(target.protocol).serialize_error(service_model(target.service), error, request_id)
+
     def answer_error(self, service: str, protocol: str, error: ServiceError, request_id: str) -> Response:
         """``error`` in ``service``'s own error form (for answers given before an operation is known)."""
         return get_protocol(protocol).serialize_error(service_model(service), error, request_id)
@@ -147,20 +165,20 @@ class Dispatcher:
         model = service_model(target.service)
         protocol = get_protocol(target.protocol)
         try:
-            if creds is not None and (error := signature_error(creds, target.service)) is not None:
-                raise error
-            if target.service != "s3":
+            provider = self.runtime.load(target.service)
+            if creds is not None and creds.malformed:
+                raise provider.signature_error(creds) if provider is not None else signature_error(creds)
+            if target.service not in KEEP_CONTENT_ENCODING:
                 inflate(request)
             if target.operation is None:
-                upload = self._form_upload(target, request)
-                if upload is not None:
-                    return upload
+                answer = provider.no_operation(request) if provider is not None else None
+                if answer is not None:
+                    return answer
                 raise unknown_operation(target)
             op = model.operation(target.operation)
             if target.path_override is not None:
                 request.path = target.path_override
             params = protocol.parse(op, request, target.labels)
-            provider = self.runtime.load(target.service)
             method = getattr(provider, snake_case(op.name), None) if provider is not None else None
             if method is None:
                 raise not_implemented(target.service, op.name)
@@ -189,17 +207,6 @@ class Dispatcher:
             return _answer(protocol.serialize(op, result or {}, request_id), ctx)
         except Exception as exc:
             return _error_answer(exc, target, model, request_id)
-
-    def _form_upload(self, target: Target, request: Request) -> Awaitable[Response] | None:
-        """A POST to a bucket that no operation describes: a browser form upload, which S3
-        answers itself (412 unless the form is multipart; multipart forms come by server.py)."""
-        if target.service != "s3" or request.method != "POST":
-            return None
-        bucket = s3_bucket_named(request)
-        if not bucket or request.path.rstrip("/") not in ("", "/" + quote(bucket, safe="")):
-            return None
-        provider = self.runtime.load("s3")
-        return provider.post_upload(request, bucket) if provider is not None else None  # type: ignore[attr-defined]
 
     async def _finish(
         self, pending: Coroutine[Any, Any, Any], target: Target, op: Operation, ctx: RequestContext

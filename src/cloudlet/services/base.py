@@ -6,9 +6,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core.arn import make_arn, partition_for
+from cloudlet.gateway.detect import signature_error
+from cloudlet.protocol.errors import ServiceError
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from cloudlet.gateway.detect import Credentials
     from cloudlet.gateway.request import Request
+    from cloudlet.protocol.common import Response
     from cloudlet.runtime import Runtime
 
 
@@ -59,6 +65,19 @@ class Provider:
 
     def check_request(self, ctx: RequestContext) -> None:
         """Refuse a request before its operation runs (e.g. an expired presigned URL); raises ServiceError."""
+
+    def signature_error(self, creds: Credentials) -> ServiceError:
+        """The error for a request whose signature cannot be read, in this service's words."""
+        return signature_error(creds)
+
+    def no_operation(self, request: Request) -> Response | Awaitable[Response] | None:
+        """Answer a request routed here that no operation describes (None: the protocol's
+        unknown-operation error)."""
+        return None
+
+    def too_large(self, request: Request) -> ServiceError:
+        """The error for a body larger than any operation of this service takes."""
+        return ServiceError("RequestEntityTooLarge", "Request body too large", 413)
 
     async def start(self) -> None:
         """Resume background work after a (re)start; called once, after creation."""

@@ -3,8 +3,13 @@ recorded from real S3)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.s3.notifications import MALFORMED_XML
+
+if TYPE_CHECKING:
+    from cloudlet.gateway.detect import Credentials
 
 
 def malformed_xml() -> ServiceError:
@@ -19,6 +24,33 @@ def no_such_bucket(name: str) -> ServiceError:
 
 def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
+
+
+def signature_error(creds: Credentials) -> ServiceError:
+    """S3's wording of a signature it cannot read (``creds.malformed``)."""
+    if creds.malformed == "scheme":
+        return ServiceError(
+            "InvalidArgument",
+            "Unsupported Authorization Type",
+            400,
+            fields={"ArgumentName": "Authorization", "ArgumentValue": creds.authorization},
+        )
+    if creds.malformed == "query":
+        return ServiceError(
+            "AuthorizationQueryParametersError",
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+            f"expecting {_CREDENTIAL_FORM}.",
+            400,
+        )
+    return ServiceError(
+        "AuthorizationHeaderMalformed",
+        "The authorization header is malformed; the Credential is mal-formed; "
+        f"expecting {_CREDENTIAL_FORM}.",
+        400,
+    )
 
 
 MAX_SINGLE_PUT = 5 * 1024**3  # PutObject and UploadPart take at most 5 GiB

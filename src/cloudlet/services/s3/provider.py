@@ -15,6 +15,7 @@ import contextlib
 import io
 import ipaddress
 import re
+from collections.abc import Awaitable
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from cloudlet.core import ids
 from cloudlet.core.arn import partition_for
-from cloudlet.gateway.detect import account_for
+from cloudlet.gateway.detect import Credentials, account_for, s3_bucket_named
 from cloudlet.gateway.request import Request
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
@@ -44,6 +45,7 @@ from cloudlet.services.s3.errors import (
     no_such_bucket,
     no_such_key,
 )
+from cloudlet.services.s3.errors import signature_error as s3_signature_error
 from cloudlet.services.s3.lifecycle import Lifecycle, expiration_header
 from cloudlet.services.s3.listing import Listings
 from cloudlet.services.s3.multipart import Multipart, object_parts, part_window
@@ -199,6 +201,25 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         bucket = self.db.bucket(name) if name else None
         if bucket is not None and bucket.account != expected:
             raise ServiceError("AccessDenied", "Access Denied", 403)
+
+    def signature_error(self, creds: Credentials) -> ServiceError:
+        return s3_signature_error(creds)
+
+    def too_large(self, request: Request) -> ServiceError:
+        declared = request.headers.get("x-amz-decoded-content-length") or request.headers.get(
+            "content-length"
+        )
+        return entity_too_large(int(declared or 0), MAX_SINGLE_PUT)
+
+    def no_operation(self, request: Request) -> Awaitable[Response] | None:
+        """A POST to a bucket that no operation describes is a browser form upload (answered
+        412 unless the form is multipart; multipart forms come by the entry point)."""
+        bucket = s3_bucket_named(request)
+        if request.method != "POST" or not bucket:
+            return None
+        if request.path.rstrip("/") not in ("", "/" + quote(bucket, safe="")):
+            return None
+        return self.post_upload(request, bucket)
 
     async def post_upload(self, request: Request, bucket_name: str) -> Response:
         """A browser POST upload to ``bucket_name`` (see post.py)."""
