@@ -31,7 +31,9 @@ def test_ttl_and_lifecycle_sweeps_resume_at_start_up(tmp_path):
         s3.put_bucket_lifecycle_configuration(
             Bucket=bucket,
             LifecycleConfiguration={
-                "Rules": [{"ID": "r", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]
+                "Rules": [
+                    {"ID": "r", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}
+                ]
             },
         )
         s3.put_object(Bucket=bucket, Key="old", Body=b"x")

@@ -398,7 +398,10 @@ def _serializer(protocol: str) -> Any:
     """botocore's request serializer, sending fractions of a second as its clients do for the
     services that opt in (botocore 1.43 added the precision switch, seconds by default; its
     CBOR serializer fails on fractions, so CBOR keeps the default)."""
-    if protocol != "smithy-rpc-v2-cbor" and "timestamp_precision" in inspect.signature(create_serializer).parameters:
+    if (
+        protocol != "smithy-rpc-v2-cbor"
+        and "timestamp_precision" in inspect.signature(create_serializer).parameters
+    ):
         return create_serializer(protocol, include_validation=False, timestamp_precision="millisecond")
     return create_serializer(protocol, include_validation=False)
 

@@ -47,8 +47,7 @@ def signature_error(creds: Credentials) -> ServiceError:
         )
     return ServiceError(
         "AuthorizationHeaderMalformed",
-        "The authorization header is malformed; the Credential is mal-formed; "
-        f"expecting {_CREDENTIAL_FORM}.",
+        f"The authorization header is malformed; the Credential is mal-formed; expecting {_CREDENTIAL_FORM}.",
         400,
     )
 
