@@ -12,18 +12,16 @@ import orjson
 
 from cloudlet import spool
 from cloudlet.config import Config
-from cloudlet.core import ids
 from cloudlet.gateway import cors
-from cloudlet.gateway.detect import Router, parse_credentials, s3_bucket_named
+from cloudlet.gateway.detect import Router
 from cloudlet.gateway.dispatch import Dispatcher
+from cloudlet.gateway.entrypoints import EntryPoints
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import load_index
 from cloudlet.http_server import HttpServer, install_signal_handlers
 from cloudlet.protocol.common import Response
-from cloudlet.protocol.errors import ServiceError
 from cloudlet.runtime import Runtime
-from cloudlet.services.s3 import cors as s3_cors
-from cloudlet.services.s3 import errors as s3_errors
+from cloudlet.services.registry import ENTRY_POINTS
 
 log = logging.getLogger("cloudlet")
 
@@ -152,28 +150,24 @@ class App:
         self.router = Router(load_index())
         self.dispatcher = Dispatcher(self.runtime, self.router)
         self.admin = Admin(self.runtime)
+        self.entry_points = EntryPoints.declared(self, ENTRY_POINTS)
 
     def handle(self, request: Request) -> Response | Awaitable[Response]:
-        """Answer one request: CORS preflight, admin routes, or an AWS operation.
+        """Answer one request: admin routes, a service's entry point, or an AWS operation
+        (with CORS preflights answered for the AWS API).
 
         Most operations answer at once; one that has to wait (a long poll, the admin
         API) gives an awaitable instead, so the HTTP server only starts a task for those.
         """
         try:
-            rules = self._bucket_cors(request) if "origin" in request.headers else None
-            if rules is not None:
-                return self._with_bucket_cors(request, rules)
-            if cors.is_preflight(request):
-                return cors.preflight(request)
             if request.path.startswith(("/_cloudlet/", "/_localstack/")):
                 return self._complete(request, self._admin_or_aws(request))
-            if request.method == "POST" and (request.headers.get("content-type") or "").startswith(
-                "multipart/form-data"
-            ):
-                bucket = s3_bucket_named(request)
-                provider = self.runtime.load("s3") if bucket else None
-                if provider is not None:  # a browser upload: no SDK operation describes it
-                    return self._complete(request, provider.post_upload(request, bucket))  # type: ignore[attr-defined]
+            entry = self.entry_points.claim(request)
+            if entry is not None:  # answers CORS itself, if at all
+                answer = entry.handle(self, request)
+                return answer if isinstance(answer, Response) else self._complete(request, answer, False)
+            if cors.is_preflight(request):
+                return cors.preflight(request)
             response = self.dispatcher.handle(request)
             if not isinstance(response, Response):
                 return self._complete(request, response)
@@ -181,36 +175,6 @@ class App:
             return response
         except Exception:
             return self._internal_error(request)
-
-    def _bucket_cors(self, request: Request) -> list[dict[str, Any]] | None:
-        """The CORS rules of the S3 bucket a browser request addresses, if it has any."""
-        if "s3" not in self.runtime.providers:  # no bucket exists before S3 was first used
-            return None
-        name = s3_bucket_named(request)
-        provider = self.runtime.load("s3")
-        return provider.bucket_cors(name) if name and provider is not None else None  # type: ignore[attr-defined]
-
-    def _with_bucket_cors(
-        self, request: Request, rules: list[dict[str, Any]]
-    ) -> Response | Awaitable[Response]:
-        """A browser request to a bucket with a CORS configuration, answered by its rules."""
-        if cors.is_preflight(request):
-            try:
-                return Response(200, s3_cors.preflight_headers(rules, request), b"")
-            except ServiceError as error:
-                return self.dispatcher.answer_error("s3", "rest-xml", error, ids.request_id())
-        answer = self.dispatcher.handle(request)
-        headers = s3_cors.response_headers(rules, request)
-        if isinstance(answer, Response):
-            answer.headers.extend(headers)
-            return answer
-
-        async def later() -> Response:
-            response = await answer
-            response.headers.extend(headers)
-            return response
-
-        return later()
 
     async def _admin_or_aws(self, request: Request) -> Response:
         response = await self.admin.handle(request)
@@ -220,12 +184,15 @@ class App:
                 response = await response
         return response
 
-    async def _complete(self, request: Request, pending: Awaitable[Response]) -> Response:
+    async def _complete(
+        self, request: Request, pending: Awaitable[Response], with_cors: bool = True
+    ) -> Response:
         try:
             response = await pending
         except Exception:
             return self._internal_error(request)
-        cors.add_cors(request, response)
+        if with_cors:
+            cors.add_cors(request, response)
         return response
 
     @staticmethod
@@ -235,16 +202,9 @@ class App:
         return _json(500, {"message": "An internal error occurred."})
 
     def too_large(self, request: Request) -> Response:
-        """The answer to a body larger than any AWS operation takes (S3's EntityTooLarge for S3)."""
-        creds = parse_credentials(request)
-        proposed = request.headers.get("x-amz-decoded-content-length") or request.headers.get(
-            "content-length"
-        )
-        if creds.signing_name == "s3" or (not creds.signing_name and request.method == "PUT"):
-            error = s3_errors.entity_too_large(int(proposed or 0), s3_errors.MAX_SINGLE_PUT)
-        else:
-            error = ServiceError("RequestEntityTooLarge", "Request body too large", 413)
-        return self.dispatcher.answer_unrouted(request, creds, error, ids.request_id())
+        """The answer to a body larger than any AWS operation takes, in the terms of the
+        service it is for (S3's EntityTooLarge)."""
+        return self.dispatcher.too_large(request)
 
     async def serve(self, stop: asyncio.Event, started: Callable[[], None] | None = None) -> None:
         """Start the runtime and the HTTP server, serve until ``stop`` is set, then shut down."""

@@ -47,5 +47,14 @@ COMPONENTS: dict[str, str] = {
     "sqs": "sqs",
 }
 
+# Services that keep a compressed request body as it was sent (S3 stores a gzip object).
+KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
+
+# Entry points beyond the AWS API that services claim (gateway/entrypoints.py), as
+# "module:NAME" of a tuple of EntryPoint; loaded without the services' providers.
+ENTRY_POINTS: dict[str, str] = {
+    "s3": "cloudlet.services.s3.entry:ENTRY_POINTS",
+}
+
 # Consumers of the internal event channel: provider -> topic prefixes it takes.
 CONSUMERS: dict[str, tuple[str, ...]] = {}
