@@ -216,6 +216,9 @@ class Connection(asyncio.Protocol):
         incoming = self.incoming
         if self.head_bytes > self.server.max_head and _header_block(incoming.headers) > self.server.max_head:
             raise _Refused(431, "Request header fields too large")
+        if sum(1 for k, _ in incoming.headers if len(k) == 4 and k.lower() == "host") > 1:
+            # RFC 9112 3.2: two Host lines would let parts of the server see different hosts.
+            raise _Refused(400, "More than one Host header")
         self.head_bytes = 0
         self.phase = _BODY
         self.deadline = self.loop.time() + self.server.body_timeout

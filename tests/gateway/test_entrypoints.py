@@ -4,6 +4,7 @@ dispatcher (and its S3 fallback), with their own CORS; extra listening ports."""
 from __future__ import annotations
 
 import http.client
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -107,3 +108,37 @@ def test_an_extra_port_serves_its_own_handler_until_closed(server):
         server.call(listener.close)
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=2)
+
+
+class _Echo:
+    """A WebSocket handler that echoes, as an API Gateway WebSocket API will be reached."""
+
+    async def on_open(self, ws) -> None:
+        await ws.send("hello " + ws.request.host.split(".")[0])
+
+    async def on_message(self, ws, data) -> None:
+        await ws.send(data)
+
+    async def on_close(self, ws, code: int, reason: str) -> None:
+        pass
+
+
+def test_a_websocket_entry_point_on_the_main_port(server, entries):
+    from websockets.sync.client import connect
+
+    entries(
+        EntryPoint(
+            "test.ws",
+            lambda front, req: Response(101, [], b"", websocket=_Echo()),
+            host="*.ws-test.localhost",
+        )
+    )
+    port = urlsplit(server.endpoint).port
+    sock = socket.create_connection(("127.0.0.1", port))
+    with connect(f"ws://abc123.ws-test.localhost:{port}/prod", sock=sock) as ws:
+        assert ws.recv(timeout=5) == "hello abc123"
+        big = "x" * (1024 * 1024)
+        ws.send(big)
+        assert ws.recv(timeout=10) == big
+        ws.send(b"\x00\x01")
+        assert ws.recv(timeout=5) == b"\x00\x01"

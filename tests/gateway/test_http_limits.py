@@ -231,6 +231,14 @@ def test_long_url_is_refused_with_414(server):
     assert get(server)[0].startswith(b"HTTP/1.1 200")
 
 
+def test_two_host_headers_are_refused(server):
+    with server.connect() as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n")
+        data = read_all(sock)
+    assert data.startswith(b"HTTP/1.1 400"), data[:200]
+    assert get(server)[0].startswith(b"HTTP/1.1 200")
+
+
 def test_large_but_legitimate_url_and_headers_are_served(server):
     target = "/" + "k" * 10_000 + "?X-Amz-Signature=" + "s" * 10_000
     headers = "".join(f"X-Amz-Meta-H{i}: {'v' * 1000}\r\n" for i in range(40))
