@@ -12,6 +12,7 @@ import orjson
 
 from cloudlet import spool
 from cloudlet.config import Config
+from cloudlet.core.delivery import Policy
 from cloudlet.gateway import cors
 from cloudlet.gateway.detect import Router
 from cloudlet.gateway.dispatch import Dispatcher
@@ -52,6 +53,8 @@ class Admin:
             ("POST", "/_cloudlet/reset"): self.reset,
             ("GET", "/_cloudlet/state"): self.state,
             ("GET", "/_cloudlet/metrics"): self.metrics,
+            ("GET", "/_cloudlet/deliveries"): self.deliveries,
+            ("POST", "/_cloudlet/deliveries"): self.deliver,
         }
 
     async def handle(self, request: Request) -> Response | None:
@@ -91,6 +94,41 @@ class Admin:
 
     async def state(self, request: Request) -> Response:
         return _json(200, self.runtime.state())
+
+    async def deliveries(self, request: Request) -> Response:
+        """Per delivery target: pending deliveries, attempts in flight and counters."""
+        return _json(200, {"targets": self.runtime.deliveries.report()})
+
+    async def deliver(self, request: Request) -> Response:
+        """Make a delivery to a public target: ``{"target", "payload", "policy", "delay",
+        "orderKey", "slot"}``; answers ``{"id"}`` once it is stored."""
+        try:
+            spec = orjson.loads(request.read_body() or b"{}")
+            if not isinstance(spec, dict):
+                raise ValueError("expected a JSON object")
+            target = spec.get("target")
+            if not isinstance(target, str) or not self.runtime.deliveries.is_public(target):
+                raise ValueError(f"no public delivery target {target!r}")
+            policy = Policy.from_dict(spec.get("policy") or {})
+            delay = spec.get("delay", 0)
+            if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= MAX_ADVANCE:
+                raise ValueError("delay is a number of seconds from 0")
+            keys = {k: spec.get(k) for k in ("orderKey", "slot")}
+            if any(v is not None and not isinstance(v, str) for v in keys.values()):
+                raise ValueError("orderKey and slot are strings")
+        except (ValueError, orjson.JSONDecodeError) as exc:
+            return _json(400, {"message": str(exc)})
+        engine = self.runtime.deliveries
+        with self.runtime.store.transaction():
+            delivery_id = engine.enqueue(
+                target,
+                spec.get("payload"),
+                policy,
+                due=self.runtime.clock.now() + delay,
+                order_key=keys["orderKey"],
+                slot=keys["slot"],
+            )
+        return _json(200, {"id": delivery_id})
 
     async def metrics(self, request: Request) -> Response:
         """Recorded metrics: ``?namespace=AWS/SQS[&name=...][&account=...][&region=...]``."""

@@ -148,6 +148,48 @@ class Policy:
     def from_json(text: str) -> Policy:
         return _parse_policy(text)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> Policy:
+        """A policy from its JSON form (as ``to_json`` writes it); ValueError says what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("a policy is a JSON object")
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"unknown policy fields: {', '.join(sorted(unknown))}")
+        try:
+            policy = _parse_policy(orjson.dumps(data).decode())
+        except (TypeError, orjson.JSONDecodeError) as exc:
+            raise ValueError(f"invalid policy: {exc}") from exc
+        policy.check()
+        return policy
+
+    def check(self) -> None:
+        """ValueError unless every field has a usable value."""
+        if self.max_retries is not None and (
+            isinstance(self.max_retries, bool)
+            or not isinstance(self.max_retries, int)
+            or self.max_retries < 0
+        ):
+            raise ValueError("max_retries is a whole number from 0")
+        if self.max_age is not None and (
+            isinstance(self.max_age, bool)
+            or not isinstance(self.max_age, int | float)
+            or not self.max_age > 0
+        ):
+            raise ValueError("max_age is a number of seconds above 0")
+        for name in ("dead_letter", "on_failure", "on_success"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or value.count(":") < 5):
+                raise ValueError(f"{name} is an ARN")
+        for backoff in (self.backoff, self.throttle_backoff):
+            if backoff is None:
+                continue
+            numbers = (backoff.base, backoff.factor, backoff.cap, *backoff.schedule)
+            if any(isinstance(n, bool) or not isinstance(n, int | float) or n < 0 for n in numbers):
+                raise ValueError("backoff times are numbers from 0")
+            if backoff.jitter not in ("none", "full", "equal"):
+                raise ValueError("backoff jitter is none, full or equal")
+
 
 @lru_cache(maxsize=1024)
 def _parse_policy(text: str) -> Policy:
@@ -236,6 +278,7 @@ class Target:
     success_record: Callable[[Attempt, Any], Outbound] | None = None
     limit: Callable[[str], int | None] | None = None
     observe: Callable[[str, Attempt], None] | None = None
+    public: bool = False  # deliveries may be made through the admin API (diagnostics, tests)
 
 
 class _Entry:
@@ -306,6 +349,11 @@ class DeliveryEngine:
 
     def unregister(self, name: str) -> None:
         self.targets.pop(name, None)
+
+    def is_public(self, name: str) -> bool:
+        """Whether ``name`` is a target that takes deliveries made through the admin API."""
+        target = self._target(name)
+        return target is not None and target.public
 
     def register_sender(self, service: str, sender: Sender) -> None:
         """Let deliveries give up to (or record into) ARNs of ``service`` (``sqs``, ``sns``, ...)."""

@@ -13,7 +13,7 @@ import orjson
 
 from cloudlet.core import ids
 from cloudlet.core.arn import make_arn, parse_arn
-from cloudlet.core.delivery import Attempt, DeliveryFailure, Outbound
+from cloudlet.core.delivery import Attempt, DeliveryFailure, Outbound, Target
 from cloudlet.protocol.base import query_error_code
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import service_model
@@ -66,7 +66,7 @@ class SqsProvider(Provider):
         self._series: dict[tuple[int, str], Any] = {}  # (queue id, metric) -> metrics.Series
         self.metrics.add_collector(self._collect_gauges)
         self.deliveries.register_sender("sqs", self.send_outbound)
-        self.deliveries.register(DELIVER, self._deliver)
+        self.deliveries.register(DELIVER, Target(handler=self._deliver, public=True))
 
     def reset(self) -> None:
         self.db.clear_cache()
