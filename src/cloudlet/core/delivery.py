@@ -284,7 +284,7 @@ class Target:
 class _Entry:
     """What the engine keeps in memory about a pending delivery (the row is the truth)."""
 
-    __slots__ = ("due", "id", "order_key", "row", "slot", "target")
+    __slots__ = ("cancelled", "due", "id", "order_key", "row", "slot", "target")
 
     def __init__(
         self, id: int, target: str, due: float, order_key: str | None, slot: str | None, row: Any = None
@@ -295,6 +295,7 @@ class _Entry:
         self.order_key = order_key
         self.slot = slot
         self.row = row  # the row's fields while fresh (saves a read on the first attempt)
+        self.cancelled = False  # its row went while an attempt ran: no retry, nothing recorded
 
 
 class _Row:
@@ -331,6 +332,11 @@ class DeliveryEngine:
         self._orphans: dict[str, list[_Entry]] = {}  # target -> entries nobody handles yet
         self._running: dict[int, asyncio.Task[None]] = {}
         self._pump_soon = False
+        self._stopped = False
+        # Attempts' outcomes (a retry's new due time, a finished delivery's removal), written
+        # together in one transaction per turn of the event loop (see _write).
+        self._writes: list[tuple[str, tuple[Any, ...]]] = []
+        self._flush_soon = False
         self._wakeup = asyncio.Event()
         self._background = BackgroundTask(self._loop)
         self._load()
@@ -398,14 +404,20 @@ class DeliveryEngine:
         """Remove the pending deliveries made with ``cancel_key``; how many there were.
 
         An attempt already running finishes, but is not retried."""
+        self.flush()
         rows = self.store.all("DELETE FROM deliveries WHERE cancel_key = ? RETURNING id", (cancel_key,))
         for row in rows:
             entry = self._entries.get(row[0])
-            if entry is not None and entry.id not in self._running:
+            if entry is None:
+                continue
+            if entry.id in self._running:
+                entry.cancelled = True
+            else:
                 self.store.after_commit(lambda entry=entry: self._finish(entry))
         return len(rows)
 
     def pending(self, target: str | None = None) -> int:
+        self.flush()
         if target is None:
             row = self.store.one("SELECT COUNT(*) FROM deliveries")
         else:
@@ -417,6 +429,7 @@ class DeliveryEngine:
 
     def report(self) -> dict[str, Any]:
         """Per target: pending deliveries, attempts in flight, and counters."""
+        self.flush()
         rows = self.store.all("SELECT target, COUNT(*) FROM deliveries GROUP BY target")
         pending = {r[0]: int(r[1]) for r in rows}
         running = Counter(self._entries[i].target for i in self._running if i in self._entries)
@@ -483,6 +496,8 @@ class DeliveryEngine:
     def _pump(self) -> list[asyncio.Task[None]]:
         """Start the attempts that are due and have room; the tasks started."""
         self._pump_soon = False
+        if self._stopped:
+            return []
         now = self.clock.now()
         started: list[asyncio.Task[None]] = []
         heap = self._heap
@@ -639,6 +654,24 @@ class DeliveryEngine:
             elif entry.id in self._entries:
                 self._wakeup.set()
 
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Record an attempt's outcome with the others of this turn, in one transaction (a
+        crash before it only repeats the attempt: at least once)."""
+        self._writes.append((sql, params))
+        if not self._flush_soon:
+            self._flush_soon = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write the outcomes recorded so far."""
+        self._flush_soon = False
+        if not self._writes:
+            return
+        writes, self._writes = self._writes, []
+        with self.store.transaction():
+            for sql, params in writes:
+                self.store.execute(sql, params)
+
     def _read(self, delivery_id: int) -> _Row | None:
         row = self.store.one(
             "SELECT payload, policy, created, attempts, retries, history FROM deliveries WHERE id = ?",
@@ -654,7 +687,7 @@ class DeliveryEngine:
                 self.store.execute("DELETE FROM deliveries WHERE id = ?", (entry.id,))
                 self._send(target, attempt, policy.on_success, lambda: target.success_record(attempt, result))  # type: ignore[misc]
         else:
-            self.store.execute("DELETE FROM deliveries WHERE id = ?", (entry.id,))
+            self._write("DELETE FROM deliveries WHERE id = ?", (entry.id,))
         self._observe(target, "success", attempt)
 
     def _failed(
@@ -682,12 +715,12 @@ class DeliveryEngine:
             else:
                 delay = policy.backoff.delay(retries)
             due = now + max(0.0, delay)
-            cur = self.store.execute(
+            if entry.cancelled:
+                return True
+            self._write(
                 "UPDATE deliveries SET attempts = ?, retries = ?, due = ?, history = ? WHERE id = ?",
                 (attempt.number, retries, due, orjson.dumps(attempt.history).decode(), entry.id),
             )
-            if cur.rowcount == 0:
-                return True  # cancelled meanwhile
             entry.due = due
             heapq.heappush(self._heap, (due, entry.id))
             self._observe(target, "retry", attempt)
@@ -699,6 +732,8 @@ class DeliveryEngine:
     def _give_up(
         self, entry: _Entry, target: Target, attempt: Attempt, policy: Policy, outcome: Outcome
     ) -> None:
+        if entry.cancelled:
+            return
         with self.store.transaction():
             self.store.execute("DELETE FROM deliveries WHERE id = ?", (entry.id,))
             if policy.dead_letter is not None:
@@ -765,21 +800,26 @@ class DeliveryEngine:
             await self.clock.wait(self._wakeup, self.next_due())
 
     def start(self) -> None:
+        self._stopped = False
         self._background.start()
         self._kick()
 
     async def stop(self) -> None:
+        """Stop starting attempts and cancel those in flight (their rows stay: at least once)."""
+        self._stopped = True
         await self._background.stop()
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        self.flush()
 
     def clear(self) -> None:
         """Forget every delivery (the store was wiped); attempts in flight are cancelled."""
         for task in self._running.values():
             task.cancel()
+        self._writes.clear()
         self._entries.clear()
         self._heap.clear()
         self._orders.clear()
