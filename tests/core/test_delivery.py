@@ -119,6 +119,20 @@ def test_backoff_schedule_repeats_its_last_step():
     assert [backoff.delay(n) for n in (1, 2, 3, 4)] == [60, 120, 120, 120]
 
 
+def test_backoff_in_sns_delivery_policy_phases():
+    # SNS's managed-endpoint policy: 3 immediate, 2 at 1 s, 10 rising 1 s -> 20 s, then 20 s.
+    backoff = Backoff.phased(
+        retries=100, no_delay=3, at_min=2, min_delay=1, max_delay=20, at_max=85, function="exponential"
+    )
+    delays = [backoff.delay(n) for n in range(1, 101)]
+    assert delays[:5] == [0, 0, 0, 1, 1]
+    rising = delays[5:15]
+    assert rising == sorted(rising) and rising[0] > 1 and rising[-1] == 20
+    assert delays[15:] == [20] * 85
+    linear = Backoff.phased(retries=4, min_delay=10, max_delay=50)
+    assert [linear.delay(n) for n in range(1, 5)] == [20, 30, 40, 50]
+
+
 def test_backoff_jitter_stays_within_its_range():
     full, equal = Backoff(base=8.0, factor=1.0, jitter="full"), Backoff(base=8.0, factor=1.0, jitter="equal")
     assert full.delay(1, lambda: 0.0) == 0 and full.delay(1, lambda: 0.999) < 8

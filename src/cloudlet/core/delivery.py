@@ -100,6 +100,36 @@ class Backoff:
             return d / 2 + d / 2 * rand()
         return d
 
+    @classmethod
+    def phased(
+        cls,
+        *,
+        retries: int,
+        min_delay: float,
+        max_delay: float,
+        no_delay: int = 0,
+        at_min: int = 0,
+        at_max: int = 0,
+        function: str = "linear",
+        jitter: str = "none",
+    ) -> Backoff:
+        """SNS's delivery-policy phases as a schedule: ``no_delay`` immediate retries, ``at_min``
+        ``min_delay`` apart, a backoff phase rising from ``min_delay`` to ``max_delay`` (the
+        rest of ``retries``) by ``function`` (linear, arithmetic, geometric or exponential),
+        then ``at_max`` ``max_delay`` apart. The curves' exact shapes are not published (only
+        a graph): these rise linearly, quadratically, cubically and by a constant ratio."""
+        rising = max(0, retries - no_delay - at_min - at_max)
+        curve = []
+        for i in range(1, rising + 1):
+            t = i / rising
+            if function == "exponential" and min_delay > 0:
+                curve.append(min_delay * (max_delay / min_delay) ** t)
+            else:
+                shape = {"arithmetic": t * t, "geometric": t * t * t}.get(function, t)
+                curve.append(min_delay + (max_delay - min_delay) * shape)
+        steps = [0.0] * no_delay + [min_delay] * at_min + [round(d, 3) for d in curve] + [max_delay] * at_max
+        return cls(schedule=tuple(steps[:retries]) or (min_delay,), jitter=jitter)
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v != getattr(_DEFAULT_BACKOFF, k)}
 
