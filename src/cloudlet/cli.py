@@ -11,11 +11,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from cloudlet import __version__
-from cloudlet.config import Config
+from cloudlet.config import Config, private_dir, private_file
 from cloudlet.services.registry import PROVIDERS
 
 READY_TIMEOUT = 30.0
@@ -29,6 +28,7 @@ def _config(args: argparse.Namespace) -> Config:
         in_memory=True if getattr(args, "in_memory", False) else None,
         log_level=getattr(args, "log_level", None),
         dynamodb_throttle=True if getattr(args, "dynamodb_throttle", False) else None,
+        allowed_hosts=getattr(args, "allowed_hosts", None),
     )
 
 
@@ -77,7 +77,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     print(f"  store:    {store}", flush=True)
     print(f"  services: {', '.join(sorted(PROVIDERS))} (others answer NotImplemented)", flush=True)
     if not cfg.in_memory:
-        Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+        private_dir(cfg.data_dir)
     from cloudlet.server import serve
 
     serve(cfg)
@@ -85,18 +85,20 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def _start_detached(cfg: Config) -> int:
-    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.data_dir)
     argv = [sys.executable, "-m", "cloudlet", "start", "--host", cfg.host, "--port", str(cfg.port)]
     argv += ["--data-dir", cfg.data_dir, "--log-level", cfg.log_level]
     if cfg.in_memory:
         argv.append("--in-memory")
     if cfg.dynamodb_throttle:
         argv.append("--dynamodb-throttle")
-    with open(cfg.log_file, "ab") as log:
+    if cfg.allowed_hosts:
+        argv += ["--allowed-hosts", cfg.allowed_hosts]
+    with open(private_file(cfg.log_file), "ab") as log:
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    cfg.pid_file.write_text(str(proc.pid))
+    private_file(cfg.pid_file).write_text(str(proc.pid))
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -225,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dynamodb-throttle",
         action="store_true",
         help="enforce provisioned throughput on DynamoDB tables (CLOUDLET_DYNAMODB_THROTTLE)",
+    )
+    p.add_argument(
+        "--allowed-hosts",
+        help="comma-separated extra Host names the admin API answers, e.g. behind a proxy "
+        "(CLOUDLET_ALLOWED_HOSTS)",
     )
     p.add_argument("--log-level", help="debug, info, warning, error (CLOUDLET_LOG_LEVEL)")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background with a pid file")

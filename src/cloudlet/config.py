@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -22,6 +23,7 @@ class Config:
     in_memory: bool = False
     log_level: str = "info"
     dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
+    allowed_hosts: str = ""  # comma-separated extra Host names the admin API answers ("*": any)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -53,6 +55,35 @@ class Config:
     @property
     def log_file(self) -> Path:
         return Path(self.data_dir) / "cloudlet.log"
+
+    @property
+    def extra_hosts(self) -> set[str]:
+        """The names of ``allowed_hosts``, lower-cased."""
+        return {h.strip().lower().rstrip(".") for h in self.allowed_hosts.split(",") if h.strip()}
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create directory ``path`` (and its parents) readable by its owner only, or tighten it."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Create file ``path`` if missing, readable by its owner only, or tighten it."""
+    path = Path(path)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    _tighten(path, 0o600)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(mode)
+        except OSError as exc:  # a file system without modes, a path of another owner
+            logging.getLogger("cloudlet").warning("could not make %s private: %s", path, exc)
 
 
 def _convert(raw: str, current: object) -> object:

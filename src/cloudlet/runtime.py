@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from cloudlet import __version__
-from cloudlet.config import Config
+from cloudlet.config import Config, private_dir
 from cloudlet.core.clock import Clock
 from cloudlet.core.credentials import CredentialStore
 from cloudlet.core.delivery import DeliveryEngine
@@ -30,7 +30,7 @@ class Runtime:
         self.config = config
         path = config.db_path
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)  # readable by its owner only, like the store itself
         self.store = Store(path)
         self.clock = Clock(self.store)
         self.deliveries = DeliveryEngine(self.clock, self.store, resolve=self.load)

@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import re
+import socket
 from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cloudlet import spool
-from cloudlet.config import Config
+from cloudlet.config import Config, private_dir
+from cloudlet.core import ids
 from cloudlet.core.delivery import Policy
 from cloudlet.gateway import cors
-from cloudlet.gateway.detect import Router
+from cloudlet.gateway.detect import Router, parse_credentials
 from cloudlet.gateway.dispatch import Dispatcher
 from cloudlet.gateway.entrypoints import EntryPoints
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import load_index
 from cloudlet.http_server import HttpServer, install_signal_handlers
 from cloudlet.protocol.common import Response
+from cloudlet.protocol.errors import internal_failure
 from cloudlet.runtime import Runtime
 from cloudlet.services.registry import ENTRY_POINTS
 
 log = logging.getLogger("cloudlet")
 
 MAX_ADVANCE = 100 * 366 * 86400.0  # a century: far enough for any retention, near enough for dates
+# Content types a web page can POST without a preflight (a form, a no-cors fetch).
+_SIMPLE_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+_HOST = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::\d*)?\Z")  # name or [IPv6], then an optional port
 
 
 def _json(status: int, value: Any) -> Response:
@@ -39,10 +46,19 @@ class Admin:
     ``GET|POST /_cloudlet/clock`` reads or advances the service clock, ``POST
     /_cloudlet/reset`` wipes all state, ``GET /_cloudlet/state`` reports what is held,
     ``GET /_cloudlet/metrics`` lists the CloudWatch metrics services recorded.
+
+    A web page must not drive it: requests whose Host is not one of the server's own names
+    are refused (DNS rebinding; health reads excepted), and so are preflights and, on routes
+    that change state, anything a page could send (an Origin of another site, a form's
+    content type, ``Sec-Fetch-Site`` of another site). Its answers carry no CORS headers.
     """
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        config = runtime.config
+        self.hosts = {"localhost", "127.0.0.1", "::1", socket.gethostname().lower(), *config.extra_hosts}
+        if config.host not in ("", "0.0.0.0", "::"):
+            self.hosts.add(config.host.lower().strip("[]"))
         self.routes: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]] = {
             ("GET", "/_cloudlet/health"): self.health,
             ("HEAD", "/_cloudlet/health"): self.health,
@@ -60,17 +76,62 @@ class Admin:
     async def handle(self, request: Request) -> Response | None:
         """The admin answer, or None for a path that is not the admin API's."""
         path = request.path.rstrip("/")
+        allowed = sorted(m for m, p in self.routes if p == path)
+        if not allowed and not path.startswith("/_cloudlet"):
+            return None
+        if cors.is_preflight(request):
+            return cors.admin_preflight()
+        refused = self.refusal(request, path)
+        if refused is not None:
+            return _json(403, {"message": refused})
         handler = self.routes.get((request.method, path))
         if handler is not None:
             return await handler(request)
-        if path.startswith("/_cloudlet"):
-            allowed = sorted(m for m, p in self.routes if p == path)
-            if allowed:
-                return _json(
-                    405, {"message": f"{request.method} is not allowed on {path}; use {', '.join(allowed)}"}
-                )
-            return _json(404, {"message": f"no admin route {request.method} {path}"})
+        if allowed:
+            return _json(
+                405, {"message": f"{request.method} is not allowed on {path}; use {', '.join(allowed)}"}
+            )
+        return _json(404, {"message": f"no admin route {request.method} {path}"})
+
+    def refusal(self, request: Request, path: str) -> str | None:
+        """Why a request a web page could have sent is refused (None: it is not).
+
+        Health reads answer any Host: container probes reach them under names of their own,
+        and they tell nothing a page could use.
+        """
+        host = request.headers.get("host")
+        health = self.routes.get((request.method, path)) == self.health
+        if host is not None and not health and not self.own_host(host):
+            return (
+                f"the admin API answers to this machine's own names, not to Host {host!r}; "
+                "add the name with --allowed-hosts (CLOUDLET_ALLOWED_HOSTS)"
+            )
+        if request.method in ("GET", "HEAD"):
+            return None
+        origin = request.headers.get("origin")
+        if origin is not None and origin.lower() not in _origins_of(host):
+            return f"the admin API takes no requests from web pages of other origins (Origin {origin!r})"
+        if (request.headers.get("sec-fetch-site") or "").lower() in ("cross-site", "same-site"):
+            return "the admin API takes no requests from web pages of other sites"
+        media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        if media in _SIMPLE_TYPES:
+            return f"the admin API takes JSON (Content-Type: application/json), not {media}"
         return None
+
+    def own_host(self, host: str) -> bool:
+        """Whether a Host header names this server: a name of its own or an IP address (which
+        DNS rebinding cannot use: it needs a name that once pointed elsewhere)."""
+        found = _HOST.match(host.strip().lower())
+        if found is None:
+            return False
+        name = found.group(1).strip("[]").rstrip(".")
+        if name in self.hosts or "*" in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
 
     async def health(self, request: Request) -> Response:
         return _json(200, self.runtime.health())
@@ -162,6 +223,12 @@ class Admin:
         return _json(200, {"metrics": found})
 
 
+def _origins_of(host: str | None) -> tuple[str, ...]:
+    """The origins of pages served by this server under Host ``host``."""
+    host = (host or "").strip().lower()
+    return (f"http://{host}", f"https://{host}") if host else ()
+
+
 def _advance_seconds(body: bytes) -> float:
     """The seconds of a clock advance request; ValueError says what is wrong."""
     expected = 'expected {"advance": <seconds, a number from 0 to ' + f"{MAX_ADVANCE:.0f}" + ">}"
@@ -183,7 +250,7 @@ class App:
     def __init__(self, config: Config) -> None:
         self.config = config
         # Large bodies spool beside the data (one file system: S3 links them in, no copy).
-        spool.configure(None if config.in_memory else Path(config.data_dir) / "tmp")
+        spool.configure(None if config.in_memory else private_dir(config.data_dir) / "tmp")
         self.runtime = Runtime(config)
         self.router = Router(load_index())
         self.dispatcher = Dispatcher(self.runtime, self.router)
@@ -198,8 +265,8 @@ class App:
         API) gives an awaitable instead, so the HTTP server only starts a task for those.
         """
         try:
-            if request.path.startswith(("/_cloudlet/", "/_localstack/")):
-                return self._complete(request, self._admin_or_aws(request))
+            if cors.is_admin(request):  # no CORS: a web page must not drive the admin API
+                return self._complete(request, self._admin_or_aws(request), False)
             entry = self.entry_points.claim(request)
             if entry is not None:  # answers CORS itself, if at all
                 answer = entry.handle(self, request)
@@ -233,10 +300,16 @@ class App:
             cors.add_cors(request, response)
         return response
 
-    @staticmethod
-    def _internal_error(request: Request) -> Response:
-        """The last resort: the dispatcher answers AWS errors itself."""
+    def _internal_error(self, request: Request) -> Response:
+        """The last resort (the dispatcher answers AWS errors itself): an InternalFailure in
+        the protocol the request looks like (JSON for the admin API)."""
         log.exception("unhandled error answering %s %s", request.method, request.path)
+        if not cors.is_admin(request):
+            try:
+                creds = parse_credentials(request)
+                return self.dispatcher.answer_unrouted(request, creds, internal_failure(), ids.request_id())
+            except Exception:
+                log.exception("answering the internal error failed")
         return _json(500, {"message": "An internal error occurred."})
 
     def too_large(self, request: Request) -> Response:

@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cloudlet.config import private_dir
+
 SPOOL_AT = 8 * 1024 * 1024  # bodies larger than this go to a spool file
 _PREFIX = "body-"
 _READ = 1024 * 1024
@@ -33,8 +35,7 @@ def configure(directory: Path | str | None) -> None:
     if directory is None:
         _directory = None
         return
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
+    path = private_dir(directory)
     for leftover in path.glob(_PREFIX + "*"):
         leftover.unlink(missing_ok=True)
     _directory = str(path)

@@ -1,6 +1,11 @@
-"""CORS for browser SDKs: preflight answers and headers on every response."""
+"""CORS for browser SDKs: preflight answers and headers on every response of the AWS API.
+
+The admin API gets none: a web page must not drive it (see server.Admin).
+"""
 
 from __future__ import annotations
+
+import orjson
 
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.common import Response
@@ -13,6 +18,13 @@ _EXPOSE = (
 )
 
 
+ADMIN_PREFIXES = ("/_cloudlet/", "/_localstack/")
+
+
+def is_admin(request: Request) -> bool:
+    return request.path.startswith(ADMIN_PREFIXES)
+
+
 def is_preflight(request: Request) -> bool:
     return (
         request.method == "OPTIONS"
@@ -22,6 +34,8 @@ def is_preflight(request: Request) -> bool:
 
 
 def preflight(request: Request) -> Response:
+    if is_admin(request):
+        return admin_preflight()
     headers = [
         ("Access-Control-Allow-Origin", request.headers.get("origin") or "*"),
         ("Access-Control-Allow-Methods", _METHODS),
@@ -34,9 +48,15 @@ def preflight(request: Request) -> Response:
     return Response(200, headers, b"")
 
 
+def admin_preflight() -> Response:
+    """A preflight to the admin API allows nothing."""
+    message = {"message": "the admin API takes no cross-origin requests"}
+    return Response(403, [("Content-Type", "application/json")], orjson.dumps(message))
+
+
 def add_cors(request: Request, response: Response) -> None:
     origin = request.headers.get("origin")
-    if origin and response.header("Access-Control-Allow-Origin") is None:
+    if origin and response.header("Access-Control-Allow-Origin") is None and not is_admin(request):
         response.headers.append(("Access-Control-Allow-Origin", origin))
         response.headers.append(("Access-Control-Allow-Credentials", "true"))
         response.headers.append(("Access-Control-Expose-Headers", _EXPOSE))

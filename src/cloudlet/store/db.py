@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cloudlet.config import private_dir, private_file
+
 _META = """
 CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,6 +31,8 @@ class Store:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = str(path) if path else ":memory:"
+        if self.path != ":memory:":
+            _private(Path(self.path))
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         if self.path != ":memory:":
@@ -129,6 +133,17 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.conn.close()
+
+
+def _private(path: Path) -> None:
+    """The data directory and the database files, readable by their owner only (SQLite gives
+    the WAL and shared-memory files it creates the database file's mode)."""
+    private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        left = path.with_name(path.name + suffix)  # by an earlier run
+        if left.exists():
+            private_file(left)
 
 
 class _Transaction:

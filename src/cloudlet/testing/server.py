@@ -35,6 +35,8 @@ class AdminClient:
         req = urllib.request.Request(
             self.endpoint + path, data=data, method="POST" if data is not None else "GET"
         )
+        if data is not None:  # urllib would say a form, which the admin API refuses
+            req.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read() or b"null")
 

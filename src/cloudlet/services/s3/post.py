@@ -15,7 +15,9 @@ ETag and encryption headers. Errors as recorded from real S3 (TestS3PresignedPos
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
+from email.charset import QP, Charset
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +28,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from cloudlet import spool
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.s3.errors import entity_too_large
+from cloudlet.services.s3.wire import NOT_IN_HEADER, invalid_header_value
 
 _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
 _SIGV4_FIELDS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "Policy")
@@ -291,12 +294,34 @@ _PARAMS = {
 def object_params(fields: dict[str, str]) -> dict[str, Any]:
     """PutObject parameters carried by form fields: the canned ACL (``acl``, checked as
     PutObject's ``x-amz-acl``), content headers, user metadata, the encryption fields (the
-    ``tagging`` field is a Tagging XML document, read by the provider)."""
-    params: dict[str, Any] = {_PARAMS[k]: v for k, v in fields.items() if k in _PARAMS}
+    ``tagging`` field is a Tagging XML document, read by the provider).
+
+    These are answered as headers, which a header could not have carried: a field with
+    control characters is refused, and metadata outside printable US-ASCII is stored
+    RFC 2047-encoded, as S3 answers it ("Working with object metadata").
+    """
+    params: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in _PARAMS:
+            if NOT_IN_HEADER.search(value):
+                raise invalid_header_value(name, value)
+            params[_PARAMS[name]] = value
     bucket_key = fields.get("x-amz-server-side-encryption-bucket-key-enabled")
     if bucket_key is not None:
         params["BucketKeyEnabled"] = bucket_key.strip().lower() == "true"
-    metadata = {k[len("x-amz-meta-") :]: v for k, v in fields.items() if k.startswith("x-amz-meta-")}
+    metadata = {}
+    for name, value in fields.items():
+        if name.startswith("x-amz-meta-"):
+            key = name[len("x-amz-meta-") :]
+            if not _TOKEN.match(key):
+                raise invalid_header_value(name, value)  # a name no header could carry
+            metadata[key] = value if _PRINTABLE.match(value) else _MIME.header_encode(value)
     if metadata:
         params["Metadata"] = metadata
     return params
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+\Z")  # field names arrive lower-cased
+_PRINTABLE = re.compile(r"[\t\x20-\x7e]*\Z")
+_MIME = Charset("utf-8")
+_MIME.header_encoding = QP  # one =?utf-8?q?...?= word, never folded

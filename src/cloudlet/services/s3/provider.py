@@ -59,6 +59,7 @@ from cloudlet.services.s3.wire import (
     CONTENT_HEADERS,
     byte_range,
     canonical_user_id,
+    check_overrides,
     copy_source,
     headers_meta,
     invalid_version_id,
@@ -644,6 +645,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
             # GetObjectAttributes without its x-amz-object-attributes header (the header is what
             # routes it): S3 refuses it as GetObjectAttributes refuses a missing header
             object_attributes(None)
+        check_overrides(params)
         asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
@@ -658,6 +660,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         return out
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        check_overrides(params)
         asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "HEAD")

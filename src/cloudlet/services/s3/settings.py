@@ -12,6 +12,7 @@ from cloudlet.services.base import RequestContext
 from cloudlet.services.s3.errors import malformed_xml
 from cloudlet.services.s3.lifecycle import check_rules
 from cloudlet.services.s3.tags import check_tag_set
+from cloudlet.services.s3.wire import NOT_IN_HEADER
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.store import Bucket
@@ -128,6 +129,8 @@ class BucketSettings:
                         f"Found unsupported HTTP method in CORS config. Unsupported method is {method}",
                         400,
                     )
+            if any(NOT_IN_HEADER.search(h) for h in rule.get("ExposeHeaders") or []):
+                raise malformed_xml()  # unverified; answered as a header, it cannot hold control characters
         return self._put_setting(params, "Cors", rules)
 
     def get_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,44 @@ def headers_meta(params: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+# Characters no header value may carry: control characters but tab (CR and LF would start
+# a header line of their own).
+NOT_IN_HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_OVERRIDES = {
+    f"Response{name}": "response-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+    for name in (*CONTENT_HEADERS, "Expires")
+}
+
+
+def check_overrides(params: dict[str, Any]) -> None:
+    """Refuse ``response-*`` overrides of GetObject/HeadObject that no header can carry, as
+    S3 refuses a value outside ISO-8859-1 (recorded: InvalidArgument "Header value cannot be
+    represented using ISO-8859-1.", naming the query parameter)."""
+    for member, name in _OVERRIDES.items():
+        value = params.get(member)
+        if not isinstance(value, str):
+            continue  # ResponseExpires, parsed as a date
+        if NOT_IN_HEADER.search(value):
+            raise invalid_header_value(name, value)
+        if max(map(ord, value), default=0) > 0xFF:
+            raise ServiceError(
+                "InvalidArgument",
+                "Header value cannot be represented using ISO-8859-1.",
+                400,
+                fields={"ArgumentName": name, "ArgumentValue": value},
+            )
+
+
+def invalid_header_value(name: str, value: str) -> ServiceError:
+    """S3's refusal of an argument with control characters, bound for a header."""
+    return ServiceError(
+        "InvalidArgument",
+        "Header value cannot contain control characters.",  # message unverified
+        400,
+        fields={"ArgumentName": name, "ArgumentValue": value},
+    )
+
+
 def is_version_id(value: str) -> bool:
     """Whether ``value`` could name a version: "null", or an id as this service issues them.
 
