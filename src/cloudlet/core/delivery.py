@@ -65,7 +65,8 @@ MIGRATIONS = [
 ]
 
 MAX_RUNNING = 512  # attempts in flight at once, across targets; the rest wait their turn
-PUMP_BATCH = 16  # attempts started per turn of the event loop
+PUMP_BATCH = 8
+KEEP_PAYLOAD = 4096  # payloads up to this size stay in memory between attempts (no read back)  # attempts started per turn of the event loop
 HISTORY_KEPT = 25  # the last attempts kept with a delivery
 SETTLE_STEPS = 64  # event-loop turns a clock step gives the attempts it started to finish
 _MESSAGE_KEPT = 1024
@@ -661,12 +662,11 @@ class DeliveryEngine:
                 if inspect.isawaitable(result):
                     result = await result
             except DeliveryFailure as failure:
-                finished = self._failed(entry, target, attempt, policy, failure)
+                finished = self._failed(entry, target, attempt, policy, failure, row)
             except Exception as exc:
                 log.debug("delivery %s to %s failed", entry.id, entry.target, exc_info=True)
-                finished = self._failed(
-                    entry, target, attempt, policy, DeliveryFailure(type(exc).__name__, str(exc))
-                )
+                failure = DeliveryFailure(type(exc).__name__, str(exc))
+                finished = self._failed(entry, target, attempt, policy, failure, row)
             else:
                 self._succeeded(entry, target, attempt, policy, result)
         except asyncio.CancelledError:
@@ -721,7 +721,13 @@ class DeliveryEngine:
         self._observe(target, "success", attempt)
 
     def _failed(
-        self, entry: _Entry, target: Target, attempt: Attempt, policy: Policy, failure: DeliveryFailure
+        self,
+        entry: _Entry,
+        target: Target,
+        attempt: Attempt,
+        policy: Policy,
+        failure: DeliveryFailure,
+        row: _Row | None = None,
     ) -> bool:
         """Record a failed attempt: schedule the retry, or give up. True when it gave up."""
         self._observe(target, "failure", attempt)
@@ -747,10 +753,13 @@ class DeliveryEngine:
             due = now + max(0.0, delay)
             if entry.cancelled:
                 return True
+            history_text = orjson.dumps(attempt.history).decode()
             self._write(
                 "UPDATE deliveries SET attempts = ?, retries = ?, due = ?, history = ? WHERE id = ?",
-                (attempt.number, retries, due, orjson.dumps(attempt.history).decode(), entry.id),
+                (attempt.number, retries, due, history_text, entry.id),
             )
+            if row is not None and len(row.payload) <= KEEP_PAYLOAD:  # the next attempt reads nothing
+                entry.row = _Row(row.payload, row.policy, row.created, attempt.number, retries, history_text)
             entry.due = due
             heapq.heappush(self._heap, (due, entry.id))
             self._observe(target, "retry", attempt)
