@@ -86,17 +86,22 @@ class Clock:
             for index, source in enumerate(self._sources):
                 if index in skipped:
                     continue
+                asked_at = self.now()
                 done = await source.run_due()
                 still = source.next_due()
-                if done or still is None or still > self.now():
+                # Stuck only if what it still reports was due when it was asked to run: work
+                # that fell due in real time while it ran is not a stall.
+                if done or still is None or still > asked_at:
                     stalls.pop(index, None)
                     continue
                 stalls[index] = stalls.get(index, 0) + 1
                 if stalls[index] >= _STALL_LIMIT:
+                    describe = getattr(source, "describe_due", None)
                     log.error(
-                        "%s reports work due at %s but does none; left out of this clock advance",
+                        "%s reports work due at %s but does none; left out of this clock advance%s",
                         type(source).__name__,
                         still,
+                        f" ({describe()})" if describe is not None else "",
                     )
                     skipped.add(index)
             if steps_here >= _SAME_TIME_LIMIT:

@@ -485,6 +485,19 @@ class DeliveryEngine:
             heapq.heappop(heap)
         return None
 
+    def describe_due(self) -> str:
+        """What is at the head of the queue of due work (for a stall's log line)."""
+        self.next_due()
+        if not self._heap:
+            return "nothing due"
+        due, delivery_id = self._heap[0]
+        entry = self._entries[delivery_id]
+        return (
+            f"delivery {delivery_id} to {entry.target} due {due:.6f}, now {self.clock.now():.6f}, "
+            f"order key {entry.order_key}, slot {entry.slot}, running {len(self._running)}, "
+            f"waiting {len(self._waiting)}, target known {entry.target in self.targets}"
+        )
+
     async def run_due(self) -> int:
         """Start every attempt that is due, then give the attempts in flight a few turns of
         the event loop to finish (attempts that wait on real work go on after); how many
