@@ -76,11 +76,7 @@ def test_events_waiting_for_a_failing_consumer_do_not_starve_a_healthy_one(serve
         assert advance_in_thread(server, 60) < 10
         assert server.call(channel.pending, sick) == 250
     finally:
-        server.call(
-            lambda: server.app.runtime.store.execute(
-                "DELETE FROM deliveries WHERE target = ?", (f"{sick}.channel",)
-            )
-        )
+        server.call(server.app.runtime.deliveries.discard, f"{sick}.channel")
         server.call(channel.undeclare, sick)
         server.call(channel.undeclare, well)
 

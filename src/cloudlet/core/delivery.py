@@ -435,8 +435,17 @@ class DeliveryEngine:
         """Remove the pending deliveries made with ``cancel_key``; how many there were.
 
         An attempt already running finishes, but is not retried."""
+        return self._remove("cancel_key = ?", cancel_key)
+
+    def discard(self, target: str) -> int:
+        """Remove every pending delivery to ``target`` (its resource is gone); how many.
+
+        Attempts already running finish, but are not retried."""
+        return self._remove("target = ?", target)
+
+    def _remove(self, condition: str, value: str) -> int:
         self.flush()
-        rows = self.store.all("DELETE FROM deliveries WHERE cancel_key = ? RETURNING id", (cancel_key,))
+        rows = self.store.all(f"DELETE FROM deliveries WHERE {condition} RETURNING id", (value,))
         for row in rows:
             entry = self._entries.get(row[0])
             if entry is None:
