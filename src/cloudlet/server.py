@@ -48,7 +48,7 @@ class Admin:
     ``GET /_cloudlet/metrics`` lists the CloudWatch metrics services recorded.
 
     A web page must not drive it: requests whose Host is not one of the server's own names
-    are refused (DNS rebinding; health reads excepted), and so are preflights and, on routes
+    are refused (DNS rebinding), and so are preflights and, on routes
     that change state, anything a page could send (an Origin of another site, a form's
     content type, ``Sec-Fetch-Site`` of another site). Its answers carry no CORS headers.
     """
@@ -96,12 +96,11 @@ class Admin:
     def refusal(self, request: Request, path: str) -> str | None:
         """Why a request a web page could have sent is refused (None: it is not).
 
-        Health reads answer any Host: container probes reach them under names of their own,
-        and they tell nothing a page could use.
+        Health reads too answer only the server's own names: a container probe that reaches
+        it under a name of its own adds that name with ``--allowed-hosts``.
         """
         host = request.headers.get("host")
-        health = self.routes.get((request.method, path)) == self.health
-        if host is not None and not health and not self.own_host(host):
+        if host is not None and not self.own_host(host):
             return (
                 f"the admin API answers to this machine's own names, not to Host {host!r}; "
                 "add the name with --allowed-hosts (CLOUDLET_ALLOWED_HOSTS)"
