@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import select
 import socket
-import threading
 import time
 
 import pytest
 
 from cloudlet.gateway.request import Request
-from cloudlet.http_server import HttpServer
 from cloudlet.protocol.common import Response
+
+from .httpkit import HttpServerThread, read_responses
 
 
 def handle(request: Request) -> Response:
@@ -30,44 +29,11 @@ def handle(request: Request) -> Response:
     return Response(200, [("content-type", "text/plain")], f"{target} {len(body)}".encode())
 
 
-class ServerThread:
-    """A real HttpServer on a free loopback port, on its own event loop in a thread."""
-
-    def __init__(self, **options: float) -> None:
-        try:
-            import uvloop
-
-            self.loop = uvloop.new_event_loop()
-        except ImportError:  # pragma: no cover
-            self.loop = asyncio.new_event_loop()
-        self.server = HttpServer(handle, lambda r: Response(413), "127.0.0.1", 0, **options)
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.server.start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert started.wait(10)
-        self.port = self.server.port
-
-    def connect(self) -> socket.socket:
-        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(grace=1), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def server():
-    srv = ServerThread(head_timeout=0.5, body_timeout=0.5, keep_alive=1.0)
+    srv = HttpServerThread(handle, head_timeout=0.5, body_timeout=0.5, keep_alive=1.0)
     yield srv
+    srv.stop(grace=1)
     srv.close()
 
 
@@ -79,33 +45,11 @@ def read_all(sock: socket.socket, timeout: float = 5.0) -> bytes:
     return data
 
 
-def read_responses(sock: socket.socket, count: int) -> list[tuple[bytes, dict[str, str], bytes]]:
-    """``count`` responses in order (status line, headers, body by Content-Length)."""
-    buffer = b""
-    out = []
-    while len(out) < count:
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            assert chunk, f"closed after {len(out)} responses: {buffer[:200]!r}"
-            buffer += chunk
-        head, buffer = buffer.split(b"\r\n\r\n", 1)
-        status, *lines = head.split(b"\r\n")
-        headers = {k.decode().lower(): v.decode().strip() for k, v in (ln.split(b":", 1) for ln in lines)}
-        length = int(headers.get("content-length", "0"))
-        while len(buffer) < length:
-            chunk = sock.recv(65536)
-            assert chunk, "closed mid-body"
-            buffer += chunk
-        out.append((status, headers, buffer[:length]))
-        buffer = buffer[length:]
-    return out
-
-
 def read_response(sock: socket.socket) -> tuple[bytes, dict[str, str], bytes]:
     return read_responses(sock, 1)[0]
 
 
-def get(server: ServerThread, target: str = "/", extra: str = "") -> tuple[bytes, dict[str, str], bytes]:
+def get(server: HttpServerThread, target: str = "/", extra: str = "") -> tuple[bytes, dict[str, str], bytes]:
     with server.connect() as sock:
         sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n{extra}\r\n".encode())
         return read_response(sock)

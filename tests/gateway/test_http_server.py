@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .httpkit import read_responses
+
 STS_BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 FORM = "Content-Type: application/x-www-form-urlencoded\r\n"
 
@@ -29,28 +31,6 @@ def read_until_closed(sock: socket.socket) -> bytes:
     while chunk := sock.recv(65536):
         data += chunk
     return data
-
-
-def read_responses(sock: socket.socket, count: int) -> list[tuple[bytes, dict[str, str], bytes]]:
-    """``count`` complete responses (status line, headers, body by Content-Length)."""
-    buffer = b""
-    out = []
-    while len(out) < count:
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            assert chunk, f"connection closed after {len(out)} responses: {buffer[:200]!r}"
-            buffer += chunk
-        head, buffer = buffer.split(b"\r\n\r\n", 1)
-        status, *lines = head.split(b"\r\n")
-        headers = {k.decode().lower(): v.decode().strip() for k, v in (ln.split(b":", 1) for ln in lines)}
-        length = int(headers.get("content-length", "0"))
-        while len(buffer) < length:
-            chunk = sock.recv(65536)
-            assert chunk, "connection closed mid-body"
-            buffer += chunk
-        out.append((status, headers, buffer[:length]))
-        buffer = buffer[length:]
-    return out
 
 
 def test_many_requests_on_one_connection(cloudlet):
@@ -115,7 +95,7 @@ def test_malformed_http_gets_400_and_a_close(cloudlet, wire):
 
 
 def test_upgrade_is_answered_as_plain_http_then_closed(cloudlet):
-    wire = b"GET /_cloudlet/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    wire = b"GET /_cloudlet/health HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
     with connect(cloudlet.endpoint) as sock:
         sock.sendall(wire + b"\x81\x05hello")
         data = read_until_closed(sock)
@@ -125,8 +105,8 @@ def test_upgrade_is_answered_as_plain_http_then_closed(cloudlet):
 
 def test_head_answers_without_a_body(cloudlet):
     with connect(cloudlet.endpoint) as sock:
-        sock.sendall(b"HEAD /_cloudlet/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        sock.sendall(b"GET /_cloudlet/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"HEAD /_cloudlet/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        sock.sendall(b"GET /_cloudlet/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         buffer = b""
         while buffer.count(b"HTTP/1.1 200") < 2 or not buffer.endswith(b"}"):
             chunk = sock.recv(65536)

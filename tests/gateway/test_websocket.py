@@ -18,9 +18,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 from cloudlet.gateway.request import Request
-from cloudlet.http_server import HttpServer
 from cloudlet.protocol.common import Response
 from cloudlet.websocket import WebSocket, WebSocketClosed
+
+from .httpkit import HttpServerThread
 
 EVENTS: dict[str, list[tuple[Any, ...]]] = {}  # per test id: what the handlers saw
 SOCKETS: dict[str, WebSocket] = {}  # per test id: the server side of the connection
@@ -90,49 +91,14 @@ def handle(request: Request) -> Any:
     return Response(403, [("content-type", "text/plain")], b"Forbidden")
 
 
-class ServerThread:
-    """A real HttpServer on a free loopback port, on its own event loop in a thread."""
-
-    def __init__(self, **options: Any) -> None:
-        try:
-            import uvloop
-
-            self.loop = uvloop.new_event_loop()
-        except ImportError:  # pragma: no cover
-            self.loop = asyncio.new_event_loop()
-        self.server = HttpServer(handle, lambda r: Response(413), "127.0.0.1", 0, **options)
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.server.start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert started.wait(10)
-        self.port = self.server.port
-
-    def url(self, path: str, test_id: str) -> str:
-        return f"ws://127.0.0.1:{self.port}{path}?id={test_id}"
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
-
-    def stop(self) -> None:
-        self.call(self.server.stop(grace=2))
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+def ws_url(server: HttpServerThread, path: str, test_id: str) -> str:
+    return f"ws://127.0.0.1:{server.port}{path}?id={test_id}"
 
 
 @pytest.fixture(scope="module")
 def server():
     # Short HTTP timeouts: an open WebSocket must outlive them.
-    srv = ServerThread(keep_alive=0.3, head_timeout=0.3, body_timeout=0.3)
+    srv = HttpServerThread(handle, keep_alive=0.3, head_timeout=0.3, body_timeout=0.3)
     yield srv
     srv.stop()
     srv.close()
@@ -230,7 +196,7 @@ def read_until_closed(sock: socket.socket) -> bytes:
 
 
 def test_echoes_text_and_binary(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         ws.send("héllo")
         assert ws.recv(timeout=5) == "héllo"
         ws.send(b"\x00\x01\xff")
@@ -242,7 +208,7 @@ def test_echoes_text_and_binary(server, tid):
 def test_one_megabyte_messages(server, tid):
     text = "x" * 1_000_000
     blob = os.urandom(1024 * 1024)
-    with ws_connect(server.url("/echo", tid), max_size=None) as ws:
+    with ws_connect(ws_url(server, "/echo", tid), max_size=None) as ws:
         ws.send(text)
         assert ws.recv(timeout=10) == text
         ws.send(blob)
@@ -250,7 +216,7 @@ def test_one_megabyte_messages(server, tid):
 
 
 def test_fragmented_messages_are_reassembled(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         ws.send(["frag", "mented ", "text"])
         assert ws.recv(timeout=5) == "fragmented text"
         ws.send([b"\x01", b"\x02\x03"])
@@ -269,12 +235,12 @@ def test_control_frames_between_fragments(server, tid):
 
 
 def test_ping_is_answered_with_pong(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         assert ws.ping(b"payload").wait(5)
 
 
 def test_messages_arrive_in_order_one_at_a_time(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         for i in range(100):
             ws.send(f"m{i}")
         assert [ws.recv(timeout=5) for _ in range(100)] == [f"m{i}" for i in range(100)]
@@ -283,7 +249,7 @@ def test_messages_arrive_in_order_one_at_a_time(server, tid):
 
 def test_a_slow_handler_holds_the_client_back_without_losing_messages(server, tid):
     payloads = [os.urandom(10_000) for _ in range(100)]
-    with ws_connect(server.url("/slow", tid)) as ws:
+    with ws_connect(ws_url(server, "/slow", tid)) as ws:
         for payload in payloads:  # far more than the server queues before it stops reading
             ws.send(payload)
         assert [ws.recv(timeout=10) for _ in payloads] == payloads
@@ -291,7 +257,7 @@ def test_a_slow_handler_holds_the_client_back_without_losing_messages(server, ti
 
 
 def test_subprotocol_chosen_by_the_handler(server, tid):
-    with ws_connect(server.url("/echo", tid), subprotocols=["other", "chat"]) as ws:
+    with ws_connect(ws_url(server, "/echo", tid), subprotocols=["other", "chat"]) as ws:
         assert ws.subprotocol == "chat"
 
 
@@ -315,7 +281,7 @@ def test_frames_sent_with_the_handshake_are_not_lost(server, tid):
 
 
 def test_greeting_on_open_and_a_push_from_outside_the_handler(server, tid):
-    with ws_connect(server.url("/greet", tid)) as ws:
+    with ws_connect(ws_url(server, "/greet", tid)) as ws:
         assert ws.recv(timeout=5) == "hello"
         events_of(tid, "open")
         server.call(SOCKETS[tid].send("pushed"))  # as PostToConnection would
@@ -329,7 +295,7 @@ def test_greeting_on_open_and_a_push_from_outside_the_handler(server, tid):
 
 
 def test_server_closes_with_code_and_reason(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         ws.send("close please")
         rcvd = closed_by_server(ws)
     assert (rcvd.code, rcvd.reason) == (4000, "bye")
@@ -340,7 +306,7 @@ def test_server_closes_with_code_and_reason(server, tid):
 
 
 def test_client_close_code_and_reason_reach_the_handler(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         ws.send("one")
         assert ws.recv(timeout=5) == "one"
         ws.close(4001, "done here")
@@ -349,7 +315,7 @@ def test_client_close_code_and_reason_reach_the_handler(server, tid):
 
 
 def test_handler_exception_closes_with_1011(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         ws.send("boom")
         assert closed_by_server(ws).code == 1011
     assert events_of(tid, "close")[0][1] == 1011
@@ -402,7 +368,7 @@ def test_invalid_handshakes(server, tid, headers, status):
 
 
 def test_message_over_the_limit_closes_with_1009(server, tid):
-    with ws_connect(server.url("/small", tid)) as ws:
+    with ws_connect(ws_url(server, "/small", tid)) as ws:
         ws.send(["a" * 300, "b" * 300, "c" * 300])  # 900 characters in frames of 300: fine
         assert ws.recv(timeout=5) == "a" * 300 + "b" * 300 + "c" * 300
         ws.send(b"x" * 1500)
@@ -411,13 +377,13 @@ def test_message_over_the_limit_closes_with_1009(server, tid):
 
 
 def test_frame_over_the_limit_closes_with_1009(server, tid):
-    with ws_connect(server.url("/small", tid)) as ws:
+    with ws_connect(ws_url(server, "/small", tid)) as ws:
         ws.send(b"x" * 500)  # under the message limit, over the frame limit
         assert closed_by_server(ws).code == 1009
 
 
 def test_default_limit_is_4_mib(server, tid):
-    with ws_connect(server.url("/echo", tid), max_size=None) as ws:
+    with ws_connect(ws_url(server, "/echo", tid), max_size=None) as ws:
         ws.send(b"x" * (4 * 1024 * 1024 + 1))
         assert closed_by_server(ws).code == 1009
 
@@ -445,7 +411,7 @@ def test_unmasked_client_frame_closes_with_1002(server, tid):
 
 
 def test_http_is_served_while_a_websocket_is_open_past_the_http_timeouts(server, tid):
-    with ws_connect(server.url("/echo", tid)) as ws:
+    with ws_connect(ws_url(server, "/echo", tid)) as ws:
         for _ in range(3):
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
                 sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -457,7 +423,7 @@ def test_http_is_served_while_a_websocket_is_open_past_the_http_timeouts(server,
 
 
 def test_optional_idle_timeout_closes_with_1001(server, tid):
-    with ws_connect(server.url("/idle", tid)) as ws:
+    with ws_connect(ws_url(server, "/idle", tid)) as ws:
         ws.send("hi")
         assert ws.recv(timeout=5) == "hi"
         started = time.monotonic()
@@ -466,16 +432,16 @@ def test_optional_idle_timeout_closes_with_1001(server, tid):
 
 
 def test_closed_connections_leave_the_server_and_stop_sends_1001(tid):
-    srv = ServerThread()
+    srv = HttpServerThread(handle)
     try:
-        with ws_connect(srv.url("/echo", tid)) as ws:
+        with ws_connect(ws_url(srv, "/echo", tid)) as ws:
             ws.send("x")
             assert ws.recv(timeout=5) == "x"
         deadline = time.monotonic() + 5
         while srv.server.connections and time.monotonic() < deadline:
             time.sleep(0.01)
         assert not srv.server.connections
-        with ws_connect(srv.url("/echo", tid)) as ws:
+        with ws_connect(ws_url(srv, "/echo", tid)) as ws:
             ws.send("y")
             assert ws.recv(timeout=5) == "y"
             stopping = threading.Thread(target=srv.stop)

@@ -329,18 +329,16 @@ class _Entry:
         self.cancelled = False  # its row went while an attempt ran: no retry, nothing recorded
 
 
+@dataclass(slots=True)
 class _Row:
-    __slots__ = ("attempts", "created", "history", "payload", "policy", "retries")
+    """A delivery's stored fields (JSON kept as text)."""
 
-    def __init__(
-        self, payload: str, policy: str, created: float, attempts: int, retries: int, history: str
-    ) -> None:
-        self.payload = payload
-        self.policy = policy
-        self.created = created
-        self.attempts = attempts
-        self.retries = retries
-        self.history = history
+    payload: str
+    policy: str
+    created: float
+    attempts: int
+    retries: int
+    history: str
 
 
 class DeliveryEngine:
