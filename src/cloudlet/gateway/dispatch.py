@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cloudlet.gateway")
 
+# Protocols whose bodies can carry a JSON null (XML and query forms cannot).
+_JSON_BODIES = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
+
 # The namespace of errors AWS front ends answer before a query service is known.
 _FAULT_NAMESPACE = "http://webservices.amazon.com/AWSFault/2005-15-09"
 
@@ -182,8 +185,9 @@ class Dispatcher:
             method = getattr(provider, snake_case(op.name), None) if provider is not None else None
             if method is None:
                 raise not_implemented(target.service, op.name)
-            if provider.validate_input and op.input is not None:
-                errors = validate(params, op.input)
+            if op.input is not None and (provider.validate_input or target.protocol in _JSON_BODIES):
+                # A service that checks its own input still never meets a null list element.
+                errors = validate(params, op.input, nulls_only=not provider.validate_input)
                 if errors:
                     code = provider.validation_code or (
                         "ValidationError" if target.protocol == "query" else "ValidationException"

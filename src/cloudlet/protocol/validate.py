@@ -165,10 +165,13 @@ def _checkable(value: Any, shape: Shape) -> bool:
     return isinstance(value, bytes | list | dict) if t in ("blob", "list", "map") else False
 
 
-def validate(value: dict[str, Any], shape: Shape) -> list[str]:
-    """All constraint violations of ``value`` (up to ten), as AWS words them."""
+def validate(value: dict[str, Any], shape: Shape, nulls_only: bool = False) -> list[str]:
+    """All constraint violations of ``value`` (up to ten), as AWS words them.
+
+    ``nulls_only``: report only null elements of lists and maps (for services that check
+    the rest themselves, so that no provider ever meets a null where a value belongs)."""
     errors: list[str] = []
-    _check_structure(value, shape, "", errors)
+    _check_structure(value, shape, "", errors, nulls_only)
     return errors[:_MAX_ERRORS]
 
 
@@ -181,19 +184,22 @@ def _error(errors: list[str], value: Any, shape: Shape, where: str, constraint: 
         )
 
 
-def _check_structure(value: dict[str, Any], shape: Shape, path: str, errors: list[str]) -> None:
-    for name in shape.required:
-        if value.get(name) is None:
-            where = f"{path}.{lower_first(name)}" if path else lower_first(name)
-            errors.append(f"Value null at '{where}' failed to satisfy constraint: {_NOT_NULL}")
+def _check_structure(
+    value: dict[str, Any], shape: Shape, path: str, errors: list[str], nulls_only: bool = False
+) -> None:
+    if not nulls_only:
+        for name in shape.required:
+            if value.get(name) is None:
+                where = f"{path}.{lower_first(name)}" if path else lower_first(name)
+                errors.append(f"Value null at '{where}' failed to satisfy constraint: {_NOT_NULL}")
     members = shape.members
-    free = _free(shape)
+    free = () if nulls_only else _free(shape)
     for name, item in value.items():
         member = members.get(name)
         if member is None or item is None or member.name in free:
             continue
         where = f"{path}.{lower_first(name)}" if path else lower_first(name)
-        _check(item, member, where, errors)
+        _check(item, member, where, errors, nulls_only)
 
 
 def _is_scalar(shape: Shape) -> bool:
@@ -205,38 +211,45 @@ def _all_of(shape: Shape, not_null: bool) -> str:
     return "[" + ", ".join(texts) + "]"
 
 
-def _check(value: Any, shape: Shape, where: str, errors: list[str]) -> None:
+def _check(value: Any, shape: Shape, where: str, errors: list[str], nulls_only: bool = False) -> None:
     if len(errors) >= _MAX_ERRORS:
         return
     t = shape.type
     if t == "structure":
         if isinstance(value, dict) and not shape.is_document:
-            _check_structure(value, shape, where, errors)
+            _check_structure(value, shape, where, errors, nulls_only)
         return
-    for text in _failed(value, shape):
+    failed = (lambda v, s: []) if nulls_only else _failed
+    for text in failed(value, shape):
         _error(errors, value, shape, where, text)
     if t == "list" and isinstance(value, list):
         member = shape.member
         if _is_scalar(member):
-            if any(item is None or _failed(item, member) for item in value):
+            if any(item is None or failed(item, member) for item in value):
                 _error(
                     errors, value, shape, where, f"Member must satisfy constraint: {_all_of(member, True)}"
                 )
             return
         for i, item in enumerate(value, 1):
-            if item is not None:
-                _check(item, member, f"{where}.{i}.member", errors)
+            if item is None:  # (message unverified: Coral's wording for a null element)
+                errors.append(f"Value null at '{where}.{i}.member' failed to satisfy constraint: {_NOT_NULL}")
+            else:
+                _check(item, member, f"{where}.{i}.member", errors, nulls_only)
     elif t == "map" and isinstance(value, dict):
-        if any(_failed(key, shape.key) for key in value):
+        if any(failed(key, shape.key) for key in value):
             _error(
                 errors, value, shape, where, f"Map keys must satisfy constraint: {_all_of(shape.key, False)}"
             )
         vshape = shape.value
         if _is_scalar(vshape):
-            if any(item is None or _failed(item, vshape) for item in value.values()):
+            if any(item is None or failed(item, vshape) for item in value.values()):
                 text = f"Map value must satisfy constraint: {_all_of(vshape, True)}"
                 _error(errors, value, shape, where, text)
             return
         for key, item in value.items():
-            if item is not None:
-                _check(item, vshape, f"{where}.{key}.member", errors)
+            if item is None:  # (message unverified, as above)
+                errors.append(
+                    f"Value null at '{where}.{key}.member' failed to satisfy constraint: {_NOT_NULL}"
+                )
+            else:
+                _check(item, vshape, f"{where}.{key}.member", errors, nulls_only)

@@ -898,7 +898,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
     def put_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(params["Bucket"])
         row = self._object(bucket, params["Key"], params.get("VersionId"), "PUT")
-        row.meta["Tags"] = check_tag_set((params.get("Tagging") or {}).get("TagSet") or [], "object")
+        tagging = params.get("Tagging")
+        if tagging is None or "TagSet" not in tagging:  # TagSet is required, if empty
+            raise malformed_xml()
+        row.meta["Tags"] = check_tag_set(tagging["TagSet"], "object")
         with self.store.transaction():
             self.db.update_meta(row)
         if bucket.config.get("Lifecycle"):

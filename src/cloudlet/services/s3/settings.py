@@ -77,9 +77,9 @@ class BucketSettings:
     def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
         tagging = params.get("Tagging")
-        if tagging is None:
+        if tagging is None or "TagSet" not in tagging:  # TagSet is required, if empty
             raise malformed_xml()
-        tags = check_tag_set(tagging.get("TagSet") or [], "bucket")
+        tags = check_tag_set(tagging["TagSet"], "bucket")
         ctx.extra["status"] = 204
         if not tags:  # an empty tag set removes the tags ("test_put_bucket_tagging_none_value")
             return self._delete_setting(params, "Tagging")

@@ -10,6 +10,7 @@ their operator) undefined placeholders, path shape and operand errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from cloudlet.protocol.errors import ServiceError
@@ -634,13 +635,27 @@ def parse_cached(kind: str, text: str, ctx: ExpressionContext, keywords: frozens
             ctx.mark_used(hit[1], hit[2])
             return hit[0]
     parser = Parser(text, ctx, kind, keywords)
-    result = getattr(parser, rule)()
+    try:
+        result = getattr(parser, rule)()
+    except RecursionError:
+        raise _too_deep(kind, text) from None
     parser.finish()
     if key is not None:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
         _CACHE[key] = (result, frozenset(parser.names_used), frozenset(parser.values_used))
     return result
+
+
+_NESTED_PARENS = re.compile(r"\(\s*\(")
+
+
+def _too_deep(kind: str, text: str) -> ServiceError:
+    """An expression nested deeper than the parser goes (hundreds of levels; AWS allows 4 KB
+    of expression). Two parentheses in a row are redundant, which AWS reports first."""
+    if _NESTED_PARENS.search(text):
+        return expression_error(kind, "The expression has redundant parentheses;")
+    return expression_error(kind, "The expression is nested too deeply;")  # message unverified
 
 
 def parse_condition(text: str, ctx: ExpressionContext, kind: str = "ConditionExpression") -> object:

@@ -81,7 +81,10 @@ def parse_statement(text: str, parameters: list[dict] | None = None) -> Statemen
 
     Raises the ValidationException AWS gives for a statement it refuses.
     """
-    return _Parser(text, parameters or []).statement()
+    try:
+        return _Parser(text, parameters or []).statement()
+    except RecursionError:  # hundreds of nested parentheses, lists or maps
+        raise errors.malformed("Expression nesting is too deep") from None  # message unverified
 
 
 def _first_token(node: Expr) -> Token:
