@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -32,6 +33,35 @@ def _config(args: argparse.Namespace) -> Config:
     )
 
 
+def _announced(cfg: Config) -> dict[str, Any] | None:
+    """What the server running on ``cfg``'s data directory says of itself, if one runs."""
+    try:
+        info = json.loads(cfg.server_file.read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
+
+
+def _target(args: argparse.Namespace) -> tuple[Config, dict[str, Any] | None]:
+    """The server a command talks to: the address given (``--host``/``--port`` or
+    ``CLOUDLET_HOST``/``CLOUDLET_PORT``) if any, else the one running on the data directory
+    (its server file), else the default address. Also what that server announced."""
+    cfg = _config(args)
+    info = _announced(cfg)
+    given = any(
+        getattr(args, flag, None) is not None or f"CLOUDLET_{flag.upper()}" in os.environ
+        for flag in ("host", "port")
+    )
+    if info is not None and not given:
+        found = urllib.parse.urlsplit(str(info.get("endpoint", "")))
+        if found.hostname and found.port:
+            cfg.host, cfg.port = found.hostname, found.port
+    elif info is not None and urllib.parse.urlsplit(str(info.get("endpoint", ""))).port != cfg.port:
+        info = None  # the data directory's server is another one than the address given
+    return cfg, info
+
+
 def _admin(cfg: Config, path: str, body: dict[str, Any] | None = None, timeout: float = 5.0) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(cfg.endpoint + path, data=data, method="POST" if data is not None else "GET")
@@ -47,18 +77,6 @@ def _is_up(cfg: Config) -> bool:
         return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
-
-
-def _read_pid(cfg: Config) -> int | None:
-    try:
-        pid = int(cfg.pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return None
-    return pid
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -80,14 +98,14 @@ def cmd_start(args: argparse.Namespace) -> int:
         private_dir(cfg.data_dir)
     from cloudlet.server import serve
 
-    serve(cfg)
+    serve(cfg, detached=args.announce_detached)
     return 0
 
 
 def _start_detached(cfg: Config) -> int:
     private_dir(cfg.data_dir)
     argv = [sys.executable, "-m", "cloudlet", "start", "--host", cfg.host, "--port", str(cfg.port)]
-    argv += ["--data-dir", cfg.data_dir, "--log-level", cfg.log_level]
+    argv += ["--data-dir", cfg.data_dir, "--log-level", cfg.log_level, "--announce-detached"]
     if cfg.in_memory:
         argv.append("--in-memory")
     if cfg.dynamodb_throttle:
@@ -114,13 +132,26 @@ def _start_detached(cfg: Config) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    cfg = _config(args)
-    pid = _read_pid(cfg)
+    """Stop the server this data directory or address names, detached or in the foreground."""
+    cfg, info = _target(args)
+    pid = None if info is None else int(info["pid"])
+    how = "detached" if info is None or info.get("detached") else "running in the foreground"
     if pid is None:
-        print("cloudlet is not running (no live pid file)", file=sys.stderr)
-        cfg.pid_file.unlink(missing_ok=True)
+        try:  # a server answering at the address, started with another data directory
+            pid = int(_admin(cfg, "/_cloudlet/state", timeout=2.0)["pid"])
+            how = "found answering at the address"
+        except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError):
+            print(
+                f"cloudlet is not running at {cfg.endpoint} (no server file in {cfg.data_dir})",
+                file=sys.stderr,
+            )
+            cfg.pid_file.unlink(missing_ok=True)
+            return 1
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError as exc:
+        print(f"cloudlet at {cfg.endpoint} (pid {pid}) could not be stopped: {exc}", file=sys.stderr)
         return 1
-    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -131,12 +162,12 @@ def cmd_stop(args: argparse.Namespace) -> int:
     else:
         os.kill(pid, signal.SIGKILL)
     cfg.pid_file.unlink(missing_ok=True)
-    print(f"cloudlet stopped (pid {pid})")
+    print(f"cloudlet stopped (pid {pid}, {how}) at {cfg.endpoint}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg, _ = _target(args)
     try:
         state = _admin(cfg, "/_cloudlet/state")
     except (urllib.error.URLError, OSError, ValueError):
@@ -157,7 +188,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg, _ = _target(args)
     if not args.yes:
         if not sys.stdin.isatty():
             print("refusing to reset without --yes (no terminal to ask)", file=sys.stderr)
@@ -176,7 +207,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg, _ = _target(args)
     region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     print(f"export AWS_ENDPOINT_URL={cfg.endpoint}")
     print("export AWS_ACCESS_KEY_ID=test")
@@ -187,7 +218,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg, _ = _target(args)
     try:
         if args.action == "advance":
             if args.seconds is None or args.seconds < 0:
@@ -235,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", help="debug, info, warning, error (CLOUDLET_LOG_LEVEL)")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background with a pid file")
+    p.add_argument("--announce-detached", action="store_true", help=argparse.SUPPRESS)  # set by --detach
     p.set_defaults(func=cmd_start)
 
     for name, func, text in (

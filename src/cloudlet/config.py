@@ -53,6 +53,12 @@ class Config:
         return Path(self.data_dir) / "cloudlet.pid"
 
     @property
+    def server_file(self) -> Path:
+        """Where a running server says who it is (pid, endpoint, how it was started), so the
+        other ``cloudlet`` commands given the same data directory find it."""
+        return Path(self.data_dir) / "cloudlet.server.json"
+
+    @property
     def log_file(self) -> Path:
         return Path(self.data_dir) / "cloudlet.log"
 

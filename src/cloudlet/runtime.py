@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import time
 from typing import Any
 
@@ -115,6 +116,7 @@ class Runtime:
                     resources[name] = counts
         return {
             "version": self.version,
+            "pid": os.getpid(),
             "uptime": time.time() - self.started_at,
             "store": "memory" if self.store.in_memory else self.store.path,
             "clock": {"now": self.clock.now(), "offset": self.clock.offset},

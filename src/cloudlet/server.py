@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
+import os
 import re
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
@@ -13,7 +15,7 @@ from typing import Any
 import orjson
 
 from cloudlet import spool
-from cloudlet.config import Config, private_dir
+from cloudlet.config import Config, private_dir, private_file
 from cloudlet.core import ids
 from cloudlet.core.delivery import Policy
 from cloudlet.gateway import cors
@@ -335,17 +337,31 @@ def create_app(config: Config) -> App:
     return App(config)
 
 
-def serve(config: Config) -> None:
-    """Run the server in the foreground until SIGINT or SIGTERM."""
+def serve(config: Config, detached: bool = False) -> None:
+    """Run the server until SIGINT or SIGTERM, announced in the data directory's server file
+    while it runs (``cloudlet env``, ``status``, ``stop`` and ``clock`` read it)."""
     logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     app = create_app(config)
+    announced = {"pid": os.getpid(), "endpoint": config.endpoint, "detached": detached}
+
+    def started() -> None:
+        try:
+            private_dir(config.data_dir)
+            private_file(config.server_file).write_text(orjson.dumps(announced).decode())
+        except OSError as exc:  # a read-only data dir: the server still runs
+            log.warning("could not write %s: %s", config.server_file, exc)
 
     async def main() -> None:
         stop = asyncio.Event()
         install_signal_handlers(stop)
-        await app.serve(stop)
+        await app.serve(stop, started)
 
-    run(main())
+    try:
+        run(main())
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            if orjson.loads(config.server_file.read_bytes()).get("pid") == os.getpid():
+                config.server_file.unlink()
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

@@ -148,3 +148,51 @@ def _wait_up(endpoint: str, timeout: float = 20) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"{endpoint} did not come up")
+
+
+def test_commands_find_the_server_running_on_their_data_directory(tmp_path):
+    """No --port: env, status, clock and stop find the detached server by its data directory."""
+    port = str(free_port())
+    data = ["--data-dir", str(tmp_path)]
+    assert cli("start", "--detach", "--port", port, *data).returncode == 0
+    try:
+        exports = cli("env", *data).stdout
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in exports
+        assert f"http://127.0.0.1:{port}" in cli("status", *data).stdout
+        assert cli("clock", "advance", "60", *data).returncode == 0
+        # An address given explicitly wins over the data directory's server.
+        assert "AWS_ENDPOINT_URL=http://127.0.0.1:1234" in cli("env", "--port", "1234", *data).stdout
+    finally:
+        stopped = cli("stop", *data)
+    assert stopped.returncode == 0 and "pid" in stopped.stdout and "detached" in stopped.stdout
+    assert not (tmp_path / "cloudlet.server.json").exists()
+    assert "not running" in cli("stop", *data).stderr
+
+
+def test_stop_finds_and_stops_a_foreground_server(tmp_path):
+    port = str(free_port())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cloudlet", "start", "--port", port, "--data-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "cloudlet.server.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stopped = cli("stop", "--data-dir", str(tmp_path))
+        assert stopped.returncode == 0, stopped.stderr
+        assert "running in the foreground" in stopped.stdout and f":{port}" in stopped.stdout
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_stop_by_address_stops_a_server_of_another_data_directory(tmp_path):
+    port = str(free_port())
+    server_dir, other_dir = tmp_path / "server", tmp_path / "other"
+    assert cli("start", "--detach", "--port", port, "--data-dir", str(server_dir)).returncode == 0
+    stopped = cli("stop", "--port", port, "--data-dir", str(other_dir))
+    assert stopped.returncode == 0 and "found answering at the address" in stopped.stdout
+    assert "cloudlet is down" in cli("status", "--port", port).stdout

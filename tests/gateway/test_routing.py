@@ -344,3 +344,21 @@ def test_bucket_dot_localhost_hosts(host, expected):
 
 def test_a_service_label_inside_a_localhost_name_is_not_a_bucket():
     assert detected("GET", "/", {"host": "abc123.execute-api.localhost:4566"}) != ("s3", "ListObjects")
+
+
+@pytest.mark.parametrize(
+    ("service", "call"),
+    [("ec2", lambda c: c.describe_instances()), ("rds", lambda c: c.describe_db_instances())],
+)
+def test_a_service_cloudlet_does_not_provide_says_so(cloudlet, service, call):
+    """Was: EC2 answered "InvalidAction ... not valid for this web service", as if it were routed."""
+    from botocore.exceptions import ClientError
+
+    from cloudlet.testing.server import client
+
+    with pytest.raises(ClientError) as caught:
+        call(client(service, cloudlet.endpoint))
+    error = caught.value.response["Error"]
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert error["Code"] == "NotImplemented"
+    assert f"does not provide the AWS service '{service}'" in error["Message"]

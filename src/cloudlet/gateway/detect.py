@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import RestRoute, compile_routes, label_group
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.registry import SIGNING_ALIASES
 
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
@@ -110,6 +111,17 @@ def _header_credentials(auth: str) -> Credentials:
     if scheme == "AWS" and ":" in rest:
         return Credentials(rest.split(":", 1)[0].strip(), "", "s3", "sigv2")
     return Credentials(malformed="scheme", missing=_SIGV4_PARTS, authorization=auth)
+
+
+def service_not_provided(signing_name: str) -> ServiceError:
+    """The answer to a request signed for an AWS service Cloudlet does not serve (EC2, RDS, ...)."""
+    return ServiceError(
+        "NotImplemented",
+        f"Cloudlet does not provide the AWS service {signing_name!r} (named by the request's credential "
+        "scope); the services it serves are listed in its README.",
+        501,
+        sender_fault=False,
+    )
 
 
 def signature_error(creds: Credentials) -> ServiceError:
@@ -207,7 +219,10 @@ class Router:
         key = creds.access_key
         candidates = self.by_signing.get(creds.signing_name, []) if creds.signing_name else []
         if not candidates:
-            candidates = host_services
+            alias = SIGNING_ALIASES.get(creds.signing_name)
+            if creds.signing_name and alias is None and not host_services:
+                raise service_not_provided(creds.signing_name)
+            candidates = host_services or ([alias] if alias in self.services else [])
 
         target = request.headers.get("x-amz-target")
         if target:

@@ -47,6 +47,10 @@ COMPONENTS: dict[str, str] = {
     "sqs": "sqs",
 }
 
+# Signing names that endpoint rules, not the models, give some operations of a routed
+# service (S3 Express's ListDirectoryBuckets, S3 Object Lambda's WriteGetObjectResponse).
+SIGNING_ALIASES: dict[str, str] = {"s3express": "s3", "s3-object-lambda": "s3"}
+
 # Services that keep a compressed request body as it was sent (S3 stores a gzip object).
 KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
 
