@@ -83,8 +83,8 @@ def s3_body(operation: str, output: dict) -> bytes:
 
 def test_s3_documents_have_s3_roots_and_namespace() -> None:
     body = s3_body("ListObjectsV2", {"Name": "b", "KeyCount": 0})
-    assert body == (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
+    assert body == (  # S3 writes its XML declaration on a line of its own
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
         b"<Name>b</Name><KeyCount>0</KeyCount></ListBucketResult>"
     )
@@ -97,6 +97,16 @@ def test_s3_documents_have_s3_roots_and_namespace() -> None:
 
 def test_s3_bucket_location_is_the_root_itself() -> None:
     assert s3_body("GetBucketLocation", {"LocationConstraint": "eu-west-1"}) == (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b'<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</LocationConstraint>'
     )
+    # us-east-1's has no text: an empty element
+    assert s3_body("GetBucketLocation", {"LocationConstraint": None}) == (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>'
+    )
+
+
+def test_s3_timestamps_carry_milliseconds() -> None:
+    body = s3_body("ListBuckets", {"Buckets": [{"Name": "b", "CreationDate": 1767225600}]})
+    assert b"<CreationDate>2026-01-01T00:00:00.000Z</CreationDate>" in body

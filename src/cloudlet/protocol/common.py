@@ -88,15 +88,26 @@ def iso8601(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso8601_millis(value: datetime) -> str:
+    """ISO 8601 with milliseconds always written (S3's ``2026-01-01T00:00:00.000Z``)."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
 def http_date(value: datetime) -> str:
     return format_datetime(value.astimezone(UTC), usegmt=True)
 
 
+ISO8601_MILLIS = "iso8601-millis"  # a default format, not one of the models' (S3's XML)
+
+
 def format_timestamp(value: Any, fmt: str) -> Any:
-    """Render a timestamp in ``iso8601``, ``rfc822`` or ``unixTimestamp`` form."""
+    """Render a timestamp in ``iso8601``, ``rfc822`` or ``unixTimestamp`` form (or ``iso8601-millis``)."""
     dt = parse_timestamp(value)
     if fmt == "iso8601":
         return iso8601(dt)
+    if fmt == ISO8601_MILLIS:
+        return iso8601_millis(dt)
     if fmt == "rfc822":
         return http_date(dt)
     return epoch_seconds(dt)

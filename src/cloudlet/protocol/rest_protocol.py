@@ -16,6 +16,7 @@ from cloudlet.gateway.request import Request
 from cloudlet.protocol import eventstream, json_codec, xml_codec
 from cloudlet.protocol.base import Protocol, error_facts, error_members
 from cloudlet.protocol.common import (
+    ISO8601_MILLIS,
     Response,
     bad_input,
     format_timestamp,
@@ -307,13 +308,22 @@ class RestXmlProtocol(RestProtocol):
         return xml_codec.read(xml_codec.parse_xml(body), shape)
 
     def encode_body(self, value: dict[str, Any], shape: Shape, root: str) -> bytes:
-        root = _S3_ROOTS.get(root, root) if shape.model.name == "s3" else root
         namespace = shape.model.xml_namespace
+        # S3 writes its XML declaration on a line of its own and every timestamp with
+        # milliseconds (``2026-01-01T00:00:00.000Z``); other services as they were.
+        s3 = shape.model.name == "s3"
+        root = _S3_ROOTS.get(root, root) if s3 else root
+        ts_default = ISO8601_MILLIS if s3 else "iso8601"
         only = shape.wire_members.get(root)
         if only is not None and len(shape.wire_members) == 1 and only[1].type == "string":
-            # A root named as its one member is that member (S3's <LocationConstraint>).
-            return xml_codec.document(value.get(only[0]) or "", only[1], root, namespace)
-        return xml_codec.document(value, shape, root, namespace)
+            # A root named as its one member is that member (S3's <LocationConstraint>), an
+            # empty one written as an empty element (us-east-1's; unverified byte for byte).
+            text = value.get(only[0]) or ""
+            if not text:
+                decl = b'<?xml version="1.0" encoding="UTF-8"?>' + (b"\n" if s3 else b"")
+                return decl + (f'<{root} xmlns="{namespace}"/>' if namespace else f"<{root}/>").encode()
+            return xml_codec.document(text, only[1], root, namespace, ts_default, newline=s3)
+        return xml_codec.document(value, shape, root, namespace, ts_default, newline=s3)
 
     def base_headers(self, request_id: str) -> list[tuple[str, str]]:
         return [

@@ -91,13 +91,20 @@ def element(
         out.append(f"<{name}{attrs}>{escape_text(scalar_text(value, shape, ts_default))}</{name}>")
 
 
-def document(value: Any, shape: Shape, name: str, namespace: str | None = None) -> bytes:
-    """A whole XML body, its root in ``namespace`` unless the shape names its own."""
+def document(
+    value: Any,
+    shape: Shape,
+    name: str,
+    namespace: str | None = None,
+    ts_default: str = "iso8601",
+    newline: bool = False,
+) -> bytes:
+    """A whole XML body, its root in ``namespace`` unless the shape names its own; ``newline``
+    after the XML declaration (as S3 writes it)."""
     out: list[str] = []
-    element(
-        value, shape, name, out, attrs=f' xmlns="{namespace}"' if namespace and not _ns_attr(shape) else ""
-    )
-    return _XML_DECL + "".join(out).encode()
+    attrs = f' xmlns="{namespace}"' if namespace and not _ns_attr(shape) else ""
+    element(value, shape, name, out, ts_default, attrs)
+    return _XML_DECL + (b"\n" if newline else b"") + "".join(out).encode()
 
 
 # ---- reading ----------------------------------------------------------------------------

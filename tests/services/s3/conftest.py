@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -191,6 +192,22 @@ def bucket(make_bucket) -> str:
 @pytest.fixture
 def versioned_bucket(make_bucket) -> str:
     return make_bucket("ver", versioning="Enabled")
+
+
+# --------------------------------------------------------------------------- recordings
+
+REFERENCE = Path("/work/shared/aws-reference/s3")
+
+
+def recorded(test: str, file: str = "test_s3") -> dict[str, Any]:
+    """The recorded-content of a scenario (its name after ``::``) of ``aws-reference/s3``."""
+    path = REFERENCE / f"{file}.snapshot.json"
+    if not path.exists():
+        pytest.skip("aws-reference recordings not available")
+    for name, value in json.loads(path.read_text()).items():
+        if name.endswith("::" + test):
+            return value["recorded-content"]
+    raise KeyError(test)
 
 
 # --------------------------------------------------------------------------- errors

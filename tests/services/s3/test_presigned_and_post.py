@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import etag_of, xml_error
+from .conftest import etag_of, recorded, xml_error
 
 SIGV4_MISSING = (
     "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
@@ -425,3 +425,86 @@ def test_post_upload_with_a_malformed_body(s3_v4, bucket, server_time_signing):
     assert reply.status == 400
     assert reply.error["Code"] == "MalformedPOSTRequest"
     assert s3_v4.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def post_without_following(post: dict, content: bytes, **overrides: str) -> Reply:
+    fields = {**post["fields"], **overrides}
+    body, content_type = multipart_body(fields, content)
+    request = urllib.request.Request(
+        post["url"], data=body, method="POST", headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=60) as resp:
+            return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+    except urllib.error.HTTPError as err:
+        return Reply(err.code, {k.lower(): v for k, v in err.headers.items()}, err.read())
+
+
+@pytest.mark.parametrize(
+    ("target", "joined"),
+    [("https://app.example/done", "?"), ("https://app.example/done?from=form", "&")],
+)
+def test_post_upload_success_action_redirect(s3_v4, bucket, server_time_signing, target, joined):
+    # POST Object: a 303 to success_action_redirect with bucket, key and etag in its query
+    # (the parameters' encoding is unverified), whatever success_action_status says
+    post = s3_v4.generate_presigned_post(
+        bucket,
+        "dir/redirected file.txt",
+        Fields={"success_action_redirect": target},
+        Conditions=[{"success_action_redirect": target}, {"success_action_status": "201"}],
+        ExpiresIn=300,
+    )
+    reply = post_without_following(post, b"redirected", success_action_status="201")
+    assert (reply.status, reply.body) == (303, b"")
+    etag = etag_of(b"redirected")
+    location = reply.headers["location"]
+    assert location == (
+        f"{target}{joined}bucket={bucket}&key=dir%2Fredirected%20file.txt&etag={urllib.parse.quote(etag)}"
+    )
+    assert reply.headers["etag"] == etag
+    assert s3_v4.get_object(Bucket=bucket, Key="dir/redirected file.txt")["Body"].read() == b"redirected"
+
+
+def test_post_upload_redirect_that_is_no_url_is_ignored(s3_v4, bucket, server_time_signing):
+    # POST Object: "If Amazon S3 cannot interpret the URL, it acts as if the field is not present"
+    post = s3_v4.generate_presigned_post(
+        bucket,
+        "plain.txt",
+        Fields={"success_action_redirect": "not a url"},
+        Conditions=[{"success_action_redirect": "not a url"}, {"success_action_status": "200"}],
+        ExpiresIn=300,
+    )
+    reply = post_without_following(post, b"plain", success_action_status="200")
+    assert (reply.status, reply.body) == (200, b"")
+
+
+@pytest.mark.parametrize("status", ["202", "nonsense", ""])
+def test_post_upload_other_success_statuses_are_204(s3_v4, bucket, server_time_signing, status):
+    # POST Object: success_action_status takes 200, 201 or 204; anything else answers 204
+    post = s3_v4.generate_presigned_post(
+        bucket,
+        "other.txt",
+        Fields={"success_action_status": status},
+        Conditions=[{"success_action_status": status}],
+        ExpiresIn=300,
+    )
+    assert post_without_following(post, b"x").status == 204
+
+
+def test_post_upload_location_is_the_objects_url(s3_v4, bucket, server_time_signing, cloudlet):
+    # test_post_object_with_unicode_metadata: Location <bucket-url>/test_unicode%E2%80%94_file.pdf
+    # (header and PostResponse alike)
+    recorded_post = recorded("test_post_object_with_unicode_metadata")["post-object"]
+    key = "test_unicode\u2014_file.pdf"
+    post = s3_v4.generate_presigned_post(
+        bucket, key, Fields={"success_action_status": "201"}, Conditions=[{"success_action_status": "201"}]
+    )
+    reply = post_upload(post, b"x")
+    expected = recorded_post["LocationHeader"].replace("<bucket-url>", f"{cloudlet.endpoint}/{bucket}")
+    assert reply.headers["location"] == expected
+    assert ET.fromstring(reply.body).findtext("{*}Location") == expected

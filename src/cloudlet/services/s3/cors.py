@@ -1,8 +1,8 @@
 """A bucket's CORS configuration applied to browser requests: preflights and actual requests.
 
-Buckets without a CORS configuration keep the gateway's permissive answers (a local
-convenience: browser SDKs work against any service); a bucket with one is answered by its
-rules exactly, as S3 answers.
+As S3 answers them: a bucket with a CORS configuration by its rules, exactly; a preflight to a
+bucket without one (or to no bucket) with S3's 403, and an actual request to it with no CORS
+headers at all (S3's entry point, entry.py, keeps the AWS API's permissive CORS away from them).
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ NOT_ALLOWED = (
     "method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the "
     "resource's CORS spec."
 )
+
+
+NO_CONFIGURATION = "CORSResponse: CORS is not enabled for this bucket."
+NO_BUCKET = "CORSResponse: Bucket not found"
 
 
 def _matches(pattern: str, value: str) -> bool:
@@ -58,8 +62,23 @@ def _headers(rule: dict[str, Any], origin: str, requested: list[str] | None) -> 
     return out
 
 
-def preflight_headers(rules: list[dict[str, Any]], request: Request) -> list[tuple[str, str]]:
-    """The answer headers of a preflight the rules allow; raises S3's 403 otherwise."""
+def forbidden(message: str, request: Request, resource: str) -> ServiceError:
+    """S3's 403 to a preflight, naming the method asked for (``OPTIONS`` when none is) and
+    whether the path names a ``BUCKET`` or an ``OBJECT`` (recorded: test_s3_cors)."""
+    method = request.headers.get("access-control-request-method") or "OPTIONS"
+    return ServiceError("AccessForbidden", message, 403, fields={"Method": method, "ResourceType": resource})
+
+
+def preflight_headers(
+    rules: list[dict[str, Any]] | None, request: Request, resource: str = "OBJECT"
+) -> list[tuple[str, str]]:
+    """The answer headers of a preflight the rules allow; raises S3's errors otherwise: 400
+    without an Origin, 403 without rules or when none allows it (recorded:
+    test_cors_http_options_no_config, test_cors_match_*)."""
+    if "origin" not in request.headers:
+        raise ServiceError("BadRequest", "Insufficient information. Origin request header needed.", 400)
+    if rules is None:
+        raise forbidden(NO_CONFIGURATION, request, resource)
     origin = request.headers.get("origin") or ""
     method = request.headers.get("access-control-request-method") or ""
     requested = [
@@ -69,9 +88,7 @@ def preflight_headers(rules: list[dict[str, Any]], request: Request) -> list[tup
     ]
     rule = matching_rule(rules, origin, method, requested)
     if rule is None:
-        raise ServiceError(
-            "AccessForbidden", NOT_ALLOWED, 403, fields={"Method": method, "ResourceType": "OBJECT"}
-        )
+        raise forbidden(NOT_ALLOWED, request, resource)
     return _headers(rule, origin, requested)
 
 

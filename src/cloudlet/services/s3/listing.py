@@ -116,7 +116,7 @@ class Listings:
     def _content(row: ObjectRow, owner: dict[str, str] | None, encode: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "Key": encoder(encode)(row.key),
-            "LastModified": row.modified,
+            "LastModified": int(row.modified),  # S3 lists whole seconds (".000Z")
             "ETag": row.etag,
             "Size": row.size,
             "StorageClass": row.meta.get("StorageClass", "STANDARD"),
@@ -243,7 +243,7 @@ class Listings:
                 "Key": enc(entry.key),
                 "VersionId": entry.version_id,
                 "IsLatest": entry.latest,
-                "LastModified": entry.modified,
+                "LastModified": int(entry.modified),
                 "Owner": owner,
             }
             if entry.delete_marker:

@@ -25,7 +25,7 @@ from cloudlet.services.s3.errors import MAX_SINGLE_PUT, entity_too_large, malfor
 from cloudlet.services.s3.listing import common_prefix, encoder, listing_params
 from cloudlet.services.s3.store import ObjectRow
 from cloudlet.services.s3.tags import parse_tagging_header
-from cloudlet.services.s3.wire import copy_source_range, headers_meta, initiator_of, owner_of
+from cloudlet.services.s3.wire import copy_source_range, headers_meta, initiator_of, object_url, owner_of
 
 if TYPE_CHECKING:
     from cloudlet.services.s3.provider import S3Provider
@@ -257,7 +257,7 @@ class Multipart:
             raise
         if replaced:
             self.blobs.delete(replaced)
-        result: dict[str, Any] = {"ETag": ck.etag(md5), "LastModified": self.clock.now()}
+        result: dict[str, Any] = {"ETag": ck.etag(md5), "LastModified": int(self.clock.now())}
         if meta.get("ChecksumAlgorithm"):
             result[f"Checksum{kept}"] = ck.b64(digest)
         out: dict[str, Any] = {"CopyPartResult": result, **sse.answer(meta.get(sse.META_KEY))}
@@ -401,7 +401,7 @@ class Multipart:
         for part in stored:
             if part[1] not in used:
                 self.blobs.delete(part[1])
-        out["Location"] = f"/{bucket.name}/{params['Key']}"
+        out["Location"] = object_url(ctx.request, bucket.name, params["Key"])
         if row.version_id != "null":
             out["VersionId"] = row.version_id
         self._add_expiration(out, bucket, row)
@@ -441,7 +441,7 @@ class Multipart:
         }
         if page:
             out["Parts"] = [
-                {"PartNumber": p[0], "LastModified": p[4], "ETag": p[3], "Size": p[2]}
+                {"PartNumber": p[0], "LastModified": int(p[4]), "ETag": p[3], "Size": p[2]}
                 | ({f"Checksum{algorithm}": p[5]} if p[5] and algorithm else {})
                 for p in page
             ]
@@ -517,7 +517,7 @@ def _upload_entry(
     entry: dict[str, Any] = {
         "UploadId": upload_id,
         "Key": enc(key),
-        "Initiated": initiated,
+        "Initiated": int(initiated),
         "StorageClass": meta.get("StorageClass", "STANDARD"),
         "Owner": owner,
         "Initiator": initiator,

@@ -8,7 +8,7 @@ policy (expiration on the service clock, see presign.py; ``eq`` / ``starts-with`
 the ``tagging`` field's Tagging document, the ``acl`` field as PutObject's ``x-amz-acl`` and
 the encryption fields as PutObject's encryption headers. The answer is 204, or the
 ``success_action_status`` asked for (201 with S3's ``PostResponse`` document), with PutObject's
-ETag and encryption headers. Errors as recorded from real S3 (TestS3PresignedPost in
+ETag and encryption headers, or a 303 to the ``success_action_redirect`` URL. Errors as recorded from real S3 (TestS3PresignedPost in
 ``test_s3.snapshot.json``); those of the ``acl`` and encryption fields are PutObject's.
 """
 
@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from email.charset import QP, Charset
 from typing import IO, Any
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 import orjson
@@ -263,6 +264,25 @@ def check_policy(
 
 def _failed(condition: str) -> ServiceError:
     return ServiceError("AccessDenied", _POLICY_FAILED + condition, 403)
+
+
+def success_redirect(fields: dict[str, str], bucket: str, key: str, etag: str) -> str | None:
+    """Where a ``success_action_redirect`` field sends the browser: its URL with ``bucket``,
+    ``key`` and ``etag`` added to the query (POST Object reference); None without the field
+    or when it is no http(s) URL ("If Amazon S3 cannot interpret the URL, it acts as if the
+    field is not present"). The encoding of the added parameters is unverified."""
+    url = fields.get("success_action_redirect") or ""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or NOT_IN_HEADER.search(url):
+        return None
+    added = urlencode({"bucket": bucket, "key": key, "etag": etag}, quote_via=quote)  # unverified encoding
+    return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
+
+
+def success_status(fields: dict[str, str]) -> int:
+    """The status a ``success_action_status`` field asks for: 200 or 201, else S3's 204."""
+    status = fields.get("success_action_status")
+    return int(status) if status in ("200", "201") else 204
 
 
 def post_response(bucket: str, key: str, etag: str, location: str) -> bytes:

@@ -159,14 +159,20 @@ class S3Store:
             (bucket.versioning, orjson.dumps(bucket.config).decode(), bucket.id),
         )
 
-    def delete_bucket(self, bucket: Bucket) -> None:
+    def delete_bucket(self, bucket: Bucket) -> list[str]:
+        """Delete a bucket and its multipart uploads in progress; the blob ids of their parts
+        (to delete after commit)."""
+        uploads = "SELECT upload_id FROM s3_uploads WHERE bucket_id = ?"
+        rows = self.db.all(f"SELECT blob_id FROM s3_parts WHERE upload_id IN ({uploads})", (bucket.id,))
+        self.db.execute(f"DELETE FROM s3_parts WHERE upload_id IN ({uploads})", (bucket.id,))
+        self.db.execute("DELETE FROM s3_uploads WHERE bucket_id = ?", (bucket.id,))
         self.db.execute("DELETE FROM s3_buckets WHERE id = ?", (bucket.id,))
+        return [r[0] for r in rows]
 
     def is_empty(self, bucket: Bucket) -> bool:
-        return (
-            self.db.one("SELECT 1 FROM s3_objects WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
-            and self.db.one("SELECT 1 FROM s3_uploads WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
-        )
+        """Whether a bucket holds no object version nor delete marker (uploads in progress do
+        not count: DeleteBucket discards them)."""
+        return self.db.one("SELECT 1 FROM s3_objects WHERE bucket_id = ? LIMIT 1", (bucket.id,)) is None
 
     def bucket_count(self) -> int:
         row = self.db.one("SELECT COUNT(*) FROM s3_buckets")
