@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
-from email.charset import QP, Charset
 from typing import IO, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
@@ -335,13 +334,10 @@ def object_params(fields: dict[str, str]) -> dict[str, Any]:
             key = name[len("x-amz-meta-") :]
             if not _TOKEN.match(key):
                 raise invalid_header_value(name, value)  # a name no header could carry
-            metadata[key] = value if _PRINTABLE.match(value) else _MIME.header_encode(value)
+            metadata[key] = value  # stored as given: answers encode it as S3 does (wire.encode_metadata_value)
     if metadata:
         params["Metadata"] = metadata
     return params
 
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+\Z")  # field names arrive lower-cased
-_PRINTABLE = re.compile(r"[\t\x20-\x7e]*\Z")
-_MIME = Charset("utf-8")
-_MIME.header_encoding = QP  # one =?utf-8?q?...?= word, never folded
