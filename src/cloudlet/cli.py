@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudlet import __version__
 from cloudlet.config import Config, private_dir, private_file
+from cloudlet.core.credentials import parse_credential_list
 from cloudlet.services.registry import PROVIDERS
 
 READY_TIMEOUT = 30.0
@@ -30,6 +31,8 @@ def _config(args: argparse.Namespace) -> Config:
         log_level=getattr(args, "log_level", None),
         dynamodb_throttle=True if getattr(args, "dynamodb_throttle", False) else None,
         allowed_hosts=getattr(args, "allowed_hosts", None),
+        credentials=getattr(args, "credentials", None),
+        verify_signatures=True if getattr(args, "verify_signatures", False) else None,
     )
 
 
@@ -84,6 +87,11 @@ def _is_up(cfg: Config) -> bool:
 
 def cmd_start(args: argparse.Namespace) -> int:
     cfg = _config(args)
+    try:
+        parse_credential_list(cfg.credentials)
+    except ValueError as exc:
+        print(f"cloudlet: {exc}", file=sys.stderr)
+        return 2
     if _is_up(cfg):
         print(f"cloudlet is already running at {cfg.endpoint}", file=sys.stderr)
         return 1
@@ -112,9 +120,17 @@ def _start_detached(cfg: Config) -> int:
         argv.append("--dynamodb-throttle")
     if cfg.allowed_hosts:
         argv += ["--allowed-hosts", cfg.allowed_hosts]
+    if cfg.verify_signatures:
+        argv.append("--verify-signatures")
+    env = {**os.environ, "CLOUDLET_CREDENTIALS": cfg.credentials}  # secrets stay out of the argv
     with open(private_file(cfg.log_file), "ab") as log:
         proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
         )
     private_file(cfg.pid_file).write_text(str(proc.pid))
     deadline = time.monotonic() + READY_TIMEOUT
@@ -263,6 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-hosts",
         help="comma-separated extra Host names the admin API answers, e.g. behind a proxy "
         "(CLOUDLET_ALLOWED_HOSTS)",
+    )
+    p.add_argument(
+        "--credentials",
+        metavar="KEY:SECRET,...",
+        help="access keys whose secret Cloudlet knows, so S3 checks their signatures "
+        "(CLOUDLET_CREDENTIALS, default test:test,testing:testing; empty: none)",
+    )
+    p.add_argument(
+        "--verify-signatures",
+        action="store_true",
+        help="check the SigV4 signature of every request of every service and refuse unknown "
+        "access keys (CLOUDLET_VERIFY_SIGNATURES)",
     )
     p.add_argument("--log-level", help="debug, info, warning, error (CLOUDLET_LOG_LEVEL)")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background with a pid file")

@@ -13,6 +13,10 @@ def default_data_dir() -> str:
     return os.path.join(base, "cloudlet")
 
 
+# The conventional local pairs: LocalStack's and MiniStack's test/test, moto's testing/testing.
+DEFAULT_CREDENTIALS = "test:test,testing:testing"
+
+
 @dataclass
 class Config:
     """Settings of one Cloudlet server."""
@@ -24,6 +28,10 @@ class Config:
     log_level: str = "info"
     dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
     allowed_hosts: str = ""  # comma-separated extra Host names the admin API answers ("*": any)
+    # Access keys whose secret Cloudlet knows (KEY:SECRET,...; empty: none): S3 checks their
+    # signatures (gateway/signatures.py); with verify_signatures, every service does.
+    credentials: str = DEFAULT_CREDENTIALS
+    verify_signatures: bool = False  # check every SigV4 request; unknown access keys refused
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:

@@ -31,7 +31,9 @@ from cloudlet.gateway.dispatch import snake_case
 from cloudlet.services.registry import PROVIDERS, SERVICES
 
 REGION = "us-east-1"
-CREDENTIALS = Credentials("test", "test")
+# Raw requests are mutated after signing (bad-input and fuzz tests): their access key is one whose
+# secret Cloudlet does not know, so their signatures are not checked (signatures.py).
+CREDENTIALS = Credentials("AKIDUNKNOWNSECRET", "unknown")
 TIMESTAMP = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 

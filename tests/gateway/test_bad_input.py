@@ -26,12 +26,13 @@ from .botocalls import (
 )
 
 # Requests that carry a credential scope but a meaningless signature: the gateway reads the
-# scope and does not check signatures.
+# scope, and does not check the signature of an access key whose secret it does not know.
 _SIGNATURE = "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+UNCHECKED_KEY = "AKIDUNKNOWNSECRET"
 
 
 def scoped(service: str, region: str = "us-east-1") -> dict[str, str]:
-    scope = f"test/20240101/{region}/{service}/aws4_request"
+    scope = f"{UNCHECKED_KEY}/20240101/{region}/{service}/aws4_request"
     return {
         "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, {_SIGNATURE}",
         "X-Amz-Date": "20240101T000000Z",
@@ -438,7 +439,9 @@ def test_malformed_presigned_credential(endpoint):
 def test_region_and_account_from_the_request(endpoint):
     headers = {
         **FORM,
-        "Authorization": scoped("sts", "eu-west-3")["Authorization"].replace("test/", "123456789012/"),
+        "Authorization": scoped("sts", "eu-west-3")["Authorization"].replace(
+            f"{UNCHECKED_KEY}/", "123456789012/"
+        ),
     }
     reply = send(endpoint, "POST", "/", headers, STS_IDENTITY)
     assert reply.status == 200

@@ -28,8 +28,9 @@ _SIGNATURE = "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
 
 
 def scoped(service: str) -> dict[str, str]:
-    """A credential scope for ``service`` (signatures are not checked)."""
-    scope = f"test/20240101/us-east-1/{service}/aws4_request"
+    """A credential scope for ``service``, of an access key whose secret Cloudlet does not know
+    (so its signature is not checked)."""
+    scope = f"AKIDUNKNOWNSECRET/20240101/us-east-1/{service}/aws4_request"
     return {
         "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, {_SIGNATURE}",
         "X-Amz-Date": "20240101T000000Z",

@@ -1,4 +1,6 @@
-"""Credentials Cloudlet issued (STS): which account and principal an access key belongs to."""
+"""Credentials Cloudlet knows: those it issued (STS: account, principal and secret of each
+access key) and those configured for it (``--credentials``: secrets only), which is what
+signature checks (gateway/signatures.py) ask of an access key."""
 
 from __future__ import annotations
 
@@ -30,13 +32,40 @@ class Principal:
     user_id: str
 
 
+def parse_credential_list(text: str) -> dict[str, str]:
+    """``KEY:SECRET,KEY2:SECRET2`` (the ``--credentials`` setting) as a dict; empty: none."""
+    pairs: dict[str, str] = {}
+    for n, item in enumerate(text.split(","), 1):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, secret = item.partition(":")
+        if not sep or not key.strip() or not secret:  # the entry itself is not echoed: it may be a secret
+            raise ValueError(f"credentials must be KEY:SECRET pairs separated by commas (entry {n} is not)")
+        pairs[key.strip()] = secret
+    return pairs
+
+
+_CACHE_LIMIT = 10000
+
+
 class CredentialStore:
-    """Issued keys, persisted, with an in-memory cache for the gateway's lookups."""
+    """Issued keys, persisted, with in-memory caches for the gateway's lookups (found and
+    not found alike, so a request signed with a key Cloudlet never issued costs a dict lookup
+    after the first); configured secrets besides."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         store.migrate("credentials", MIGRATIONS)
         self._cache: dict[str, Principal | None] = {}
+        self._secrets: dict[str, str | None] = {}
+        self._configured: dict[str, str] = {}
+        self.verify_all = False  # --verify-signatures: keys without a known secret are refused
+
+    def configure(self, secrets: dict[str, str], verify_all: bool = False) -> None:
+        """The configured ``access key -> secret`` pairs (they outlive resets) and the mode."""
+        self._configured = dict(secrets)
+        self.verify_all = verify_all
 
     def issue(
         self,
@@ -54,6 +83,22 @@ class CredentialStore:
             (access_key, secret_key, session_token, account, arn, user_id, expiration, source_identity),
         )
         self._cache[access_key] = Principal(access_key, account, arn, user_id)
+        self._secrets[access_key] = secret_key
+
+    def secret(self, access_key: str) -> str | None:
+        """The secret of ``access_key`` if Cloudlet knows it (configured, or issued by STS)."""
+        configured = self._configured.get(access_key)
+        if configured is not None:
+            return configured
+        try:
+            return self._secrets[access_key]
+        except KeyError:
+            pass
+        row = self.store.one("SELECT secret_key FROM issued_credentials WHERE access_key = ?", (access_key,))
+        if len(self._secrets) > _CACHE_LIMIT:
+            self._secrets.clear()
+        secret = self._secrets[access_key] = str(row[0]) if row else None
+        return secret
 
     def lookup(self, access_key: str) -> Principal | None:
         if access_key in self._cache:
@@ -62,7 +107,7 @@ class CredentialStore:
             "SELECT account, arn, user_id FROM issued_credentials WHERE access_key = ?", (access_key,)
         )
         principal = Principal(access_key, row[0], row[1], row[2]) if row else None
-        if len(self._cache) > 10000:
+        if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
         self._cache[access_key] = principal
         return principal
@@ -73,3 +118,4 @@ class CredentialStore:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._secrets.clear()

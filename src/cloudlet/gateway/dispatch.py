@@ -20,6 +20,7 @@ from cloudlet.gateway.detect import (
     signature_error,
 )
 from cloudlet.gateway.request import Request
+from cloudlet.gateway.signatures import Refusal, Signatures, Verdict
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError, internal_failure, not_implemented, validation_error
@@ -104,11 +105,41 @@ class Dispatcher:
     def __init__(self, runtime: Runtime, router: Router) -> None:
         self.runtime = runtime
         self.router = router
+        self.signatures = Signatures.of(runtime)
 
     def handle(self, request: Request) -> Response | Awaitable[Response]:
-        """The answer, or an awaitable of it when the operation has to wait (a long poll)."""
+        """The answer, or an awaitable of it when the operation has to wait (a long poll).
+
+        The signature is checked first, on the request as it arrived (see signatures.py)."""
         request_id = ids.request_id()
         creds = parse_credentials(request)
+        try:
+            verdict = self.signatures.check(request, creds)
+        except Exception:
+            log.exception("signature check failed")
+            return self.answer_unrouted(request, creds, internal_failure(), request_id)
+        if verdict is not None:
+            return self._after_check(verdict, request, creds, request_id)
+        return self._route(request, creds, request_id)
+
+    def _after_check(
+        self, verdict: Verdict, request: Request, creds: Credentials, request_id: str
+    ) -> Response | Awaitable[Response]:
+        """A refused signature answered in the form of the service it was meant for, or the
+        request once a check that had to read a body from disk passed."""
+        if isinstance(verdict, Refusal):
+            return self.answer_unrouted(request, creds, verdict, request_id)
+
+        async def later() -> Response:
+            refusal = await verdict  # type: ignore[misc]
+            if refusal is not None:
+                return self.answer_unrouted(request, creds, refusal, request_id)
+            answer = self._route(request, creds, request_id)
+            return answer if isinstance(answer, Response) else await answer
+
+        return later()
+
+    def _route(self, request: Request, creds: Credentials, request_id: str) -> Response | Awaitable[Response]:
         try:
             decode_chunked(request)
             if inflate_before_routing(request, creds):
@@ -122,12 +153,12 @@ class Dispatcher:
         return self.call(target, request, request_id, creds)
 
     def answer_unrouted(
-        self, request: Request, creds: Credentials, error: ServiceError, request_id: str
+        self, request: Request, creds: Credentials, error: ServiceError | Refusal, request_id: str
     ) -> Response:
         """An error for a request whose operation could not be told, in the protocol it looks like.
 
         The service named by the credential scope, if any, supplies the model (namespaces,
-        error shapes); otherwise a bare model does.
+        error shapes); otherwise a bare model does. A refused signature is worded by it.
         """
         protocol = _guess_protocol(request)
         model = _bare_model(protocol)
@@ -138,6 +169,8 @@ class Dispatcher:
                 service = scoped[0]
                 protocol = self.router.services[service]["protocol"]
             model = service_model(service)
+        if isinstance(error, Refusal):
+            error = error.error(model.name, protocol)
         return get_protocol(protocol).serialize_error(model, error, request_id)
 
     def too_large(self, request: Request) -> Response:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import botocore.auth
 import botocore.crt.auth
@@ -365,11 +365,16 @@ def raw_request(
     ``path`` is sent as given (already percent-encoded, query string included). ``host``
     defaults to the endpoint's own; a virtual-hosted-style host (``bucket.s3.…``) is sent as
     the Host header while the connection still goes to the server. Signed with SigV4 for
-    ``host`` unless ``sign=False``.
+    ``host`` unless ``sign=False``, over the query's canonical form (each parameter decoded
+    and encoded again, as S3 computes it), whatever encoding ``path`` uses.
     """
     parts = urlsplit(endpoint)
     host = host or parts.netloc
-    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=dict(headers or {}))
+    route, _, query = path.partition("?")
+    request = AWSRequest(method=method, url=f"http://{host}{route}", data=body, headers=dict(headers or {}))
+    request.params = [
+        (unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)
+    ]
     request.headers["Host"] = host
     if sign:
         request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(body).hexdigest()

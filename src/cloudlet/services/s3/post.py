@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,13 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cloudlet import spool
+from cloudlet.gateway.signatures import (
+    s3_mismatch,
+    s3_unknown_key,
+    same_signature,
+    sigv2_signature,
+    sigv4_signature,
+)
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.s3.errors import entity_too_large
 from cloudlet.services.s3.wire import NOT_IN_HEADER, invalid_header_value
@@ -34,6 +41,12 @@ _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
 _SIGV4_FIELDS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "Policy")
 _SIGV2_FIELDS = ("AWSAccessKeyId", "Signature", "Policy")
 _SIGNATURE_FIELDS = frozenset(n.lower() for n in (*_SIGV4_FIELDS, *_SIGV2_FIELDS))
+# Fields a policy need not name (POST Object reference, "Creating a POST policy"); every other
+# field must match a condition ("x-ignore-" fields excepted).
+_UNCONDITIONED = frozenset({"x-amz-signature", "signature", "awsaccesskeyid", "file", "policy"})
+
+if TYPE_CHECKING:
+    from cloudlet.core.credentials import CredentialStore
 
 
 MAX_FIELD_BYTES = 1024 * 1024  # form fields before the file, together (they are kept in memory)
@@ -194,15 +207,39 @@ def check_key(fields: dict[str, str]) -> str:
     return key
 
 
-def check_signature_fields(fields: dict[str, str]) -> None:
+def check_signature_fields(fields: dict[str, str], credentials: CredentialStore | None = None) -> None:
     """An anonymous form is refused (buckets are not public); a signed one needs every field
-    of its signature version, in S3's order."""
+    of its signature version, in S3's order, and a signature of its policy that matches, when
+    ``credentials`` know the secret of its access key (else it is not checked, unless every
+    signature is: ``--verify-signatures``)."""
     if not _SIGNATURE_FIELDS & fields.keys():
         raise ServiceError("AccessDenied", "Access Denied", 403)
     v2 = "awsaccesskeyid" in fields or "signature" in fields
     for name in _SIGV2_FIELDS if v2 else _SIGV4_FIELDS:
         if not fields.get(name.lower()):
             raise _missing_field(name)
+    if credentials is not None:
+        _check_signature(fields, v2, credentials)
+
+
+def _check_signature(fields: dict[str, str], v2: bool, credentials: CredentialStore) -> None:
+    """The policy (base64, as sent) is the string to sign: SigV4 with the form's credential
+    scope, or SigV2's HMAC-SHA1. A mismatch is S3's SignatureDoesNotMatch without a canonical
+    request (recorded: test_post_request_malformed_policy)."""
+    policy = fields["policy"]
+    if v2:
+        access_key, provided = fields["awsaccesskeyid"], fields["signature"]
+    else:
+        access_key, _, scope = fields["x-amz-credential"].partition("/")
+        provided = fields["x-amz-signature"]
+    secret = credentials.secret(access_key)
+    if secret is None:
+        if credentials.verify_all:
+            raise s3_unknown_key(access_key)
+        return
+    expected = sigv2_signature(secret, policy) if v2 else sigv4_signature(secret, scope, policy)
+    if expected is None or not same_signature(expected, provided):
+        raise s3_mismatch(access_key, policy, provided)
 
 
 def policy_of(fields: dict[str, str]) -> tuple[dict[str, Any], float | None]:
@@ -231,9 +268,18 @@ def check_policy(
     if expired:
         raise ServiceError("AccessDenied", "Invalid according to Policy: Policy expired.", 403)
     values = {**fields, "bucket": bucket}
+    named: set[str] = set()  # the fields the conditions name
     for condition in policy.get("conditions") or []:
         if isinstance(condition, dict):
+            if len(condition) != 1:  # recorded: test_post_object_policy_conditions_validation_eq
+                raise ServiceError(
+                    "InvalidPolicyDocument",
+                    "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one "
+                    "property specified.",
+                    400,
+                )
             for name, wanted in condition.items():
+                named.add(name.lower())
                 if values.get(name.lower()) != wanted:
                     raise _failed(f'["eq", "${name}", "{wanted}"]')
             continue
@@ -253,12 +299,26 @@ def check_policy(
                 )
             continue
         if op in ("eq", "starts-with") and len(condition) == 3:
-            name = str(condition[1]).lstrip("$").lower()
+            field = str(condition[1])
+            failed = _failed(f'["{op}", "{condition[1]}", "{condition[2]}"]')
+            if not field.startswith("$"):  # names no field (recorded: invalid-condition-missing-prefix)
+                raise failed
+            name = field[1:].lower()
+            named.add(name)
             value = values.get(name, "")
             if (op == "eq" and value != condition[2]) or (
                 op == "starts-with" and not value.startswith(condition[2])
             ):
-                raise _failed(f'["{op}", "{condition[1]}", "{condition[2]}"]')
+                raise failed
+    extra = sorted(
+        name
+        for name in fields
+        if name not in named and name not in _UNCONDITIONED and not name.startswith("x-ignore-")
+    )
+    if extra:  # unverified: the wording as S3's users report it (one field); several fields' too
+        raise ServiceError(
+            "AccessDenied", "Invalid according to Policy: Extra input fields: " + ", ".join(extra), 403
+        )
 
 
 def _failed(condition: str) -> ServiceError:
@@ -334,7 +394,9 @@ def object_params(fields: dict[str, str]) -> dict[str, Any]:
             key = name[len("x-amz-meta-") :]
             if not _TOKEN.match(key):
                 raise invalid_header_value(name, value)  # a name no header could carry
-            metadata[key] = value  # stored as given: answers encode it as S3 does (wire.encode_metadata_value)
+            metadata[key] = (
+                value  # stored as given: answers encode it as S3 does (wire.encode_metadata_value)
+            )
     if metadata:
         params["Metadata"] = metadata
     return params

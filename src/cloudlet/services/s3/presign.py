@@ -14,6 +14,12 @@ which from the signing time and shifts the signer's times onto the service clock
 - SigV2 (an absolute ``Expires``, no signing time): on first sight, an expiry still ahead
   on the service clock is taken as is; one already behind it but ahead of real time was
   written with real time, and is shifted by the clock's offset at that moment.
+
+A SigV4 signing time more than 15 minutes ahead of the service clock is refused as S3 refuses
+it ("Request is not yet valid"); a signer on real time can never be ahead of the service clock,
+which only runs ahead of real time. The signature itself (which covers ``X-Amz-Date`` and
+``X-Amz-Expires``, so editing either breaks it) is checked before, by gateway/signatures.py,
+for keys whose secret Cloudlet knows; these checks apply to every presigned URL.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from cloudlet.core.clock import Clock
 from cloudlet.protocol.errors import ServiceError
 
 MAX_EXPIRES = 604800
+MAX_SKEW = 15 * 60  # how far ahead of the clock a signing time may be
 _SIGV4_PARAMS = (
     "X-Amz-Algorithm",
     "X-Amz-Credential",
@@ -181,10 +188,27 @@ def _check_sigv4(query: dict[str, Any], signer: SignerClock) -> None:
     if seconds > MAX_EXPIRES:
         raise _query_error("X-Amz-Expires must be less than a week (in seconds) that is 604800")
     now = signer.clock.now()
+    if signed > now + MAX_SKEW:
+        raise _not_yet_valid(now, signed, seconds)
     deadline = signed + seconds
     deadline += signer.shift_signed_at(query["X-Amz-Signature"], signed, deadline)
     if now > deadline:
         raise _expired(now, deadline, **{"X-Amz-Expires": str(seconds)})
+
+
+def _not_yet_valid(now: float, signed: float, seconds: int) -> ServiceError:
+    """S3's answer to a URL signed in the future, as users report it (not recorded): the
+    signing time in epoch milliseconds, the expiry and the server's time."""
+    return ServiceError(  # unverified (not recorded)
+        "AccessDenied",
+        "Request is not yet valid",
+        403,
+        fields={
+            "X-Amz-Date": str(int(signed * 1000)),
+            "Expires": iso(signed + seconds),
+            "ServerTime": iso(now),
+        },
+    )
 
 
 def post_policy_shift(fields: dict[str, str], deadline: float, signer: SignerClock) -> float:
