@@ -15,6 +15,7 @@ from cloudlet.core.arn import parse_arn
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.dynamodb import items as it
+from cloudlet.services.dynamodb import replicas
 from cloudlet.services.dynamodb import tables as tb
 from cloudlet.services.dynamodb.capacity import Capacity, throttled
 from cloudlet.services.dynamodb.expressions import (
@@ -31,6 +32,7 @@ from cloudlet.services.dynamodb.expressions import (
     project,
 )
 from cloudlet.services.dynamodb.reads import Reads
+from cloudlet.services.dynamodb.replicas import Replicas
 from cloudlet.services.dynamodb.statements import Statements
 from cloudlet.services.dynamodb.store import DynamoStore
 from cloudlet.services.dynamodb.streams import Streams
@@ -120,7 +122,7 @@ class DynamoDBProvider(Provider):
             definition["TableClass"] = params["TableClass"]
         stream = params.get("StreamSpecification")
         if stream is not None:
-            self._set_stream(definition, stream, now, arn)
+            self.set_stream(definition, stream, now, arn)
         sse = params.get("SSESpecification")
         if sse and sse.get("Enabled"):
             key = sse.get("KMSMasterKeyId") or f"key/{ids.uuid4()}"
@@ -134,7 +136,8 @@ class DynamoDBProvider(Provider):
         return {"TableDescription": tb.describe(table, {}, created=True)}
 
     @staticmethod
-    def _set_stream(definition: dict[str, Any], spec: dict[str, Any], now: float, arn: str) -> None:
+    def set_stream(definition: dict[str, Any], spec: dict[str, Any], now: float, arn: str) -> None:
+        """Turn a (new or existing) table definition's stream on or off as ``spec`` says."""
         enabled = bool(spec.get("StreamEnabled"))
         view = spec.get("StreamViewType")
         if enabled and not view:
@@ -157,7 +160,7 @@ class DynamoDBProvider(Provider):
 
     def _describe(self, table: Table) -> dict[str, Any]:
         counts = {k: (v[0], v[1]) for k, v in self.db.counts(table).items()}
-        return tb.describe(table, counts)
+        return {**tb.describe(table, counts), **replicas.describe(table)}
 
     def list_tables(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         names = self.db.table_names(ctx.account, ctx.region)
@@ -180,12 +183,32 @@ class DynamoDBProvider(Provider):
         description = self._describe(table)
         description["TableStatus"] = "DELETING"
         with self.store.transaction():
-            if table.stream_view:
-                self.streams.close(table.definition["LatestStreamArn"])
-            self.db.delete_table(table)
+            self.drop_table(table)
+            # A replica deleted in its own region leaves its global table (as AWS allows).
+            self.replicas.leave(table.account, table.name, table.region, replicas.regions(table))
         return {"TableDescription": description}
 
-    def update_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def drop_table(self, table: Table) -> None:
+        """Delete a table, its items and indexes, closing its stream (inside a transaction)."""
+        if table.stream_view:
+            self.streams.close(table.definition["LatestStreamArn"])
+        self.db.delete_table(table)
+
+    def open_stream(self, table: Table, spec: dict[str, Any]) -> None:
+        """Turn on the stream of an existing table (inside a transaction)."""
+        self.set_stream(table.definition, spec, self.clock.now(), table.arn)
+        self.db.save_table(table)
+        self.streams.open(table)
+
+    @cached_property
+    def replicas(self) -> Replicas:
+        """The global tables (replicas in other regions)."""
+        return Replicas(self)
+
+    def update_table(
+        self, ctx: RequestContext, params: dict[str, Any], *, fan_out: bool = True
+    ) -> dict[str, Any]:
+        """UpdateTable; ``fan_out`` False for the group-wide part applied to another replica."""
         table = self.table(ctx, params["TableName"], control=True)
         changes = (
             "ProvisionedThroughput",
@@ -200,10 +223,17 @@ class DynamoDBProvider(Provider):
             "WarmThroughput",
         )
         if not any(params.get(name) is not None for name in changes):
-            raise invalid(
+            raise invalid(  # as AWS answered it in October 2026
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-                "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+                "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+                "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
+                "WarmThroughput or TableClass is required"
             )
+        replica_actions = replicas.check_request(table, params, changes)
+        if replica_actions:
+            with self.store.transaction():
+                self.replicas.apply(ctx, table, replica_actions)
+            return {"TableDescription": self._describe(table)}
         index_updates = params.get("GlobalSecondaryIndexUpdates") or []
         building = any(i.status == "CREATING" for i in table.indexes.values())
         if len(index_updates) > 1 or (
@@ -245,7 +275,7 @@ class DynamoDBProvider(Provider):
                 raise invalid(f"Table already has no enabled stream: {table.arn}")  # message unverified
             if current:
                 stream_closed = d["LatestStreamArn"]
-            self._set_stream(d, spec, now, table.arn)
+            self.set_stream(d, spec, now, table.arn)
         if params.get("AttributeDefinitions"):
             known = {a["AttributeName"]: a for a in d["AttributeDefinitions"]}
             for a in params["AttributeDefinitions"]:
@@ -277,6 +307,8 @@ class DynamoDBProvider(Provider):
                 self.streams.close(stream_closed)
             if params.get("StreamSpecification") and table.stream_view:
                 self.streams.open(table)
+            if fan_out:
+                self.replicas.fan_out(ctx, table, params)
         return {"TableDescription": self._describe(table)}
 
     def _index_update(self, table: Table, d: dict[str, Any], update: dict[str, Any]) -> tuple[str, str]:
@@ -339,14 +371,15 @@ class DynamoDBProvider(Provider):
         now = self.clock.now()
         if current and now - current.get("Changed", 0.0) < TTL_CHANGE_INTERVAL_S:
             raise invalid("Time to live has been modified multiple times within a fixed interval")
-        table.definition["TimeToLive"] = {
-            "Enabled": spec["Enabled"],
-            "AttributeName": spec["AttributeName"],
-            "Changed": now,
-        }
         with self.store.transaction():
-            self.db.save_table(table)
-            self.sweeps.refresh_expiry(table)
+            for member in (table, *self.replicas.peers(table)):  # TTL is group-wide on a global table
+                member.definition["TimeToLive"] = {
+                    "Enabled": spec["Enabled"],
+                    "AttributeName": spec["AttributeName"],
+                    "Changed": now,
+                }
+                self.db.save_table(member)
+                self.sweeps.refresh_expiry(member)
         self.ttl.wake()
         return {
             "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
@@ -431,8 +464,11 @@ class DynamoDBProvider(Provider):
         new_size: int = 0,
         *,
         service_delete: bool = False,
+        record: bool = True,
+        replicate: bool = True,
     ) -> dict[str, float]:
-        """Write (or delete, ``new`` None) an item with its index entries and stream record.
+        """Write (or delete, ``new`` None) an item with its index entries and stream record,
+        and to the table's replicas (``record``/``replicate`` False: not).
 
         Returns the write units each index consumed.
         """
@@ -464,8 +500,10 @@ class DynamoDBProvider(Provider):
                     max(spent, 0.0) + it.write_units(size) if before is None else spent + it.write_units(size)
                 )
             units[index.name] = spent
-        if table.stream_view and old_item != new:
+        if record and table.stream_view and old_item != new:
             self.streams.record(table, old_item, new, service_delete=service_delete)
+        if replicate and "Replicas" in table.definition:
+            self.replicas.replicate(table, pk, sk, new, new_size, service_delete)
         return units
 
     @cached_property
