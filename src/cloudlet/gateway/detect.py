@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from cloudlet.core.regions import is_region
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.routing_index import RestRoute, compile_routes, label_group
 from cloudlet.protocol.errors import ServiceError
@@ -385,6 +386,21 @@ def s3_bucket_named(request: Request) -> str | None:
     path = _s3_path_style(request.host, request.path) or request.path
     segment = path.lstrip("/").split("/", 1)[0]
     return unquote(segment) or None
+
+
+def s3_endpoint_region(host: str) -> str | None:
+    """The region an S3 endpoint's Host names (``s3.eu-west-1.localhost``,
+    ``bucket.s3.eu-west-1.amazonaws.com``, ``s3.dualstack.eu-west-1…``, the legacy
+    ``s3-eu-west-1…``), if any."""
+    labels = host.rsplit(":", 1)[0].lower().split(".") if not host.startswith("[") else []
+    for i, label in enumerate(labels):
+        if label == "s3":
+            rest = [part for part in labels[i + 1 : i + 3] if part != "dualstack"]
+            if rest and is_region(rest[0]):
+                return rest[0]
+        elif label.startswith("s3-") and is_region(label[3:]):
+            return label[3:]
+    return None
 
 
 def _s3_path_style(host: str, path: str, reserved: Container[str] = ()) -> str | None:

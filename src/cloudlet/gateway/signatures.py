@@ -46,10 +46,9 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from cloudlet.core.credentials import parse_credential_list
-from cloudlet.gateway.detect import Credentials, _s3_path_style
+from cloudlet.gateway.detect import Credentials, _s3_path_style, s3_endpoint_region
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.errors import ServiceError
-from cloudlet.services.s3.regions import endpoint_region
 
 if TYPE_CHECKING:
     from cloudlet.core.clock import Clock
@@ -439,7 +438,7 @@ class Signatures:
         v4 = _read_sigv4(request, headers)
         if v4 is None:
             return None  # incomplete: the service answers it (AuthorizationQueryParametersError, ...)
-        if s3 and endpoint_region(request.host) not in (None, v4.region):
+        if s3 and s3_endpoint_region(request.host) not in (None, v4.region):
             return None  # signed for another region than the endpoint's: S3 answers that first
         if not v4.presigned:
             refused = self._header_time(headers, v4, s3)

@@ -178,6 +178,13 @@ def test_replica_update_errors(clients):
         with pytest.raises(ClientError) as excinfo:
             home.update_table(TableName=name, ReplicaUpdates=updates)
         assert error_of(excinfo) == ("ValidationException", message)
+    with pytest.raises(ClientError) as excinfo:
+        home.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-east1"}}])
+    code, message = error_of(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith(
+        "Region us-east1 is not supported. The latest version of global tables are only"
+    )
     # a same-name table already in the target region
     clients[EU].create_table(
         TableName=name,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import ids
 from cloudlet.core.arn import make_arn
+from cloudlet.core.regions import is_region, known_regions
 from cloudlet.services.dynamodb.store import load_item
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 
@@ -123,6 +124,11 @@ def check_request(table: Table, params: dict[str, Any], changes: tuple[str, ...]
             "Update table operation with more than one create or delete replica actions not allowed"
         )
     for _, region in unique:
+        if not is_region(region):
+            raise invalid(  # the list's order on AWS: unverified
+                f"Region {region} is not supported. The latest version of global tables are only supported "
+                f"in the following regions: [{', '.join(sorted(known_regions()))}]."
+            )
         if region == table.region:
             raise invalid(
                 "Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, DeleteTable, "

@@ -23,7 +23,14 @@ from urllib.parse import quote, unquote
 
 from cloudlet.core import ids
 from cloudlet.core.arn import partition_for
-from cloudlet.gateway.detect import Credentials, account_for, parse_credentials, s3_bucket_named
+from cloudlet.core.regions import is_region
+from cloudlet.gateway.detect import (
+    Credentials,
+    account_for,
+    parse_credentials,
+    s3_bucket_named,
+    s3_endpoint_region,
+)
 from cloudlet.gateway.request import Request
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
@@ -51,7 +58,6 @@ from cloudlet.services.s3.listing import Listings
 from cloudlet.services.s3.multipart import Multipart, object_parts, part_window
 from cloudlet.services.s3.objectlock import ObjectLock, lock_answer
 from cloudlet.services.s3.presign import SignerClock, check_query_auth, post_policy_shift
-from cloudlet.services.s3.regions import endpoint_region, is_region
 from cloudlet.services.s3.settings import OBJECT_OWNERSHIPS, BucketSettings
 from cloudlet.services.s3.store import INLINE_MAX, Bucket, ObjectRow, S3Store
 from cloudlet.services.s3.tags import check_tag_set, parse_tagging_header
@@ -159,7 +165,7 @@ def bucket_arn(name: str, region: str) -> str:
 def _check_endpoint_region(request: Request) -> None:
     """A request to a regional endpoint (``s3.eu-west-1.localhost``) signed for another region
     is refused, as S3 refuses it (messages unverified)."""
-    region = endpoint_region(request.host)
+    region = s3_endpoint_region(request.host)
     signed = parse_credentials(request).region if region else ""
     if not signed or signed == region:
         return
