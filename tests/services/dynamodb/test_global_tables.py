@@ -212,8 +212,40 @@ def test_stream_cannot_be_disabled_on_a_global_table(clients):
         clients[WEST].update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
     assert error_of(excinfo) == (
         "ValidationException",
-        "Disabling Stream is not allowed for a Global Table replica.",
+        "One or more parameter values were invalid: Disabling Stream is not allowed for a Global Table replica.",
     )
+    with pytest.raises(ClientError) as excinfo:
+        clients[HOME].update_table(
+            TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+        )
+    assert error_of(excinfo) == (
+        "ValidationException",
+        f"Table already has an enabled stream: TableName: {name}",
+    )
+
+
+def test_stream_and_index_messages_as_measured(clients):
+    name = unique()
+    make_global(clients, name)
+    with pytest.raises(ClientError) as excinfo:
+        clients[HOME].update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    assert error_of(excinfo) == ("ValidationException", f"Table has no stream to disable: TableName: {name}")
+    create = {
+        "Create": {
+            "IndexName": "by-pk",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    }
+    definitions = [{"AttributeName": "pk", "AttributeType": "S"}]
+    clients[HOME].update_table(
+        TableName=name, AttributeDefinitions=definitions, GlobalSecondaryIndexUpdates=[create]
+    )
+    with pytest.raises(ClientError) as excinfo:
+        clients[HOME].update_table(
+            TableName=name, AttributeDefinitions=definitions, GlobalSecondaryIndexUpdates=[create]
+        )
+    assert error_of(excinfo) == ("ValidationException", "Attempting to create an index which already exists")
 
 
 def test_protected_replica_refuses_deletion(clients):

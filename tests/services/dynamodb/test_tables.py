@@ -466,6 +466,24 @@ def test_key_schema_must_match_attribute_definitions(ddb, schema, definitions):
     _assert_not_created(ddb, name)
 
 
+@pytest.mark.parametrize("second_type", ["S", "N"])
+def test_an_attribute_defined_twice_is_named(ddb, second_type):
+    # AWS's message, measured on live AWS, whatever the two types (published catalogue of answers).
+    name = unique("bad")
+    with pytest.raises(ClientError) as exc:
+        _create(
+            ddb,
+            name,
+            KeySchema=key_schema("pk"),
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "pk", "AttributeType": second_type},
+            ],
+        )
+    assert error_of(exc) == ("ValidationException", "Attribute Name is duplicated: pk", 400)
+    _assert_not_created(ddb, name)
+
+
 @pytest.mark.parametrize("bad_type", ["BOOL", "SS", "M", "L", "NULL", "s", ""])
 def test_key_attribute_types_other_than_s_n_b_are_refused(ddb_raw, bad_type):
     with pytest.raises(ClientError) as exc:

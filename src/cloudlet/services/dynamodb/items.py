@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.dynamodb.index_keys import key_of as index_key
 from cloudlet.services.dynamodb.tables import Index, Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.values import item_size, key_bytes, validate_item, validate_value
 
@@ -106,8 +107,8 @@ def check_index_keys(table: Table, item: dict[str, Any]) -> None:
     """Index key attributes present in an item must have the index's type."""
     types = table.key_types
     for index in table.indexes.values():
-        for name in (index.hash_key, index.range_key):
-            value = item.get(name) if name else None
+        for name in index.key_names:
+            value = item.get(name)
             if value is None:
                 continue
             tag = next(iter(value))
@@ -133,16 +134,15 @@ def key_of(table: Table, item: dict[str, Any]) -> dict[str, Any]:
 def index_entry(
     table: Table, index: Index, item: dict[str, Any]
 ) -> tuple[bytes, bytes, dict[str, Any]] | None:
-    """(index pk, index sk, projected item) of an item in an index, None if the item is not in it."""
-    hash_value = item.get(index.hash_key)
-    if hash_value is None:
+    """(index pk, index sk, projected item) of an item in an index, None if the item is not in it
+    (it lacks one of the index key attributes: every one of a multi-attribute key is needed)."""
+    if any(name not in item for name in index.key_names):
         return None
-    range_value = item.get(index.range_key) if index.range_key else None
-    if index.range_key and range_value is None:
-        return None
-    keys = {*table.key_names, index.hash_key, *((index.range_key,) if index.range_key else ())}
+    keys = {*table.key_names, *index.key_names}
     projected = {name: value for name, value in item.items() if name in keys or index.projects(name)}
-    return key_bytes(hash_value), key_bytes(range_value) if range_value else b"", projected
+    ipk = index_key([item[name] for name in index.hash_keys])
+    isk = index_key([item[name] for name in index.range_keys]) if index.range_keys else b""
+    return ipk, isk, projected
 
 
 def expiry(table: Table, item: dict[str, Any], now: float) -> float | None:

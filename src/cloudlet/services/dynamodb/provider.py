@@ -14,8 +14,8 @@ from cloudlet.core import ids
 from cloudlet.core.arn import parse_arn
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.dynamodb import backups, insights, replicas, warm
 from cloudlet.services.dynamodb import items as it
-from cloudlet.services.dynamodb import replicas
 from cloudlet.services.dynamodb import tables as tb
 from cloudlet.services.dynamodb.capacity import Capacity, throttled
 from cloudlet.services.dynamodb.expressions import (
@@ -182,6 +182,7 @@ class DynamoDBProvider(Provider):
             )
         description = self._describe(table)
         description["TableStatus"] = "DELETING"
+        description.pop("WarmThroughput", None)  # as recorded (test_table_crud)
         with self.store.transaction():
             self.drop_table(table)
             # A replica deleted in its own region leaves its global table (as AWS allows).
@@ -234,6 +235,7 @@ class DynamoDBProvider(Provider):
             with self.store.transaction():
                 self.replicas.apply(ctx, table, replica_actions)
             return {"TableDescription": self._describe(table)}
+        tb.check_single_change(params)
         index_updates = params.get("GlobalSecondaryIndexUpdates") or []
         building = any(i.status == "CREATING" for i in table.indexes.values())
         if len(index_updates) > 1 or (
@@ -261,6 +263,14 @@ class DynamoDBProvider(Provider):
             )
         if params.get("DeletionProtectionEnabled") is not None:
             d["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
+        warming: dict[str | None, dict[str, int]] = {}  # what was in force before a WarmThroughput change
+        requested = params.get("WarmThroughput")
+        others = [n for n in tb.SINGLE_CHANGES if n != "WarmThroughput" and params.get(n) is not None]
+        if requested is not None and (requested or not others):  # an empty one beside others is ignored
+            warming[None] = warm.current(
+                d.get("WarmThroughput"), d["BillingMode"], d.get("ProvisionedThroughput")
+            )
+            d["WarmThroughput"] = warm.raised(requested, warming[None])
         if params.get("TableClass"):
             d["TableClass"] = params["TableClass"]
         stream_closed = None
@@ -269,10 +279,10 @@ class DynamoDBProvider(Provider):
             current = table.stream_view
             if spec.get("StreamEnabled") and current:
                 raise invalid(
-                    f"Table already has an enabled stream: {table.arn}/stream/{d['LatestStreamLabel']}"
+                    f"Table already has an enabled stream: TableName: {table.name}"  # measured on AWS
                 )
             if not spec.get("StreamEnabled") and not current:
-                raise invalid(f"Table already has no enabled stream: {table.arn}")  # message unverified
+                raise invalid(f"Table has no stream to disable: TableName: {table.name}")  # measured on AWS
             if current:
                 stream_closed = d["LatestStreamArn"]
             self.set_stream(d, spec, now, table.arn)
@@ -288,12 +298,13 @@ class DynamoDBProvider(Provider):
             d["AttributeDefinitions"] = list(known.values())
         created, dropped = [], []
         for update in params.get("GlobalSecondaryIndexUpdates") or []:
-            name, change = self._index_update(table, d, update)
+            name, change = self._index_update(table, d, update, warming)
             (created if change == "create" else dropped if change == "delete" else []).append(name)
         if params.get("GlobalSecondaryIndexUpdates"):
             used = set(table.key_names)
             for spec in (d.get("LocalSecondaryIndexes") or []) + (d.get("GlobalSecondaryIndexes") or []):
-                used.update(filter(None, (spec["HashKey"], spec.get("RangeKey"))))
+                hash_keys, range_keys = tb.spec_keys(spec)
+                used.update(hash_keys + range_keys)
             d["AttributeDefinitions"] = [a for a in d["AttributeDefinitions"] if a["AttributeName"] in used]
             tb.check_attribute_definitions({a["AttributeName"]: a for a in d["AttributeDefinitions"]}, used)
         with self.store.transaction():
@@ -309,10 +320,24 @@ class DynamoDBProvider(Provider):
                 self.streams.open(table)
             if fan_out:
                 self.replicas.fan_out(ctx, table, params)
-        return {"TableDescription": self._describe(table)}
+        description = self._describe(table)
+        # A WarmThroughput change answers the values in force, UPDATING (measured on AWS).
+        if None in warming:
+            description["WarmThroughput"] = warm.description(warming[None], "UPDATING")
+        for entry in description.get("GlobalSecondaryIndexes") or []:
+            if entry["IndexName"] in warming:
+                entry["WarmThroughput"] = warm.description(warming[entry["IndexName"]], "UPDATING")
+        return {"TableDescription": description}
 
-    def _index_update(self, table: Table, d: dict[str, Any], update: dict[str, Any]) -> tuple[str, str]:
-        """Apply one GlobalSecondaryIndexUpdates entry to the definition ``d``: (index, change)."""
+    def _index_update(
+        self,
+        table: Table,
+        d: dict[str, Any],
+        update: dict[str, Any],
+        warming: dict[str | None, dict[str, int]],
+    ) -> tuple[str, str]:
+        """Apply one GlobalSecondaryIndexUpdates entry to the definition ``d``: (index, change).
+        A WarmThroughput change notes the values in force before it in ``warming``."""
         gsis = d.setdefault("GlobalSecondaryIndexes", [])
         names = {g["IndexName"] for g in gsis} | {
             i["IndexName"] for i in d.get("LocalSecondaryIndexes") or []
@@ -320,7 +345,7 @@ class DynamoDBProvider(Provider):
         if update.get("Create"):
             spec = update["Create"]
             if spec["IndexName"] in names:
-                raise invalid_parameters(f"Index already exists: {spec['IndexName']}")  # message unverified
+                raise invalid("Attempting to create an index which already exists")  # measured on AWS
             if len(gsis) >= tb.MAX_GSIS:
                 raise ServiceError(
                     "LimitExceededException",
@@ -339,10 +364,27 @@ class DynamoDBProvider(Provider):
             )
         if change == "delete":
             gsis.remove(spec)
+            insights.forget_index(d, name)
         else:
-            throughput = tb.check_throughput(update["Update"], d["BillingMode"], name)
-            if throughput:
-                spec["ProvisionedThroughput"] = throughput
+            action = update["Update"]
+            on_demand = d["BillingMode"] == "PAY_PER_REQUEST"
+            if on_demand and all(
+                action.get(k) is None for k in ("ProvisionedThroughput", *tb.ON_DEMAND_INDEX_UPDATES)
+            ):
+                raise invalid_parameters(  # measured on AWS
+                    f"The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to "
+                    "OnDemandThroughput, WarmThroughput"
+                )
+            if action.get("ProvisionedThroughput") is not None or action.get("WarmThroughput") is None:
+                throughput = tb.check_throughput(action, d["BillingMode"], name)
+                if throughput:
+                    spec["ProvisionedThroughput"] = throughput
+            if action.get("WarmThroughput") is not None:
+                in_force = warm.current(
+                    spec.get("WarmThroughput"), d["BillingMode"], spec.get("ProvisionedThroughput")
+                )
+                spec["WarmThroughput"] = warm.raised(action["WarmThroughput"], in_force, name)
+                warming[name] = in_force
         if not gsis:
             del d["GlobalSecondaryIndexes"]
         return name, change
@@ -435,6 +477,58 @@ class DynamoDBProvider(Provider):
     def list_tags_of_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table = self._table_by_arn(ctx, params["ResourceArn"])
         return {"Tags": [{"Key": k, "Value": v} for k, v in table.tags.items()]}
+
+    # ---- point-in-time recovery, contributor insights --------------------------------------
+
+    def _backups_table(self, ctx: RequestContext, name: str) -> Table:
+        """The table of a continuous-backups call: TableNotFoundException when there is none."""
+        try:
+            return self.table(ctx, name, control=True)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise backups.table_not_found(
+                name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
+            ) from None
+
+    def describe_continuous_backups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self._backups_table(ctx, params["TableName"])
+        return {"ContinuousBackupsDescription": backups.description(table, self.clock.now())}
+
+    def update_continuous_backups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self._backups_table(ctx, params["TableName"])
+        now = self.clock.now()
+        backups.update(table, params["PointInTimeRecoverySpecification"], now)
+        with self.store.transaction():
+            self.db.save_table(table)
+        return {"ContinuousBackupsDescription": backups.description(table, now)}
+
+    def describe_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        # unverified: the message of ResourceNotFoundException for a missing table (DescribeTable's here)
+        table = self.table(ctx, params["TableName"], control=True)
+        return insights.describe(table, params.get("IndexName"))
+
+    def update_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        table = self.table(ctx, params["TableName"], control=True)
+        answer = insights.update(
+            table,
+            params.get("IndexName"),
+            params["ContributorInsightsAction"],
+            params.get("ContributorInsightsMode"),
+            self.clock.now(),
+        )
+        with self.store.transaction():
+            self.db.save_table(table)
+        return answer
+
+    def list_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("TableName"):
+            tables = [self.table(ctx, params["TableName"], control=True)]
+        else:
+            names = self.db.table_names(ctx.account, ctx.region)
+            tables = [t for n in names if (t := self.db.get_table(ctx.account, ctx.region, n)) is not None]
+        items = insights.summaries(tables, named=bool(params.get("TableName")))
+        return insights.page(items, params.get("NextToken"), params.get("MaxResults"))
 
     def describe_limits(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -20,6 +20,9 @@ from cloudlet.services.dynamodb.expressions import (
     project,
 )
 from cloudlet.services.dynamodb.expressions.ast import paths_in
+from cloudlet.services.dynamodb.expressions.keys import KeySchema
+from cloudlet.services.dynamodb.index_keys import composite_bounds
+from cloudlet.services.dynamodb.index_keys import key_of as index_key
 from cloudlet.services.dynamodb.store import HASH_SPACE, partition_hash, successor
 from cloudlet.services.dynamodb.tables import Index, Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.values import key_bytes, validate_value
@@ -106,7 +109,7 @@ class _Read:
             return None
         names = set(self.table.key_names)
         if self.index is not None:
-            names |= {self.index.hash_key, *((self.index.range_key,) if self.index.range_key else ())}
+            names |= set(self.index.key_names)
         if set(start) != names:
             raise invalid(
                 "The provided starting key is invalid: The provided key element does not match the schema"
@@ -122,7 +125,7 @@ class _Read:
     def last_key(self, item: dict[str, Any]) -> dict[str, Any]:
         names = list(self.table.key_names)
         if self.index is not None:
-            names += [self.index.hash_key, *((self.index.range_key,) if self.index.range_key else ())]
+            names += self.index.key_names
         return {n: item[n] for n in dict.fromkeys(names)}
 
     def fetches_from_table(self) -> bool:
@@ -132,7 +135,7 @@ class _Read:
             return False
         if self.select == "ALL_ATTRIBUTES":
             return True
-        keys = {*self.table.key_names, index.hash_key, index.range_key}
+        keys = {*self.table.key_names, *index.key_names}
         wanted = {path[0] for path in (self.paths or [])} | {p[0] for p in paths_in(self.filter) if p}
         return any(name not in keys and not index.projects(name) for name in wanted)
 
@@ -187,10 +190,11 @@ class Reads:
     def query(self, table: Table, params: dict[str, Any]) -> dict[str, Any]:
         read = _Read(table, params, "Query", self.provider.capacity)
         index = read.index
-        schema = {"HASH": index.hash_key if index else table.hash_key}
-        range_key = index.range_key if index else table.range_key
-        if range_key:
-            schema["RANGE"] = range_key
+        hash_keys = index.hash_keys if index else (table.hash_key,)
+        range_keys = index.range_keys if index else ((table.range_key,) if table.range_key else ())
+        schema: KeySchema = {"HASH": hash_keys if len(hash_keys) > 1 else hash_keys[0]}
+        if range_keys:
+            schema["RANGE"] = range_keys if len(range_keys) > 1 else range_keys[0]
         if params.get("KeyConditionExpression") is not None:
             keys = parse_key_condition(params["KeyConditionExpression"], read.exprs, schema)
         elif params.get("KeyConditions"):
@@ -202,13 +206,15 @@ class Reads:
         read.exprs.check_unused("Query")
         if read.filter is not None and params.get("FilterExpression") is not None:
             for path in paths_in(read.filter):
-                if path and path[0] in schema.values():
+                if path and path[0] in hash_keys + range_keys:
                     raise invalid(
                         f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {path[0]}"
                     )
         types = table.key_types
+        hash_parts = keys.hash_parts or ((keys.hash_name, keys.hash_value),)
         for name, value in (
-            (keys.hash_name, keys.hash_value),
+            *hash_parts,
+            *keys.range_prefix,
             *((keys.range_name, v) for v in keys.range_values),
         ):
             tag = next(iter(value))
@@ -216,8 +222,12 @@ class Reads:
                 continue  # the expression parser reports begins_with operand types
             if name is not None and tag != types[name]:
                 raise invalid_parameters("Condition parameter type does not match schema type")
-        pk = key_bytes(keys.hash_value)
-        low, high = key_bounds(keys)
+        pk = index_key([value for _name, value in hash_parts])
+        if len(range_keys) > 1:
+            prefix = [value for _name, value in keys.range_prefix]
+            low, high = composite_bounds(prefix, keys.range_op, keys.range_values)
+        else:
+            low, high = key_bounds(keys)
         forward = params.get("ScanIndexForward", True) is not False
         start = read.start_key()
         after = None
@@ -226,7 +236,7 @@ class Reads:
             if index is None:
                 after = (sk,)
             else:
-                isk = key_bytes(start[index.range_key]) if index.range_key else b""
+                isk = index_key([start[n] for n in index.range_keys]) if index.range_keys else b""
                 after = (isk, key_bytes(start[table.hash_key]), sk)
         rows = self.provider.db.query(table, index.name if index else None, pk, low, high, forward, after)
         if read.fetches_from_table():
@@ -274,8 +284,8 @@ class Reads:
             if index is None:
                 after = (partition_hash(pk), pk, sk)
             else:
-                ipk = key_bytes(start[index.hash_key])
-                isk = key_bytes(start[index.range_key]) if index.range_key else b""
+                ipk = index_key([start[n] for n in index.hash_keys])
+                isk = index_key([start[n] for n in index.range_keys]) if index.range_keys else b""
                 after = (partition_hash(ipk), ipk, isk, pk, sk)
         rows = self.provider.db.scan(table, index.name if index else None, h_range, after)
         return read.run(rows)

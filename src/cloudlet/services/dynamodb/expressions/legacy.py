@@ -27,7 +27,7 @@ from .ast import (
     Value,
 )
 from .errors import invalid, invalid_param
-from .keys import KeyCondition, KeyPart, resolve_key_schema
+from .keys import KeyCondition, KeyPart, KeySchema, is_multi, resolve_key_schema
 
 # Per operation: legacy parameters, then expression parameters, in the order AWS lists them.
 _PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -218,9 +218,9 @@ def attributes_to_get(names: list[str]) -> list[Elements]:
     return [(name,) for name in names]
 
 
-def key_conditions(conditions: dict, key_schema: dict[str, str]) -> KeyCondition:
+def key_conditions(conditions: dict, key_schema: KeySchema) -> KeyCondition:
     """``KeyConditions`` as a KeyCondition for a key schema mapping HASH/RANGE to names."""
-    if not 1 <= len(conditions) <= 2:
+    if not conditions or (len(conditions) > 2 and not is_multi(key_schema)):
         raise invalid("Conditions can be of length 1 or 2 only")
     parts = []
     for name, spec in conditions.items():
