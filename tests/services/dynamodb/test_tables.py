@@ -765,6 +765,7 @@ def test_delete_table_then_it_is_gone(ddb, make_table):
     assert deleted["TableName"] == name
     assert deleted["TableArn"] == table_arn(name)
     assert UUID_RE.match(deleted["TableId"])
+    assert not {"AttributeDefinitions", "KeySchema", "CreationDateTime", "WarmThroughput"} & set(deleted)
     with pytest.raises(ClientError) as exc:
         ddb.describe_table(TableName=name)
     assert error_of(exc) == (
