@@ -69,3 +69,31 @@ def test_items_indexes_and_counts_survive_kill_9(tmp_path):
         assert [i["sk"]["N"] for i in partition] == ["4", "8", "12", "16"]
     finally:
         server.kill()
+
+
+def test_global_table_keeps_replicating_after_kill_9(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        home = client("dynamodb", server.endpoint)
+        home.create_table(
+            TableName="shared",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        home.update_table(TableName="shared", ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+        home.put_item(TableName="shared", Item={"pk": {"S": "before"}})
+    finally:
+        server.kill()
+    server.start()
+    try:
+        home = client("dynamodb", server.endpoint)
+        west = client("dynamodb", server.endpoint, region_name="eu-west-1")
+        assert west.describe_table(TableName="shared")["Table"]["Replicas"] == [
+            {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}
+        ]
+        west.put_item(TableName="shared", Item={"pk": {"S": "after"}})
+        keys = sorted(i["pk"]["S"] for i in home.scan(TableName="shared", ConsistentRead=True)["Items"])
+        assert keys == ["after", "before"]
+    finally:
+        server.kill()
