@@ -30,6 +30,9 @@ def _config(args: argparse.Namespace) -> Config:
         in_memory=True if getattr(args, "in_memory", False) else None,
         log_level=getattr(args, "log_level", None),
         dynamodb_throttle=True if getattr(args, "dynamodb_throttle", False) else None,
+        sqs_skip_queue_deleted_recently=True
+        if getattr(args, "sqs_skip_queue_deleted_recently", False)
+        else None,
         allowed_hosts=getattr(args, "allowed_hosts", None),
         credentials=getattr(args, "credentials", None),
         verify_signatures=True if getattr(args, "verify_signatures", False) else None,
@@ -118,6 +121,8 @@ def _start_detached(cfg: Config) -> int:
         argv.append("--in-memory")
     if cfg.dynamodb_throttle:
         argv.append("--dynamodb-throttle")
+    if cfg.sqs_skip_queue_deleted_recently:
+        argv.append("--sqs-skip-queue-deleted-recently")
     if cfg.allowed_hosts:
         argv += ["--allowed-hosts", cfg.allowed_hosts]
     if cfg.verify_signatures:
@@ -274,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dynamodb-throttle",
         action="store_true",
         help="enforce provisioned throughput on DynamoDB tables (CLOUDLET_DYNAMODB_THROTTLE)",
+    )
+    p.add_argument(
+        "--sqs-skip-queue-deleted-recently",
+        action="store_true",
+        help="let a deleted SQS queue's name be re-created at once instead of after AWS's 60 seconds "
+        "(CLOUDLET_SQS_SKIP_QUEUE_DELETED_RECENTLY)",
     )
     p.add_argument(
         "--allowed-hosts",

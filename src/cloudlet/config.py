@@ -27,6 +27,8 @@ class Config:
     in_memory: bool = False
     log_level: str = "info"
     dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
+    # let a deleted SQS queue's name be re-created at once (no 60-second QueueDeletedRecently)
+    sqs_skip_queue_deleted_recently: bool = False
     allowed_hosts: str = ""  # comma-separated extra Host names the admin API answers ("*": any)
     # Access keys whose secret Cloudlet knows (KEY:SECRET,...; empty: none): S3 checks their
     # signatures (gateway/signatures.py); with verify_signatures, every service does.

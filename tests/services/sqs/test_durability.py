@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 from cloudlet.testing.server import ServerProcess, client
 
 
@@ -67,5 +70,47 @@ def test_move_task_resumes_after_restart(tmp_path):
         server.admin("/_cloudlet/clock", {"advance": 10})
         task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
         assert task["Status"] == "COMPLETED" and task["ApproximateNumberOfMessagesMoved"] == 4
+    finally:
+        server.kill()
+
+
+def test_queues_of_an_earlier_schema_and_their_urls_keep_working(tmp_path):
+    from cloudlet.services.sqs.store import MIGRATIONS
+    from cloudlet.store.db import Store
+
+    # a data directory written before regional URLs and QueueDeletedRecently (schema 1)
+    store = Store(tmp_path / "cloudlet.db")
+    store.migrate("sqs", MIGRATIONS[:1])
+    with store.transaction():
+        store.execute(
+            "INSERT INTO sqs_queues (account, region, name, fifo, attributes, tags, created, modified) "
+            "VALUES ('000000000000', 'eu-west-1', 'kept', 0, ?, '{}', 0, 0)",
+            (
+                '{"VisibilityTimeout": "30", "DelaySeconds": "0", "MaximumMessageSize": "1048576", '
+                '"MessageRetentionPeriod": "345600", "ReceiveMessageWaitTimeSeconds": "0"}',
+            ),
+        )
+    store.close()
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        west = client("sqs", server.endpoint, region_name="eu-west-1")
+        old_url = f"{server.endpoint}/000000000000/kept"  # the URL clients were given then
+        west.send_message(QueueUrl=old_url, MessageBody="old form")
+        url = west.get_queue_url(QueueName="kept")["QueueUrl"]
+        assert url == f"{server.endpoint}/eu-west-1/000000000000/kept"
+        east = client("sqs", server.endpoint)
+        assert east.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "old form"
+        west.delete_queue(QueueUrl=url)
+    finally:
+        server.kill()
+    server.start()
+    try:
+        # the deletion was acknowledged: its 60 seconds hold across the restart
+        west = client("sqs", server.endpoint, region_name="eu-west-1")
+        with pytest.raises(ClientError) as exc:
+            west.create_queue(QueueName="kept")
+        assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.QueueDeletedRecently"
+        server.admin("/_cloudlet/clock", {"advance": 61})
+        west.create_queue(QueueName="kept")
     finally:
         server.kill()

@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import error_of
+from .query_client import QueryError
 
 
 def test_message_group_id_is_required(sqs_raw, make_queue):
@@ -175,3 +176,213 @@ def test_standard_queue_accepts_message_group_id(sqs, make_queue):
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="tenant-1")
     m = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["MessageGroupId"])["Messages"][0]
     assert m["Attributes"]["MessageGroupId"] == "tenant-1"
+
+
+# ---- delivery across groups (AWS's recorded orderings, test_sqs.py of the recordings) ----
+
+
+def _fifo_with(make_queue, sqs, sends: list[tuple[str, str]], **attributes: str) -> str:
+    url = make_queue("groups", fifo=True, ContentBasedDeduplication="true", **attributes)
+    for group, body in sends:
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    return url
+
+
+def _bodies(response: dict) -> list[str]:
+    return [m["Body"] for m in response.get("Messages", [])]
+
+
+def test_a_receive_takes_one_group_in_order_before_the_next(sqs, make_queue):
+    url = _fifo_with(make_queue, sqs, [("g1", "g1-m1"), ("g2", "g2-m1"), ("g1", "g1-m2"), ("g1", "g1-m3")])
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == [
+        "g1-m1",
+        "g1-m2",
+        "g1-m3",
+        "g2-m1",
+    ]
+
+
+def test_zero_visibility_returns_groups_behind_those_never_received(sqs, make_queue):
+    url = _fifo_with(
+        make_queue,
+        sqs,
+        [("g1", "g1-m1"), ("g2", "g2-m1"), ("g2", "g2-m2"), ("g3", "g3-m1"), ("g1", "g1-m2")],
+    )
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=0)
+    assert _bodies(first) == ["g1-m1", "g1-m2", "g2-m1"]
+    # the groups whose visibility ended became available again at once, in order, after g3
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    assert _bodies(again) == ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]
+
+
+def test_visibility_timeout_ending_requeues_the_group_behind_waiting_ones(sqs, make_queue, cloudlet):
+    url = _fifo_with(
+        make_queue,
+        sqs,
+        [
+            ("g1", "g1-m1"),
+            ("g1", "g1-m2"),
+            ("g1", "g1-m3"),
+            ("g1", "g1-m4"),
+            ("g2", "g2-m1"),
+            ("g3", "g3-m1"),
+        ],
+        VisibilityTimeout="1",
+    )
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)) == ["g1-m1", "g1-m2"]
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)) == ["g2-m1"]
+    cloudlet.advance_clock(2)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    assert _bodies(got) == ["g3-m1", "g1-m1", "g1-m2", "g1-m3", "g1-m4", "g2-m1"]
+
+
+def test_terminated_visibility_frees_that_message_only(sqs, make_queue):
+    url = _fifo_with(
+        make_queue, sqs, [("g1", "g1-m1"), ("g1", "g1-m2"), ("g2", "g2-m1")], VisibilityTimeout="30"
+    )
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    assert [m["Body"] for m in first] == ["g1-m1", "g1-m2"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0)
+    # g1-m2 is still in flight: only g1-m1 comes back, behind g2
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3)) == ["g2-m1", "g1-m1"]
+
+
+def test_shortened_visibility_frees_that_message_when_it_ends(sqs, make_queue, cloudlet):
+    url = _fifo_with(
+        make_queue, sqs, [("g1", "g1-m1"), ("g1", "g1-m2"), ("g2", "g2-m1")], VisibilityTimeout="30"
+    )
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=1)
+    cloudlet.advance_clock(2)
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3)) == ["g2-m1", "g1-m1"]
+
+
+def _interleaved(make_queue, sqs) -> str:
+    # "g1-m2" twice: the second is a duplicate (content-based deduplication)
+    return _fifo_with(
+        make_queue,
+        sqs,
+        [
+            ("g1", "g1-m1"),
+            ("g2", "g2-m1"),
+            ("g1", "g1-m2"),
+            ("g2", "g2-m2"),
+            ("g1", "g1-m2"),
+            ("g1", "g1-m3"),
+            ("g1", "g1-m4"),
+            ("g3", "g3-m1"),
+        ],
+    )
+
+
+def test_deleting_the_in_flight_messages_frees_the_group_in_its_place(sqs, make_queue):
+    url = _interleaved(make_queue, sqs)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    assert [m["Body"] for m in first] == ["g1-m1", "g1-m2"]
+    for m in first:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    assert _bodies(got) == ["g2-m1", "g2-m2", "g1-m3", "g1-m4", "g3-m1"]
+
+
+def test_a_group_with_a_message_in_flight_stays_blocked(sqs, make_queue):
+    url = _interleaved(make_queue, sqs)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["g2-m1", "g2-m2", "g3-m1"]
+
+
+@pytest.mark.parametrize(
+    ("visible_now", "extended", "expected"),
+    [
+        ([], [], []),  # nothing made visible: the whole group stays in flight
+        ([0], [], ["foo"]),
+        ([0, 1], [], ["foo", "bar"]),
+        (None, [0, 1, 2], []),  # the timeout passes, every message was extended
+        (None, [1], ["foo"]),  # bar still in flight holds baz back
+        (None, [], ["foo", "bar", "baz"]),
+    ],
+)
+def test_group_visibility_follows_each_message(sqs, make_queue, cloudlet, visible_now, extended, expected):
+    url = _fifo_with(make_queue, sqs, [("g", "foo"), ("g", "bar"), ("g", "baz")])
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    assert [m["Body"] for m in got] == ["foo", "bar", "baz"]
+    for i in visible_now or []:
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=got[i]["ReceiptHandle"], VisibilityTimeout=0
+        )
+    for i in extended:
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=got[i]["ReceiptHandle"], VisibilityTimeout=300
+        )
+    if visible_now is None:
+        cloudlet.advance_clock(31)
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == expected
+
+
+def test_purge_clears_the_deduplication_window(sqs, make_queue, cloudlet):
+    url = make_queue("purgededup", fifo=True)
+    sqs.send_message(QueueUrl=url, MessageBody="message-1", MessageGroupId="g", MessageDeduplicationId="d")
+    sqs.purge_queue(QueueUrl=url)
+    sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g", MessageDeduplicationId="d")
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["message-2"]
+
+
+def test_batch_without_deduplication_id_fails_as_a_whole(sqs, make_queue):
+    url = make_queue("batchdedup", fifo=True)
+    entries = [
+        {"Id": "a", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+        {"Id": "b", "MessageBody": "x", "MessageGroupId": "g"},
+    ]
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        400,
+    )
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+
+
+def test_batch_without_message_group_id_fails_as_a_whole(sqs, sqs_query, make_queue):
+    url = make_queue("batchgroup", fifo=True)
+    entries = [
+        {"Id": "a", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+        {"Id": "b", "MessageBody": "x", "MessageDeduplicationId": "d2"},
+    ]
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "The request must contain the parameter MessageGroupId.",
+        400,
+    )
+    assert exc.value.response["Error"]["QueryErrorCode"] == "InvalidParameterValueException"
+    with pytest.raises(QueryError) as qexc:
+        sqs_query.call("SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert qexc.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_sequence_numbers_increase_per_queue_in_batches_too(sqs, make_queue):
+    a, b = make_queue("seqa", fifo=True), make_queue("seqb", fifo=True)
+    numbers = []
+    for i in range(3):
+        for url in (a, b):  # interleaved queues: each queue's numbers still increase
+            out = sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {
+                        "Id": f"e{j}",
+                        "MessageBody": "x",
+                        "MessageGroupId": "g",
+                        "MessageDeduplicationId": f"{i}-{j}",
+                    }
+                    for j in range(2)
+                ],
+            )
+            if url == a:
+                numbers += [s["SequenceNumber"] for s in out["Successful"]]
+    assert all(len(n) == 20 and n.isdigit() for n in numbers)
+    assert [int(n) for n in numbers] == sorted(int(n) for n in numbers) and len(set(numbers)) == 6
+    again = sqs.send_message(QueueUrl=a, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="0-0")
+    assert again["SequenceNumber"] == numbers[0]

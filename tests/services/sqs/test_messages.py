@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import error_of
+from .query_client import QueryError
 
 
 def count(sqs, url: str, name: str = "ApproximateNumberOfMessages") -> int:
@@ -449,3 +450,200 @@ def test_batch_size_limit_is_fixed_and_oversized_entries_fail_alone(sqs, make_qu
         QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "z" * 1000} for i in range(3)]
     )
     assert len(out["Successful"]) == 3
+
+
+def test_change_visibility_of_a_deleted_message(sqs, make_queue):
+    url = make_queue("chgdeleted")
+    sqs.send_message(QueueUrl=url, MessageBody="foo")
+    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=42)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)  # deleting again is no error
+    with pytest.raises(ClientError) as exc:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=42)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not "
+        "available for visibility timeout change.",
+        400,
+    )
+    out = sqs.change_message_visibility_batch(
+        QueueUrl=url, Entries=[{"Id": "gone", "ReceiptHandle": handle, "VisibilityTimeout": 5}]
+    )
+    assert out["Failed"][0]["Code"] == "InvalidParameterValue" and not out.get("Successful")
+
+
+def test_empty_string_attribute_as_recorded(sqs, sqs_query, make_queue):
+    url = make_queue("emptyattr")
+    attrs = {"ErrorDetails": {"StringValue": "", "DataType": "String"}}
+    message = "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'."
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes=attrs)
+    assert error_of(exc) == ("InvalidParameterValue", message, 400)
+    assert exc.value.response["Error"]["QueryErrorCode"] == "InvalidParameterValueException"
+    with pytest.raises(QueryError) as qexc:
+        sqs_query.call("SendMessage", QueueUrl=url, MessageBody="test", MessageAttributes=attrs)
+    assert (qexc.value.response["Error"]["Code"], qexc.value.response["Error"]["Message"]) == (
+        "InvalidParameterValue",
+        message,
+    )
+
+
+@pytest.mark.parametrize("value", ["Invalid-\x08,\x0b", "nul\x00", "\ufffe"])
+def test_invalid_characters_in_string_attribute_values(sqs, make_queue, value):
+    url = make_queue("attrchars")
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody="test",
+            MessageAttributes={"attr1": {"StringValue": value, "DataType": "String"}},
+        )
+    assert error_of(exc)[0::2] == ("InvalidParameterValue", 400)
+    out = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "ok", "MessageBody": "fine"},
+            {
+                "Id": "bad",
+                "MessageBody": "x",
+                "MessageAttributes": {"a": {"StringValue": value, "DataType": "String"}},
+            },
+            {"Id": "body", "MessageBody": f"body {value}"},
+        ],
+    )
+    assert [s["Id"] for s in out["Successful"]] == ["ok"]
+    assert {f["Id"]: f["Code"] for f in out["Failed"]} == {
+        "bad": "InvalidParameterValue",
+        "body": "InvalidMessageContents",
+    }
+
+
+# ---- AWSTraceHeader ----
+
+TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+def test_aws_trace_header_round_trip(sqs, sqs_query, make_queue):
+    url = make_queue("trace")
+    user = {"timestamp": {"StringValue": "1493147359900", "DataType": "Number"}}
+    plain = sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes=user)
+    traced = sqs.send_message(
+        QueueUrl=url,
+        MessageBody="test",
+        MessageAttributes=user,
+        MessageSystemAttributes={"AWSTraceHeader": {"StringValue": TRACE, "DataType": "String"}},
+    )
+    # AWS-validated values (the system attribute leaves MD5OfMessageAttributes alone)
+    assert traced["MD5OfMessageAttributes"] == plain["MD5OfMessageAttributes"]
+    assert "MD5OfMessageSystemAttributes" not in plain
+    assert traced["MD5OfMessageSystemAttributes"] == "5ae4d5d7636402d80f4eb6d213245a88"
+    got = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=0,
+        AttributeNames=["AWSTraceHeader", "SentTimestamp"],
+    )["Messages"]
+    assert [set(m["Attributes"]) for m in got] == [{"SentTimestamp"}, {"AWSTraceHeader", "SentTimestamp"}]
+    assert got[1]["Attributes"]["AWSTraceHeader"] == TRACE
+    for ask in (
+        {"MessageSystemAttributeNames": ["AWSTraceHeader"]},
+        {"MessageSystemAttributeNames": ["All"]},
+    ):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, **ask)[
+            "Messages"
+        ]
+        assert got[1]["Attributes"]["AWSTraceHeader"] == TRACE
+    got = sqs_query.call(
+        "ReceiveMessage", QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+    )["Messages"]
+    assert got[1]["Attributes"]["AWSTraceHeader"] == TRACE
+
+
+def test_aws_trace_header_in_batches_and_outside_the_size(sqs, make_queue):
+    url = make_queue("tracebatch", MaximumMessageSize="1024")
+    system = {"AWSTraceHeader": {"StringValue": TRACE, "DataType": "String"}}
+    out = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "full", "MessageBody": "x" * 1024, "MessageSystemAttributes": system},
+            {"Id": "plain", "MessageBody": "y"},
+        ],
+    )
+    assert [s["Id"] for s in out["Successful"]] == ["full", "plain"]
+    assert out["Successful"][0]["MD5OfMessageSystemAttributes"] == "5ae4d5d7636402d80f4eb6d213245a88"
+    assert "MD5OfMessageSystemAttributes" not in out["Successful"][1]
+    got = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"]
+    )
+    assert [m.get("Attributes") for m in got["Messages"]] == [{"AWSTraceHeader": TRACE}, None]
+
+
+def test_x_amzn_trace_id_header_becomes_the_aws_trace_header(aws_client, make_queue):
+    url = make_queue("traceheader")
+    sqs = aws_client("sqs")
+
+    def add_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = TRACE
+
+    sqs.meta.events.register("before-sign.sqs.*", add_header)
+    sent = sqs.send_message(QueueUrl=url, MessageBody="from a traced sender")
+    assert "MD5OfMessageSystemAttributes" not in sent
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "batched"}])
+    # an explicit system attribute wins over the header
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="explicit",
+        MessageSystemAttributes={"AWSTraceHeader": {"StringValue": "Root=1-abc-def", "DataType": "String"}},
+    )
+    got = aws_client("sqs").receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"]
+    )["Messages"]
+    assert [(m["Body"], m["Attributes"]["AWSTraceHeader"]) for m in got] == [
+        ("from a traced sender", TRACE),
+        ("batched", TRACE),
+        ("explicit", "Root=1-abc-def"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "system",
+    [
+        {"SomethingElse": {"StringValue": "x", "DataType": "String"}},
+        {"AWSTraceHeader": {"StringValue": TRACE, "DataType": "Number"}},
+        {"AWSTraceHeader": {"BinaryValue": b"x", "DataType": "Binary"}},
+        {"AWSTraceHeader": {"StringValue": "", "DataType": "String"}},
+    ],
+)
+def test_invalid_message_system_attributes(sqs_raw, make_queue, system):
+    url = make_queue("badtrace")
+    with pytest.raises(ClientError) as exc:
+        sqs_raw.send_message(QueueUrl=url, MessageBody="x", MessageSystemAttributes=system)
+    assert error_of(exc)[0::2] == ("InvalidParameterValue", 400)
+
+
+def test_attribute_names_and_types_as_aws_checks_them(sqs, make_queue):
+    # what LocalStack's AWS-validated test_send_message_with_invalid_string_attributes sent
+    url = make_queue("attrnames")
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="test",
+        MessageAttributes={"attr.1øßä": {"StringValue": "Valida", "DataType": "String"}},
+    )
+    bad = [f"{p}-Invalid-attr" for p in ("aWs.", "AMAZON.", ".")]
+    bad += [f"Invalid-{c}-attr" for c in '!"§(?'] + ["L" * 257, "Invalid."]
+    for name in bad:
+        with pytest.raises(ClientError) as exc:
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody="test",
+                MessageAttributes={name: {"StringValue": "Valid", "DataType": "String"}},
+            )
+        assert error_of(exc)[0] == "InvalidParameterValue", name
+    for data_type in ("Invalid", f"Number.{'L' * 256}"):
+        with pytest.raises(ClientError) as exc:
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody="test",
+                MessageAttributes={"Attribute_name": {"StringValue": "Valid", "DataType": data_type}},
+            )
+        assert error_of(exc)[0] == "InvalidParameterValue", data_type

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import arn_of, error_of
+from .query_client import QueryError
 
 
 def test_create_is_idempotent_for_equal_attributes(sqs):
@@ -253,6 +254,7 @@ def test_permissions(sqs, make_queue):
     policy = json.loads(
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
     )
+    assert policy["Version"] == "2008-10-17"  # as recorded (test_sqs_permission_lifecycle)
     statement = policy["Statement"][0]
     assert statement["Sid"] == "crossaccount"
     assert statement["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
@@ -268,6 +270,7 @@ def test_permissions(sqs, make_queue):
     )
     sqs.remove_permission(QueueUrl=url, Label="crossaccount")
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
     with pytest.raises(ClientError) as exc:
         sqs.remove_permission(QueueUrl=url, Label="crossaccount")
     assert error_of(exc)[1] == "Value crossaccount for parameter Label is invalid. Reason: can't find label."
@@ -319,3 +322,118 @@ def test_nonexistent_queue_errors(sqs):
         400,
     )
     assert exc.value.response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"
+
+
+def test_a_deleted_name_is_refused_for_sixty_seconds(sqs, sqs_query, cloudlet):
+    name = f"reborn-{uuid.uuid4().hex[:8]}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName=name)
+    assert error_of(exc) == (
+        "AWS.SimpleQueueService.QueueDeletedRecently",
+        "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+        400,
+    )
+    assert exc.value.response["Error"]["QueryErrorCode"] == "QueueDeletedRecently"
+    with pytest.raises(QueryError) as qexc:
+        sqs_query.call("CreateQueue", QueueName=name)
+    assert qexc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.QueueDeletedRecently"
+    # other regions and names are free; the name itself after 60 seconds of Cloudlet time
+    sqs.create_queue(QueueName=f"{name}-other")
+    cloudlet.advance_clock(59)
+    with pytest.raises(ClientError):
+        sqs.create_queue(QueueName=name)
+    cloudlet.advance_clock(2)
+    assert sqs.create_queue(QueueName=name)["QueueUrl"] == url
+
+
+def test_deleted_recently_can_be_turned_off():
+    from cloudlet.cli import _config, build_parser
+    from cloudlet.config import Config
+    from cloudlet.testing.server import ServerThread, client, free_port
+
+    assert Config.from_env({"CLOUDLET_SQS_SKIP_QUEUE_DELETED_RECENTLY": "1"}).sqs_skip_queue_deleted_recently
+    args = build_parser().parse_args(["start", "--sqs-skip-queue-deleted-recently"])
+    assert _config(args).sqs_skip_queue_deleted_recently is True
+    config = Config(
+        port=free_port(), in_memory=True, log_level="warning", sqs_skip_queue_deleted_recently=True
+    )
+    server = ServerThread(config).start()
+    try:
+        sqs = client("sqs", server.endpoint)
+        url = sqs.create_queue(QueueName="again")["QueueUrl"]
+        sqs.delete_queue(QueueUrl=url)
+        assert sqs.create_queue(QueueName="again")["QueueUrl"] == url
+    finally:
+        server.stop()
+
+
+def test_queue_name_errors_are_aws_whole_messages(sqs):
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName=f"nofifo-{uuid.uuid4().hex[:6]}", Attributes={"FifoQueue": "true"})
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+        "must end with .fifo suffix and be 1 to 80 in length.",
+        400,
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName=f"std-{uuid.uuid4().hex[:6]}.fifo")
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
+        400,
+    )
+
+
+def test_standard_queue_refuses_fifo_queue_false(sqs, sqs_query):
+    # recorded: test_create_standard_queue_with_fifo_attribute_raises_error
+    name = f"explicit-{uuid.uuid4().hex[:6]}"
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "false"})
+    assert error_of(exc) == ("InvalidAttributeName", "Unknown Attribute FifoQueue.", 400)
+    with pytest.raises(QueryError) as qexc:
+        sqs_query.call("CreateQueue", QueueName=name, Attributes={"FifoQueue": "false"})
+    assert qexc.value.response["Error"]["Code"] == "InvalidAttributeName"
+    with pytest.raises(ClientError) as exc:
+        sqs.get_queue_url(QueueName=name)
+
+
+def test_set_fifo_queue_attribute(sqs, make_queue):
+    # recorded: test_set_unsupported_attribute_standard / _fifo
+    std = make_queue("setfifo")
+    for value in ("true", "false"):
+        with pytest.raises(ClientError) as exc:
+            sqs.set_queue_attributes(QueueUrl=std, Attributes={"FifoQueue": value})
+        assert error_of(exc) == ("InvalidAttributeName", "Unknown Attribute FifoQueue.", 400)
+    fifo = make_queue("setfifo", fifo=True)
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "true"})
+    assert sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["FifoQueue"])["Attributes"] == {
+        "FifoQueue": "true"
+    }
+
+
+@pytest.mark.parametrize("name", ["NoSuchThing", "QueueArn", "Approximate"])
+def test_set_unknown_or_read_only_attributes(sqs, make_queue, name):
+    url = make_queue("unknownset")
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={name: "1"})
+    assert error_of(exc) == ("InvalidAttributeName", f"Unknown Attribute {name}.", 400)
+
+
+def test_empty_policy_removes_it(sqs, make_queue):
+    url = make_queue("nopolicy")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*"}]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {
+        "Policy": policy
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    # the queue is the one created without a policy again
+    name = url.rsplit("/", 1)[1]
+    assert sqs.create_queue(QueueName=name, Attributes={"Policy": ""})["QueueUrl"] == url

@@ -73,10 +73,12 @@ def check(attributes: dict[str, str], fifo: bool, creating: bool) -> dict[str, s
     out: dict[str, str] = {}
     for name, value in attributes.items():
         if name == "FifoQueue":
-            if not creating:
-                raise invalid_value(name, "Modifying queue type is not supported.")
+            # Recorded (test_set_unsupported_attribute_*): a standard queue knows no FifoQueue;
+            # a FIFO queue takes "true" again but refuses any other value.
             if not fifo:
                 raise unknown_attribute(name)
+            if not creating and value.lower() != "true":
+                raise invalid_value(name, "Modifying queue type is not supported.")
         elif name in FIFO_ONLY:
             if not fifo:
                 if creating and name in ("DeduplicationScope", "FifoThroughputLimit"):

@@ -32,9 +32,11 @@ from cloudlet.services.sqs.moves import MoveTasks
 from cloudlet.services.sqs.store import Queue, SqsStore
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 DEDUP_WINDOW = 300.0
 PURGE_INTERVAL = 60.0
+DELETED_RECENTLY = 60.0  # a deleted queue's name is refused this long (QueueDeletedRecently)
 MAX_VISIBILITY = 43200
 MAX_BATCH = 10
 MAX_BATCH_BYTES = 1048576
@@ -85,9 +87,18 @@ class SqsProvider(Provider):
     # ---- queue lookup ------------------------------------------------------------------
 
     def queue_url(self, ctx: RequestContext, queue: Queue) -> str:
+        """The queue's URL: ``<scheme>://<host called>/<region>/<account>/<name>``.
+
+        AWS's URL names the region in its host (``sqs.<region>.amazonaws.com``). Cloudlet's
+        keeps the host the client called, so the URL always reaches Cloudlet, and carries
+        the region as the first path segment instead; when the host already names the
+        queue's region (``sqs.<region>.…``, ``<region>.queue.…``) the URL is AWS's own shape.
+        """
         host = (ctx.request.host if ctx.request is not None else "") or "localhost:4566"
         scheme = ctx.request.scheme if ctx.request is not None else "http"
-        return f"{scheme}://{host}/{queue.account}/{queue.name}"
+        if _host_region(host) == queue.region:
+            return f"{scheme}://{host}/{queue.account}/{queue.name}"
+        return f"{scheme}://{host}/{queue.region}/{queue.account}/{queue.name}"
 
     def _resolve(self, ctx: RequestContext, params: dict[str, Any]) -> Queue:
         url = params.get("QueueUrl")
@@ -95,21 +106,35 @@ class SqsProvider(Provider):
             url = ctx.request.path  # the query API also accepts the queue URL as the request path
         if not url:
             raise missing_parameter("QueueUrl")
-        account, name = self._parse_url(ctx, url)
-        queue = self.db.get_queue(account, ctx.region, name)
+        region, account, name = self._parse_url(ctx, url)
+        queue = self.db.get_queue(account, region, name)
         if queue is None:
             raise queue_does_not_exist(_is_query(ctx))
         return queue
 
     @staticmethod
-    def _parse_url(ctx: RequestContext, url: str) -> tuple[str, str]:
-        path = urlsplit(url).path if "://" in url else url
+    def _parse_url(ctx: RequestContext, url: str) -> tuple[str, str, str]:
+        """(region, account, name) of a queue URL in any form AWS or Cloudlet has used.
+
+        Cloudlet's ``…/<region>/<account>/<name>`` (also LocalStack's ``/queue/<region>/…``),
+        AWS's ``sqs.<region>.amazonaws.com`` and ``<region>.queue.amazonaws.com`` hosts,
+        ``queue.amazonaws.com`` (us-east-1), a path-style URL without a region
+        (``http://host:port/<account>/<name>``, Cloudlet's earlier form) and a bare queue name
+        (AWS accepts one): the last two take the request's region and account.
+        """
+        host_region = None
+        path = url
+        if "://" in url:
+            split = urlsplit(url)
+            host_region, path = _host_region(split.netloc), split.path
         parts = [p for p in path.split("/") if p]
         if len(parts) < 2:
             if len(parts) == 1 and not url.startswith(("http://", "https://", "/")):
-                return ctx.account, parts[0]
+                return ctx.region, ctx.account, parts[0]
             raise sqs_error("InvalidAddress", f"The address {url} is not valid for this endpoint.")
-        return parts[-2], parts[-1]
+        if len(parts) >= 3 and _REGION.match(parts[-3]):
+            return parts[-3], parts[-2], parts[-1]
+        return host_region or ctx.region, parts[-2], parts[-1]
 
     def queue_by_arn(self, arn: str) -> Queue | None:
         try:
@@ -127,23 +152,31 @@ class SqsProvider(Provider):
         if not name:
             raise missing_parameter("QueueName")
         given = dict(params.get("Attributes") or {})
-        fifo = given.get("FifoQueue", "false").lower() == "true"
+        fifo_value = given.pop("FifoQueue", None)  # decides the queue type
+        fifo = fifo_value is not None and fifo_value.lower() == "true"
+        # The names' messages are AWS's whole messages (as SDKs and CloudFormation report them).
         if fifo and not (name.endswith(".fifo") and _QUEUE_NAME.match(name[:-5]) and len(name) <= 80):
-            raise invalid_parameter(
-                "QueueName",
-                name,
+            raise sqs_error(
+                "InvalidParameterValueException",
                 "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
                 "must end with .fifo suffix and be 1 to 80 in length.",
             )
         if not fifo and not _QUEUE_NAME.match(name):
-            raise invalid_parameters(
-                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+            raise sqs_error(
+                "InvalidParameterValueException",
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
             )
-        given.pop("FifoQueue", None)  # decides the queue type, checked above
+        if fifo_value is not None and not fifo:
+            # A standard queue takes no FifoQueue attribute, not even "false" (recorded:
+            # test_create_standard_queue_with_fifo_attribute_raises_error).
+            if fifo_value.lower() == "false":
+                raise qattr.unknown_attribute("FifoQueue")
+            raise qattr.invalid_value("FifoQueue")  # unverified: AWS's answer to a non-boolean
         checked = qattr.check(given, fifo, creating=True)
         if checked.get("KmsMasterKeyId") and checked.get("SqsManagedSseEnabled") == "true":
             raise qattr.invalid_value("SqsManagedSseEnabled")
-        attributes = {**qattr.DEFAULTS, **(qattr.FIFO_DEFAULTS if fifo else {}), **checked}
+        attributes = {**qattr.DEFAULTS, **(qattr.FIFO_DEFAULTS if fifo else {})}
+        attributes.update({k: v for k, v in checked.items() if v != ""})  # "": no Policy, ...
         if attributes.get("KmsMasterKeyId"):
             attributes["SqsManagedSseEnabled"] = "false"
             attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
@@ -152,12 +185,19 @@ class SqsProvider(Provider):
         existing = self.db.get_queue(ctx.account, ctx.region, name)
         if existing is not None:
             for key, value in checked.items():
-                if existing.attributes.get(key) != value:
+                if existing.attributes.get(key, "") != value:
                     raise sqs_error(
                         "QueueNameExists",
                         f"A queue already exists with the same name and a different value for attribute {key}",
                     )
             return {"QueueUrl": self.queue_url(ctx, existing)}
+        if not self.runtime.config.sqs_skip_queue_deleted_recently and self.db.deleted_since(
+            ctx.account, ctx.region, name, self.clock.now() - DELETED_RECENTLY
+        ):
+            raise sqs_error(
+                "QueueDeletedRecently",
+                "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+            )
         tags = dict(params.get("tags") or {})
         queue = self.db.create_queue(ctx.account, ctx.region, name, fifo, attributes, tags, self.clock.now())
         return {"QueueUrl": self.queue_url(ctx, queue)}
@@ -195,30 +235,33 @@ class SqsProvider(Provider):
         return {"QueueUrl": self.queue_url(ctx, queue)}
 
     def list_queues(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Queues by name; with MaxResults, pages whose NextToken is the base64 of the page's
+        last queue URL (the form recorded from AWS: test_list_queues_pagination)."""
         prefix = params.get("QueueNamePrefix") or ""
         queues = self.db.list_queues(ctx.account, ctx.region, prefix)
         limit = params.get("MaxResults")
         if limit is not None and not 1 <= limit <= 1000:
+            # unverified: AWS's message for MaxResults out of range
             raise invalid_parameter("MaxResults", limit, "MaxResults must be an integer between 1 and 1000.")
         start = 0
         token = params.get("NextToken")
         if token:
-            try:
-                after = base64.urlsafe_b64decode(token.encode()).decode()
-            except ValueError:
-                raise invalid_parameter("NextToken", token, "Invalid NextToken value.") from None
+            after = _token_name(token)
+            if after is None:
+                # unverified: AWS's answer to a NextToken it did not issue
+                raise invalid_parameter("NextToken", token, "Invalid NextToken value.")
             start = next((i for i, q in enumerate(queues) if q.name > after), len(queues))
         page = queues[start : start + (limit or 1000)]
         out: dict[str, Any] = {}
         if page:
             out["QueueUrls"] = [self.queue_url(ctx, q) for q in page]
         if limit is not None and start + limit < len(queues):
-            out["NextToken"] = base64.urlsafe_b64encode(page[-1].name.encode()).decode()
+            out["NextToken"] = base64.b64encode(out["QueueUrls"][-1].encode()).decode()
         return out
 
     def delete_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._resolve(ctx, params)
-        self.db.delete_queue(queue)
+        self.db.delete_queue(queue, self.clock.now())
         self._signal(queue.id)
         return {}
 
@@ -233,7 +276,8 @@ class SqsProvider(Provider):
         everything = self._all_attributes(queue)
         if "All" in names:
             return {"Attributes": everything}
-        return {"Attributes": {n: everything[n] for n in names if n in everything}}
+        found = {n: everything[n] for n in names if n in everything}
+        return {"Attributes": found} if found else {}  # recorded: no Attributes when none has a value
 
     def _all_attributes(self, queue: Queue) -> dict[str, str]:
         now = self.clock.now()
@@ -261,6 +305,8 @@ class SqsProvider(Provider):
         for key, value in checked.items():
             if value == "" and key in qattr.DEFAULTS:
                 queue.attributes[key] = qattr.DEFAULTS[key]
+            elif value == "":
+                queue.attributes.pop(key, None)  # Policy, RedrivePolicy, ...: removed
             else:
                 queue.attributes[key] = value
         if checked.get("KmsMasterKeyId"):
@@ -325,7 +371,8 @@ class SqsProvider(Provider):
             raise missing_parameter("AWSAccountIds")
         if not actions:
             raise missing_parameter("Actions")
-        policy = orjson.loads(queue.attributes.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
+        empty = '{"Version": "2008-10-17", "Statement": []}'  # the Version AWS writes (recorded)
+        policy = orjson.loads(queue.attributes.get("Policy") or empty)
         statements = policy.setdefault("Statement", [])
         if any(s.get("Sid") == label for s in statements):
             raise invalid_parameter("Label", label, "Already exists.")
@@ -388,7 +435,8 @@ class SqsProvider(Provider):
     def _send(
         self, ctx: RequestContext, queue: Queue, entry: dict[str, Any], in_batch: bool = False
     ) -> dict[str, Any]:
-        return self._check_and_enqueue(queue, entry, self._sender_id(ctx), in_batch)
+        trace = ctx.request.headers.get("x-amzn-trace-id") if ctx.request is not None else None
+        return self._check_and_enqueue(queue, entry, self._sender_id(ctx), in_batch, trace)
 
     def send(self, queue_arn: str, entry: dict[str, Any], sender_id: str) -> dict[str, Any]:
         """The in-process send path other services use (SNS, EventBridge, Pipes, destinations).
@@ -423,8 +471,16 @@ class SqsProvider(Provider):
             raise DeliveryFailure(exc.code, exc.message, final=exc.code != "QueueDoesNotExist") from exc
 
     def _check_and_enqueue(
-        self, queue: Queue, entry: dict[str, Any], sender_id: str, in_batch: bool = False
+        self,
+        queue: Queue,
+        entry: dict[str, Any],
+        sender_id: str,
+        in_batch: bool = False,
+        trace_header: str | None = None,
     ) -> dict[str, Any]:
+        """Validate one SendMessage entry and store it; ``trace_header`` is the request's
+        ``X-Amzn-Trace-Id``, which becomes the message's AWSTraceHeader unless the entry sets
+        one (AWS X-Ray guide, "Amazon SQS and AWS X-Ray": the system attribute overrides it)."""
         body = msg.check_body(entry.get("MessageBody"))
         user_attrs = msg.check_attributes(entry.get("MessageAttributes"))
         system_attrs = msg.check_system_attributes(entry.get("MessageSystemAttributes"))
@@ -459,28 +515,31 @@ class SqsProvider(Provider):
             elif queue.attributes.get("ContentBasedDeduplication") == "true":
                 dedup_id = hashlib.sha256(body.encode()).hexdigest()
             else:
-                raise sqs_error(
-                    "InvalidParameterValueException",
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                    "provided explicitly",
-                )
+                raise _no_deduplication_id()
         elif dedup_id is not None:
             raise invalid_parameter(
                 "MessageDeduplicationId",
                 dedup_id,
                 "The request include parameter that is not valid for this queue type.",
             )
-        return self.enqueue(
+        stored_system = system_attrs
+        if not system_attrs and trace_header:
+            stored_system = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+        out = self.enqueue(
             queue,
             body,
             user_attrs,
-            system_attrs,
+            stored_system,
             delay=delay,
             group_id=group_id,
             dedup_id=dedup_id,
             sender_id=sender_id,
             size=size,
         )
+        if stored_system is not system_attrs:
+            # unverified: whether AWS answers an MD5 for a trace header it took from the HTTP header
+            out.pop("MD5OfMessageSystemAttributes", None)
+        return out
 
     def _sender_id(self, ctx: RequestContext) -> str:
         principal = self.runtime.credentials.lookup(ctx.access_key) if ctx.access_key else None
@@ -570,6 +629,8 @@ class SqsProvider(Provider):
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {limit} bytes. You have sent {total} bytes.",
             )
+        if queue.fifo:
+            _check_fifo_batch(queue, entries)
         out = self._run_batch(entries, lambda e: self._send(ctx, queue, e, in_batch=True))
         self._signal(queue.id)
         return out
@@ -897,10 +958,18 @@ class SqsProvider(Provider):
             raise invalid_parameter("VisibilityTimeout", timeout, "Must be between 0 and 43200, if provided.")
         row = self._message_for(queue, handle)
         now = self.clock.now()
+        if row is None and not queue.fifo:
+            # a deleted message (AWS's answer, as LocalStack's AWS-validated
+            # test_change_visibility_on_deleted_message_raises_invalid_parameter_value shows)
+            raise invalid_parameter(
+                "ReceiptHandle",
+                handle,
+                "Message does not exist or is not available for visibility timeout change.",
+            )
         if row is None or row["receipt"] != handle:
             if queue.fifo:
                 raise invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
-            return
+            return  # unverified: a standard queue's older handle of a message received again
         if row["visible_at"] <= now and queue.fifo:
             raise sqs_error(
                 "MessageNotInflight",
@@ -981,11 +1050,58 @@ class SqsProvider(Provider):
                 self._record(queue, name, value, unit)
 
 
+def _token_name(token: str) -> str | None:
+    """The queue name a ListQueues NextToken ends after (a URL; earlier tokens held the name)."""
+    try:
+        text = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+    except ValueError:
+        return None
+    return text.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _host_region(host: str) -> str | None:
+    """The region an SQS endpoint host names: ``sqs.<region>.…``, ``<region>.queue.…``, or
+    ``queue.amazonaws.com`` (us-east-1); None for any other host."""
+    name = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    labels = name.split(".")
+    if len(labels) > 2 and labels[0] == "sqs" and _REGION.match(labels[1]):
+        return labels[1]
+    if len(labels) > 2 and labels[1] == "queue" and _REGION.match(labels[0]):
+        return labels[0]
+    if name == "queue.amazonaws.com":
+        return "us-east-1"
+    return None
+
+
 def _safe_attrs(attrs: dict[str, Any] | None) -> dict[str, Any]:
     try:
         return msg.check_attributes(attrs)
     except Exception:
         return {}
+
+
+def _no_deduplication_id() -> ServiceError:
+    return sqs_error(
+        "InvalidParameterValueException",
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+        "provided explicitly",
+    )
+
+
+def _check_fifo_batch(queue: Queue, entries: list[dict[str, Any]]) -> None:
+    """A FIFO batch entry without a group or deduplication id fails the whole request, as AWS
+    answers it (recorded: test_send_batch_missing_*_for_fifo_queue), with InvalidParameterValue
+    even for the missing MessageGroupId that SendMessage answers with MissingParameter."""
+    # unverified: which error AWS names when several entries lack ids (the first entry's here),
+    # and that none of the batch is sent (the recordings show only the error)
+    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+    for entry in entries:
+        if entry.get("MessageGroupId") is None:
+            raise sqs_error(
+                "InvalidParameterValueException", "The request must contain the parameter MessageGroupId."
+            )
+        if entry.get("MessageDeduplicationId") is None and not content_based:
+            raise _no_deduplication_id()
 
 
 def _failure(entry_id: str, exc: ServiceError) -> dict[str, Any]:

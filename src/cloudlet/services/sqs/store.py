@@ -77,7 +77,17 @@ MIGRATIONS = [
         started REAL NOT NULL,
         failure TEXT
     )
+    """,
+    # Names deleted lately: AWS refuses to re-create one for 60 seconds (QueueDeletedRecently).
     """
+    CREATE TABLE sqs_deleted_queues (
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        deleted REAL NOT NULL,
+        PRIMARY KEY (account, region, name)
+    )
+    """,
 ]
 
 
@@ -224,23 +234,41 @@ class SqsStore:
                 )
 
     def set_purged(self, queue: Queue, now: float) -> int:
+        """Purge: the messages sent until ``now`` and the FIFO deduplication window go."""
         queue.purged_at = now
         with self.db.transaction():
             self.db.execute("UPDATE sqs_queues SET purged_at = ? WHERE id = ?", (now, queue.id))
             cur = self.db.execute(
                 "DELETE FROM sqs_messages WHERE queue_id = ? AND sent <= ?", (queue.id, now)
             )
+            self.db.execute("DELETE FROM sqs_dedup WHERE queue_id = ?", (queue.id,))
         self._next_expiry.pop(queue.id, None)
         return cur.rowcount
 
-    def delete_queue(self, queue: Queue) -> None:
+    def delete_queue(self, queue: Queue, now: float) -> None:
+        """Delete the queue and its messages, remembering when its name was freed."""
         with self.db.transaction():
             self.db.execute("DELETE FROM sqs_messages WHERE queue_id = ?", (queue.id,))
             self.db.execute("DELETE FROM sqs_dedup WHERE queue_id = ?", (queue.id,))
             self.db.execute("DELETE FROM sqs_queues WHERE id = ?", (queue.id,))
+            self.db.execute(
+                "INSERT INTO sqs_deleted_queues (account, region, name, deleted) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (account, region, name) DO UPDATE SET deleted = excluded.deleted",
+                (queue.account, queue.region, queue.name, now),
+            )
         self._by_id.pop(queue.id, None)
         self._next_expiry.pop(queue.id, None)
         self._by_name.pop((queue.account, queue.region, queue.name), None)
+
+    def deleted_since(self, account: str, region: str, name: str, since: float) -> bool:
+        """Whether a queue of this name was deleted after ``since``; older records are pruned."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM sqs_deleted_queues WHERE deleted <= ?", (since,))
+        row = self.db.one(
+            "SELECT 1 FROM sqs_deleted_queues WHERE account = ? AND region = ? AND name = ?",
+            (account, region, name),
+        )
+        return row is not None
 
     # -- messages --
     def insert_message(self, queue_id: int, m: dict[str, Any]) -> int:
@@ -294,11 +322,19 @@ class SqsStore:
         )
 
     def fifo_candidates(self, queue_id: int, now: float, limit: int) -> list[Any]:
-        """The head message of every FIFO group that has nothing in flight, oldest first."""
+        """The visible head message of every FIFO group, the group available longest first.
+
+        A group is available once its head is visible: since it was sent (and its delay
+        passed), or since its visibility timeout ended or was ended (ChangeMessageVisibility
+        0, a receive with VisibilityTimeout 0). That moment is the head's ``visible_at``, so a
+        group whose messages come back queues behind the groups never received, as AWS
+        answers (recorded: test_fifo_receive_message_with_zero_visibility_timeout and the
+        tests of group visibility after terminating, changing and deleting).
+        """
         return self.db.all(
             "SELECT m.* FROM sqs_messages m WHERE m.queue_id = ? AND m.seq = "
             "(SELECT MIN(h.seq) FROM sqs_messages h WHERE h.queue_id = m.queue_id AND h.group_id = m.group_id) "
-            "AND m.visible_at <= ? ORDER BY m.seq LIMIT ?",
+            "AND m.visible_at <= ? ORDER BY m.visible_at, m.seq LIMIT ?",
             (queue_id, now, limit),
         )
 
