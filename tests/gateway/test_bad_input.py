@@ -283,9 +283,14 @@ def test_json_service_without_target(endpoint):
 
 
 @pytest.mark.parametrize(
-    ("service", "version"), [("sts", "2011-06-15"), ("iam", "2010-05-08"), ("sqs", "2012-11-05")]
+    ("service", "version", "where"),
+    [
+        ("sts", "2011-06-15", "web service"),
+        ("iam", "2010-05-08", "web service"),
+        ("sqs", "2012-11-05", "endpoint"),  # SQS's own words (tests/services/sqs/test_query_legacy.py)
+    ],
 )
-def test_unknown_action(endpoint, service, version):
+def test_unknown_action(endpoint, service, version, where):
     reply = send(
         endpoint,
         "POST",
@@ -294,7 +299,7 @@ def test_unknown_action(endpoint, service, version):
         f"Action=DropEverything&Version={version}".encode(),
     )
     expect_error(
-        reply, "query", 400, "InvalidAction", "The action DropEverything is not valid for this web service."
+        reply, "query", 400, "InvalidAction", f"The action DropEverything is not valid for this {where}."
     )
 
 

@@ -44,7 +44,7 @@ from cloudlet.gateway.request import Headers, Request
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.base import LEGACY_ERRORS
 from cloudlet.protocol.errors import ServiceError
-from cloudlet.protocol.model import service_model
+from cloudlet.protocol.model import protocol_model, query_model_dir, service_model
 from cloudlet.services.registry import SERVICES
 
 SUPPORTED = ("json", "query", "rest-json", "rest-xml", "smithy-rpc-v2-cbor")
@@ -83,10 +83,15 @@ SERVICE_CASES = [(service, protocol) for service in SERVICES for protocol in pro
 def boto_model(service: str, protocol: str) -> BotoServiceModel:
     """botocore's model of ``service`` as a client speaking ``protocol`` sees it.
 
-    A query-compatible JSON model lacks the ``resultWrapper`` its query form answers with
-    (``<OpResult>``, as SQS's query API always did): add it for the query variant.
+    The query form of a query-compatible JSON service follows the query model Cloudlet ships
+    for it (SQS's, as older SDKs have it); failing one, the JSON model lacks the
+    ``resultWrapper`` its query form answers with (``<OpResult>``): add it for the query variant.
     """
-    raw = create_loader().load_service_model(service, "service-2")
+    loader = create_loader()
+    legacy = query_model_dir(service) if protocol == "query" else None
+    if legacy is not None:
+        loader.search_paths.insert(0, str(legacy))
+    raw = loader.load_service_model(service, "service-2")
     if protocol == "query" and raw["metadata"]["protocol"] != "query":
         raw = copy.deepcopy(raw)
         raw["metadata"]["protocol"] = "query"
@@ -457,7 +462,7 @@ def test_request_roundtrip(service: str, protocol: str, operation: str) -> None:
 
 def check_request_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
     op = boto_model(service, protocol).operation_model(operation)
-    ours = service_model(service).operation(operation)
+    ours = protocol_model(service, protocol).operation(operation)
     if op.input_shape is None:
         request, labels = botocore_request(protocol, op, {})
         assert get_protocol(protocol).parse(ours, request, labels) == {}
@@ -509,7 +514,7 @@ def test_response_roundtrip(service: str, protocol: str, operation: str) -> None
 
 def check_response_roundtrip(service: str, protocol: str, operation: str, data: st.DataObject) -> None:
     op = boto_model(service, protocol).operation_model(operation)
-    ours = service_model(service).operation(operation)
+    ours = protocol_model(service, protocol).operation(operation)
     if _json_event_stream(protocol, op):
         # botocore reads these answers only as an event stream (an initial-response event
         # first): the provider streams them itself, this layer has nothing to say.
@@ -552,7 +557,7 @@ def test_error_roundtrip(service: str, protocol: str) -> None:
 
 def check_error_roundtrip(service: str, protocol: str, data: st.DataObject) -> None:
     model = boto_model(service, protocol)
-    ours = service_model(service)
+    ours = protocol_model(service, protocol)
     query_codes = protocol == "query" or ours.query_compatible
     any_op = model.operation_model(model.operation_names[0])
     for shape in _error_shapes(service, protocol):

@@ -24,7 +24,7 @@ from cloudlet.gateway.signatures import Refusal, Signatures, Verdict
 from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError, internal_failure, not_implemented, validation_error
-from cloudlet.protocol.model import Operation, ServiceModel, service_model
+from cloudlet.protocol.model import Operation, ServiceModel, protocol_model
 from cloudlet.protocol.validate import validate
 from cloudlet.services.base import RequestContext
 from cloudlet.services.registry import KEEP_CONTENT_ENCODING
@@ -168,7 +168,7 @@ class Dispatcher:
             if service is None:
                 service = scoped[0]
                 protocol = self.router.services[service]["protocol"]
-            model = service_model(service)
+            model = protocol_model(service, protocol)
         if isinstance(error, Refusal):
             error = error.error(model.name, protocol)
         return get_protocol(protocol).serialize_error(model, error, request_id)
@@ -189,16 +189,17 @@ class Dispatcher:
             if provider is not None
             else ServiceError("RequestEntityTooLarge", "Request body too large", 413)
         )
-        return get_protocol(target.protocol).serialize_error(service_model(target.service), error, request_id)
+        model = protocol_model(target.service, target.protocol)
+        return get_protocol(target.protocol).serialize_error(model, error, request_id)
 
     def answer_error(self, service: str, protocol: str, error: ServiceError, request_id: str) -> Response:
         """``error`` in ``service``'s own error form (for answers given before an operation is known)."""
-        return get_protocol(protocol).serialize_error(service_model(service), error, request_id)
+        return get_protocol(protocol).serialize_error(protocol_model(service, protocol), error, request_id)
 
     def call(
         self, target: Target, request: Request, request_id: str, creds: Credentials | None = None
     ) -> Response | Awaitable[Response]:
-        model = service_model(target.service)
+        model = protocol_model(target.service, target.protocol)
         protocol = get_protocol(target.protocol)
         try:
             provider = self.runtime.load(target.service)
@@ -253,7 +254,7 @@ class Dispatcher:
             result = await pending
             return _answer(get_protocol(target.protocol).serialize(op, result or {}, ctx.request_id), ctx)
         except Exception as exc:
-            return _error_answer(exc, target, service_model(target.service), ctx.request_id)
+            return _error_answer(exc, target, protocol_model(target.service, target.protocol), ctx.request_id)
 
 
 def _answer(response: Response, ctx: RequestContext) -> Response:

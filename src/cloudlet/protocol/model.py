@@ -29,13 +29,14 @@ def botocore_data_dir() -> Path:
     return _DATA_DIR
 
 
-def load_model_json(service: str, kind: str = "service-2") -> dict[str, Any]:
+def load_model_json(service: str, kind: str = "service-2", data_dir: Path | None = None) -> dict[str, Any]:
     """Load the newest ``kind`` model file of a botocore service, as botocore's client sees it.
 
     Like botocore's loader, this merges the SDK's ``*.sdk-extras.json`` overrides (S3's
-    ``Expires`` header is a timestamp to every SDK, a string in the bare model).
+    ``Expires`` header is a timestamp to every SDK, a string in the bare model). ``data_dir``
+    is another directory laid out as botocore's data (default: botocore's own).
     """
-    versions = sorted(p for p in (botocore_data_dir() / service).iterdir() if p.is_dir())
+    versions = sorted(p for p in ((data_dir or botocore_data_dir()) / service).iterdir() if p.is_dir())
     base = versions[-1] / f"{kind}.json"
     gz = base.with_name(base.name + ".gz")
     raw = gzip.decompress(gz.read_bytes()) if gz.exists() else base.read_bytes()
@@ -337,3 +338,40 @@ def service_model(name: str) -> ServiceModel:
     if model is None:
         model = _MODELS[name] = ServiceModel(name, load_model_json(name))
     return model
+
+
+_PROTOCOL_MODELS: dict[tuple[str, str], ServiceModel] = {}
+
+
+def protocol_model(service: str, protocol: str) -> ServiceModel:
+    """The model that requests to ``service`` in ``protocol`` follow, loaded once.
+
+    A query-compatible JSON service (SQS) answers the query protocol in the member names of
+    the query model it had before it moved to JSON (``Attribute.N.Name``, flattened
+    ``<Message>``), as the SDKs built from that model send and read them. Cloudlet ships that
+    model (``services.registry.QUERY_MODELS``); every other pair is the service's own model.
+    """
+    key = (service, protocol)
+    model = _PROTOCOL_MODELS.get(key)
+    if model is None:
+        data_dir = query_model_dir(service) if protocol == "query" else None
+        if data_dir is None:
+            model = service_model(service)
+        else:
+            model = ServiceModel(service, load_model_json(service, data_dir=data_dir))
+        _PROTOCOL_MODELS[key] = model
+    return model
+
+
+def query_model_dir(service: str) -> Path | None:
+    """The botocore-style data directory holding ``service``'s query model, if Cloudlet ships one
+    (``<package>/models/<service>/<api-version>/service-2.json.gz``; botocore loads it too)."""
+    from cloudlet.services.registry import QUERY_MODELS
+
+    package = QUERY_MODELS.get(service)
+    if package is None:
+        return None
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"package {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"

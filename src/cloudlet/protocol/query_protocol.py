@@ -128,7 +128,10 @@ class QueryProtocol(Protocol):
         parts = [f'<{op.name}Response xmlns="{ns}">']
         if op.output is not None:
             # Query-compatible JSON models name no wrapper; their query form has always had one.
-            xml_codec.element(output, op.output, op.result_wrapper or f"{op.name}Result", parts)
+            wrapper = op.result_wrapper or f"{op.name}Result"
+            xml_codec.element(output, op.output, wrapper, parts, ordered=True)
+            if len(parts) == 3:  # an empty result is an empty element (<ReceiveMessageResult/>)
+                parts[1:] = [f"<{wrapper}/>"]
         parts.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
         parts.append(f"</{op.name}Response>")
         body = "".join(parts).encode()

@@ -42,14 +42,23 @@ def _ns_attr(shape: Shape) -> str:
 
 
 def element(
-    value: Any, shape: Shape, name: str, out: list[str], ts_default: str = "iso8601", attrs: str = ""
+    value: Any,
+    shape: Shape,
+    name: str,
+    out: list[str],
+    ts_default: str = "iso8601",
+    attrs: str = "",
+    ordered: bool = False,
 ) -> None:
-    """Append ``<name attrs>value</name>`` for ``value`` of ``shape`` to ``out``."""
+    """Append ``<name attrs>value</name>`` for ``value`` of ``shape`` to ``out``; ``ordered``
+    writes structure members in the model's order (as the query protocol's answers have them)
+    rather than the value's."""
     t = shape.type
     attrs += _ns_attr(shape)
     if t == "structure":
         children: list[str] = []
-        for key, item in value.items():
+        pairs = ((k, value[k]) for k in shape.members if k in value) if ordered else value.items()
+        for key, item in pairs:
             member = shape.members.get(key)
             if member is None or item is None or member.location is not None:
                 continue
@@ -59,7 +68,7 @@ def element(
                 if member.trait("xmlNamespace"):
                     attrs += _ns_attr(member)
                 continue
-            element(item, member, mname, children, ts_default)
+            element(item, member, mname, children, ts_default, ordered=ordered)
         out.append(f"<{name}{attrs}>")
         out.extend(children)
         out.append(f"</{name}>")
@@ -68,12 +77,12 @@ def element(
         if shape.flattened:
             item_name = member.trait("locationName") or name
             for item in value:
-                element(item, member, item_name, out, ts_default)
+                element(item, member, item_name, out, ts_default, ordered=ordered)
         else:
             item_name = member.trait("locationName") or "member"
             out.append(f"<{name}{attrs}>")
             for item in value:
-                element(item, member, item_name, out, ts_default)
+                element(item, member, item_name, out, ts_default, ordered=ordered)
             out.append(f"</{name}>")
     elif t == "map":
         kname = shape.key.trait("locationName") or "key"
@@ -83,7 +92,7 @@ def element(
         for k, v in value.items():
             out.append(f"<{name}>" if shape.flattened else "<entry>")
             element(k, shape.key, kname, out, ts_default)
-            element(v, shape.value, vname, out, ts_default)
+            element(v, shape.value, vname, out, ts_default, ordered=ordered)
             out.append(f"</{name}>" if shape.flattened else "</entry>")
         if not shape.flattened:
             out.append(f"</{name}>")

@@ -51,6 +51,12 @@ COMPONENTS: dict[str, str] = {
 # service (S3 Express's ListDirectoryBuckets, S3 Object Lambda's WriteGetObjectResponse).
 SIGNING_ALIASES: dict[str, str] = {"s3express": "s3", "s3-object-lambda": "s3"}
 
+# Query-compatible JSON services whose query form follows the query model they had before
+# (the one older SDKs are built from): the package whose ``models/`` directory holds it, laid
+# out as a botocore data directory (protocol/model.py: protocol_model). SQS's is botocore
+# 1.31.80's sqs/2012-11-05/service-2.json as released (the last with "protocol": "query"), gzipped.
+QUERY_MODELS: dict[str, str] = {"sqs": "cloudlet.services.sqs"}
+
 # Services that keep a compressed request body as it was sent (S3 stores a gzip object).
 KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
 

@@ -1,7 +1,9 @@
 """SQS over the query protocol (Action=...&Version=...), as older SDKs speak it.
 
-botocore's current SQS model is JSON-only; this reuses that model with botocore's own
-query serializer and parser, so requests and answers are what a query SDK sees.
+botocore's current SQS model is JSON-only. Older SDKs are built from the query model SQS had
+before (2012-11-05, ``Attribute.N.Name``, flattened ``<Message>``), which Cloudlet ships as a
+botocore data directory: loaded into botocore, it gives botocore's own query serializer and
+parser, and real boto3 clients that speak query (:func:`legacy_client`).
 """
 
 from __future__ import annotations
@@ -10,10 +12,32 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import boto3
 import botocore.session
-from botocore.model import ServiceModel
+from botocore.config import Config
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
+
+from cloudlet.protocol.model import query_model_dir
+
+
+def legacy_session() -> botocore.session.Session:
+    """A botocore session whose SQS model is the legacy query one Cloudlet ships."""
+    session = botocore.session.get_session()
+    session.get_component("data_loader").search_paths.insert(0, str(query_model_dir("sqs")))
+    return session
+
+
+def legacy_client(endpoint: str, region: str = "us-east-1", **kwargs: Any) -> Any:
+    """A boto3 SQS client speaking the query protocol, as boto3 did before SQS moved to JSON."""
+    session = boto3.Session(
+        botocore_session=legacy_session(),
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=region,
+    )
+    config = kwargs.pop("config", None) or Config(retries={"max_attempts": 1, "mode": "standard"})
+    return session.client("sqs", api_version="2012-11-05", endpoint_url=endpoint, config=config, **kwargs)
 
 
 class QueryError(Exception):
@@ -26,14 +50,8 @@ class SqsQueryClient:
     """A minimal SQS client speaking the query protocol to ``endpoint``."""
 
     def __init__(self, endpoint: str, access_key: str = "test", region: str = "us-east-1") -> None:
-        data = (
-            botocore.session.get_session().get_component("data_loader").load_service_model("sqs", "service-2")
-        )
-        data["metadata"] = {**data["metadata"], "protocol": "query", "protocols": ["query"]}
-        for name, op in data["operations"].items():
-            if "output" in op:  # query answers wrap the output in <{Operation}Result>
-                op["output"] = {**op["output"], "resultWrapper": f"{name}Result"}
-        self.model = ServiceModel(data, "sqs")
+        self.model = legacy_session().get_service_model("sqs", api_version="2012-11-05")
+        assert self.model.protocol == "query"
         self.serializer = create_serializer("query", include_validation=False)
         self.parser = create_parser("query")
         self.endpoint = endpoint

@@ -14,12 +14,15 @@ import orjson
 from cloudlet.core import ids
 from cloudlet.core.arn import make_arn, parse_arn
 from cloudlet.core.delivery import Attempt, DeliveryFailure, Outbound, Target
+from cloudlet.gateway.request import Request
 from cloudlet.protocol.base import query_error_code
+from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import service_model
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.sqs import attributes as qattr
 from cloudlet.services.sqs import messages as msg
+from cloudlet.services.sqs import query_api
 from cloudlet.services.sqs.digest import md5_attributes, md5_body
 from cloudlet.services.sqs.errors import (
     invalid_parameter,
@@ -83,6 +86,12 @@ class SqsProvider(Provider):
         rows = self.store.one("SELECT COUNT(*) FROM sqs_messages")
         counts = {"queues": int(row[0]) if row else 0, "messages": int(rows[0]) if rows else 0}
         return {k: v for k, v in counts.items() if v}
+
+    def no_operation(self, request: Request) -> Response | None:
+        return query_api.no_operation(request)
+
+    def check_request(self, ctx: RequestContext) -> None:
+        query_api.check_endpoint(ctx)
 
     # ---- queue lookup ------------------------------------------------------------------
 
@@ -959,8 +968,7 @@ class SqsProvider(Provider):
         row = self._message_for(queue, handle)
         now = self.clock.now()
         if row is None and not queue.fifo:
-            # a deleted message (AWS's answer, as LocalStack's AWS-validated
-            # test_change_visibility_on_deleted_message_raises_invalid_parameter_value shows)
+            # a deleted message (AWS's answer, as published tests run against AWS show)
             raise invalid_parameter(
                 "ReceiptHandle",
                 handle,
