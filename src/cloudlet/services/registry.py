@@ -26,6 +26,7 @@ SERVICES: tuple[str, ...] = (
     "ssm",
     "sts",
     "iam",
+    "kms",
     "cloudformation",
 )
 
