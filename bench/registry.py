@@ -11,6 +11,7 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
+from identity import kms_decrypt_sat, kms_encrypt_sat, secrets_get_sat, ssm_get_sat
 from s3 import (
     s3_get_1k,
     s3_get_1k_sat,
@@ -88,6 +89,10 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ddb_put_sat", ddb_put_sat, _SAT_OPS),
         Workload("ddb_get_sat", ddb_get_sat, _SAT_OPS),
         Workload("ddb_update_cond_sat", ddb_update_cond_sat, _SAT_OPS),
+        Workload("secrets_get_sat", secrets_get_sat, _SAT_OPS),
+        Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
+        Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),
+        Workload("kms_decrypt_sat", kms_decrypt_sat, _SAT_OPS),
         Workload("s3_put_1k", s3_put_1k, _OPS_METRICS),
         Workload("s3_get_1k", s3_get_1k, _OPS_METRICS),
         Workload("s3_put_1k_sat", s3_put_1k_sat, _SAT_OPS),
