@@ -314,3 +314,37 @@ def test_update_table_needs_a_change_message(clients):
         "MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass "
         "is required",
     )
+
+
+def test_a_large_table_is_copied_into_its_replica_in_steps(clients, cloudlet):
+    """Past the first 1,000 items the copy goes on in background steps on the clock: the replica
+    is CREATING in its source's description meanwhile, and writes made during the copy end up
+    in the replica once, as they are."""
+    name = unique()
+    make_global(clients, name)
+    total = 2600
+    for start in range(0, total, 25):
+        clients[HOME].batch_write_item(
+            RequestItems={
+                name: [
+                    {"PutRequest": {"Item": {"pk": {"S": f"p{i:05d}"}, "v": {"N": "0"}}}}
+                    for i in range(start, min(start + 25, total))
+                ]
+            }
+        )
+    add_replica(clients, name, WEST)
+    home = clients[HOME].describe_table(TableName=name)["Table"]
+    assert home["Replicas"][0]["ReplicaStatus"] == "CREATING"
+    # writes while the copy runs: a late item changed, an early one deleted, a new one
+    clients[HOME].put_item(TableName=name, Item={"pk": {"S": f"p{total - 1:05d}"}, "v": {"N": "1"}})
+    clients[HOME].delete_item(TableName=name, Key={"pk": {"S": "p00000"}})
+    clients[WEST].put_item(TableName=name, Item={"pk": {"S": "new"}, "v": {"N": "2"}})
+    cloudlet.advance_clock(5)
+    home = clients[HOME].describe_table(TableName=name)["Table"]
+    assert home["Replicas"][0]["ReplicaStatus"] == "ACTIVE"
+    for region in (HOME, WEST):
+        pages = clients[region].get_paginator("scan").paginate(TableName=name, ConsistentRead=True)
+        items = {i["pk"]["S"]: i["v"]["N"] for page in pages for i in page["Items"]}
+        assert len(items) == total  # one deleted, one new
+        assert "p00000" not in items and items["new"] == "2" and items[f"p{total - 1:05d}"] == "1"
+        assert clients[region].describe_table(TableName=name)["Table"]["ItemCount"] == total

@@ -12,7 +12,8 @@ tags, deletion protection, point-in-time recovery and Contributor Insights stay 
 AWS's behaviour comes from its documentation and from measurements users published (the
 messages quoted below); what neither settles is marked unverified. A new replica is ACTIVE
 at once (AWS takes 15 to 50 s for an empty table, minutes with data); the table's items are
-copied into it inside the request.
+copied into it as GSIs are backfilled (sweeps.py: a thousand within the request, the rest in
+background steps on the clock, the replica CREATING in its source's description meanwhile).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.core import ids
 from cloudlet.core.arn import make_arn
 from cloudlet.core.regions import is_region, known_regions
-from cloudlet.services.dynamodb.store import load_item
+from cloudlet.services.dynamodb.sweeps import COPYING
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from cloudlet.services.dynamodb.provider import DynamoDBProvider
 
 VERSION = "2019.11.21"
-COPY_PAGE = 1000
 # UpdateTable parameters whose change AWS applies to every replica (measured by users; the
 # rest — deletion protection, tags, PITR, Contributor Insights — stay regional).
 GROUP_WIDE = (
@@ -55,6 +55,7 @@ _REGIONAL = (
     "DeletionProtectionEnabled",
     "Replicas",
     "GlobalTableVersion",
+    COPYING,
 )
 _REGIONAL_PREFIXES = ("ContinuousBackups", "PointInTime", "ContributorInsights")
 
@@ -72,7 +73,8 @@ def describe(table: Table) -> dict[str, Any]:
     gsis = [{"IndexName": g["IndexName"]} for g in table.definition.get("GlobalSecondaryIndexes") or []]
     replicas = []
     for region in others:
-        entry: dict[str, Any] = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
+        copying = region in (table.definition.get(COPYING) or {})
+        entry: dict[str, Any] = {"RegionName": region, "ReplicaStatus": "CREATING" if copying else "ACTIVE"}
         if gsis:
             entry["GlobalSecondaryIndexes"] = copy.deepcopy(gsis)  # unverified: names only, no overrides
         replicas.append(entry)
@@ -201,21 +203,9 @@ class Replicas:
                 continue
             peer.definition["Replicas"] = [*regions(peer), region]
             self.db.save_table(peer)
-        self._copy_items(table, replica)
-
-    def _copy_items(self, source: Table, replica: Table) -> None:
-        """The source's items, with their index entries, written into a new replica (no stream
-        records: unverified whether AWS's initial copy shows in the replica's stream)."""
-        after = None
-        while True:
-            page = self.db.items_page(source, after, COPY_PAGE)
-            for _h, pk, sk, blob, size in page:
-                self.provider.write(
-                    replica, pk, sk, None, load_item(blob), size, record=False, replicate=False
-                )
-            if len(page) < COPY_PAGE:
-                return
-            after = page[-1][:3]
+        # The items, with their index entries, without stream records (unverified whether AWS's
+        # initial copy shows in the replica's stream): the first thousand now, the rest in steps.
+        self.provider.sweeps.copy_to_replica(table, region)
 
     def _update(self, table: Table, region: str, action: dict[str, Any]) -> None:
         """ReplicaUpdates Update: the overrides of one replica (table class; throughput overrides

@@ -1,4 +1,5 @@
-"""Work over every item of a table, a page at a time: GSI backfills and TTL rescans.
+"""Work over every item of a table, a page at a time: GSI backfills, TTL rescans, copies into a
+new global table replica.
 
 The first ``INLINE_ITEMS`` items are done inside the request that started the sweep, so a
 small table gets its new index ACTIVE (or its expiry times set) at once. The rest is done in
@@ -27,7 +28,8 @@ TIMER = "dynamodb.sweep"
 INLINE_ITEMS = 1000
 STEP_ITEMS = 200
 STEP_INTERVAL_S = 0.05
-BACKFILL, TTL = "backfill", "ttl"
+BACKFILL, TTL, REPLICA = "backfill", "ttl", "replica"
+COPYING = "ReplicaCreating"  # the source's definition: replica region -> sweep id while its copy runs
 
 Cursor = tuple[int, bytes, bytes]  # (h, pk, sk) of the last item done
 
@@ -51,6 +53,16 @@ class Sweeps:
             self.db.save_table(table)
             self._schedule(table, BACKFILL, index_name, after, sweep_id)
 
+    def copy_to_replica(self, table: Table, region: str) -> None:
+        """Copy the items of ``table`` into its new replica in ``region`` (inside the caller's
+        transaction); the replica is CREATING in ``table``'s description until the copy ends."""
+        sweep_id = ids.token(8)
+        after = self._run(table, REPLICA, region, None, INLINE_ITEMS)
+        if after is not None:
+            table.definition.setdefault(COPYING, {})[region] = sweep_id
+            self.db.save_table(table)
+            self._schedule(table, REPLICA, region, after, sweep_id)
+
     def refresh_expiry(self, table: Table) -> None:
         """Recompute every item's expiry after a TTL change (inside the caller's transaction)."""
         after = self._run(table, TTL, None, None, INLINE_ITEMS)
@@ -63,9 +75,21 @@ class Sweeps:
         """Sweep up to ``budget`` items after ``after``; where to go on from, None when done."""
         page = self.db.items_page(table, after, budget)
         now = self.provider.clock.now()
-        for h, pk, sk, blob, _size in page:
+        replica = (
+            self.db.get_table(table.account, index_name, table.name)
+            if kind == REPLICA and index_name
+            else None
+        )
+        if kind == REPLICA and replica is None:
+            return None  # the replica was deleted meanwhile
+        for h, pk, sk, blob, size in page:
             item = load_item(blob)
-            if kind == BACKFILL:
+            if replica is not None:
+                # The item as it is now; a write since the copy began reached the replica itself.
+                old = self.db.get(replica, pk, sk)
+                if old is None or old[0] != item:
+                    self.provider.write(replica, pk, sk, old, item, size, record=False, replicate=False)
+            elif kind == BACKFILL:
                 assert index_name is not None
                 entry = it.index_entry(table, table.indexes[index_name], item)
                 if entry is None:
@@ -104,6 +128,8 @@ class Sweeps:
             spec = _gsi_spec(table, index_name)
             if spec is None or spec.get("Backfill") != payload["sweep"]:
                 return  # the index was deleted (or deleted and created again) meanwhile
+        if kind == REPLICA and (table.definition.get(COPYING) or {}).get(index_name) != payload["sweep"]:
+            return  # the replica was deleted (or created again) meanwhile
         h, pk, sk = payload["after"]
         with self.provider.store.transaction():
             after = self._run(table, kind, index_name, (h, bytes.fromhex(pk), bytes.fromhex(sk)), STEP_ITEMS)
@@ -113,6 +139,12 @@ class Sweeps:
                 spec = _gsi_spec(table, index_name)
                 spec.pop("IndexStatus", None)
                 spec.pop("Backfill", None)
+                self.db.save_table(table)
+            elif kind == REPLICA:
+                copying = table.definition[COPYING]
+                copying.pop(index_name, None)
+                if not copying:
+                    del table.definition[COPYING]
                 self.db.save_table(table)
         if kind == TTL:
             self.provider.ttl.wake()
