@@ -47,6 +47,7 @@ def parse_credential_list(text: str) -> dict[str, str]:
 
 
 _CACHE_LIMIT = 10000
+_NEVER = 253402300799.0  # 9999-12-31T23:59:59Z: long-term keys do not expire
 
 
 class CredentialStore:
@@ -84,6 +85,18 @@ class CredentialStore:
         )
         self._cache[access_key] = Principal(access_key, account, arn, user_id)
         self._secrets[access_key] = secret_key
+
+    def register_long_term(
+        self, access_key: str, secret_key: str, account: str, arn: str, user_id: str
+    ) -> None:
+        """An IAM user's access key: known like issued keys, without a session or an expiry."""
+        self.issue(access_key, secret_key, "", account, arn, user_id, _NEVER)
+
+    def revoke(self, access_key: str) -> None:
+        """Forget ``access_key`` (an IAM access key deleted or made inactive)."""
+        self.store.execute("DELETE FROM issued_credentials WHERE access_key = ?", (access_key,))
+        self._cache.pop(access_key, None)
+        self._secrets.pop(access_key, None)
 
     def secret(self, access_key: str) -> str | None:
         """The secret of ``access_key`` if Cloudlet knows it (configured, or issued by STS)."""

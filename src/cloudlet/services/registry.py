@@ -34,9 +34,13 @@ SERVICES: tuple[str, ...] = (
 PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
+    "iam": "cloudlet.services.iam.provider:IamProvider",
+    "kms": "cloudlet.services.kms.provider:KmsProvider",
     "s3": "cloudlet.services.s3.provider:S3Provider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
+    "ssm": "cloudlet.services.ssm.provider:SsmProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
+    "secretsmanager": "cloudlet.services.secretsmanager.provider:SecretsManagerProvider",
 }
 
 # The store component whose tables hold each service's state: a service whose component
@@ -44,8 +48,12 @@ PROVIDERS: dict[str, str] = {
 COMPONENTS: dict[str, str] = {
     "dynamodb": "dynamodb",
     "dynamodbstreams": "dynamodbstreams",
+    "iam": "iam",
+    "kms": "kms",
     "s3": "s3",
     "sqs": "sqs",
+    "ssm": "ssm",
+    "secretsmanager": "secretsmanager",
 }
 
 # Signing names that endpoint rules, not the models, give some operations of a routed

@@ -40,6 +40,7 @@ from cloudlet.services.dynamodb.sweeps import Sweeps
 from cloudlet.services.dynamodb.tables import Table, invalid, invalid_parameters
 from cloudlet.services.dynamodb.ttl import TtlSweeper
 from cloudlet.services.dynamodb.values import item_size
+from cloudlet.services.kms.interface import key_service
 
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
@@ -103,6 +104,21 @@ class DynamoDBProvider(Provider):
             raise it.no_such_table(table_name if control else None)
         return table
 
+    def _sse_key(self, ctx: RequestContext, key: str | None) -> str:
+        """The ARN of the KMS key a table is encrypted with, resolved through KMS (the account's
+        ``aws/dynamodb`` key without one); KMS's refusal as DynamoDB words it (unverified: quoted
+        from a CloudFormation failure in aws-solutions/generative-ai-application-builder-on-aws#29)."""
+        try:
+            return key_service(self.runtime).resolve(ctx.account, ctx.region, key, "aws/dynamodb").arn
+        except ServiceError as exc:
+            raise ServiceError(
+                "ValidationException",
+                f"KMS validation error: com.amazonaws.services.kms.model.{exc.code}: {exc.message} "
+                f"(Service: AWSKMS; Status Code: 400; Error Code: {exc.code}; Request ID: {ctx.request_id}; "
+                "Proxy: null)",
+                400,
+            ) from None
+
     def create_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TableName"]
         tb.check_name(name)
@@ -125,8 +141,7 @@ class DynamoDBProvider(Provider):
             self.set_stream(definition, stream, now, arn)
         sse = params.get("SSESpecification")
         if sse and sse.get("Enabled"):
-            key = sse.get("KMSMasterKeyId") or f"key/{ids.uuid4()}"
-            key_arn = key if key.startswith("arn:") else ctx.arn("kms", key if "/" in key else f"key/{key}")
+            key_arn = self._sse_key(ctx, sse.get("KMSMasterKeyId"))
             definition["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key_arn}
         tags = self._check_tags(params.get("Tags") or [])
         with self.store.transaction():

@@ -66,8 +66,9 @@ class KeyService(Protocol):
 
 
 def key_service(runtime: Runtime) -> KeyService:
-    """The KMS provider of ``runtime`` (loaded on first use), as the interface services use."""
+    """The KMS provider of ``runtime`` (loaded on first use), as the interface services use
+    (service.Keys: the provider's own ``encrypt``/``decrypt`` are the API operations)."""
     provider = runtime.load("kms")
     if provider is None:
         raise RuntimeError("the KMS provider is not registered")
-    return provider  # type: ignore[return-value]
+    return provider.keys  # type: ignore[attr-defined, no-any-return]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
+from cloudlet.services.kms.interface import key_service
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import encryption as sse
@@ -136,7 +137,9 @@ class Multipart:
         meta = headers_meta(params)
         self.set_write_acl(meta, bucket, params)  # the completed object's ACL
         self.set_write_lock(meta, bucket, params)  # and its retention and legal hold (objectlock.py)
-        encryption = sse.object_encryption(params, bucket, ctx.account, key, "s3:PutObject")
+        encryption = sse.object_encryption(
+            params, bucket, ctx.account, key, "s3:PutObject", key_service(self.runtime)
+        )
         if encryption is not None:  # the completed object's, whatever the bucket's default becomes
             meta[sse.META_KEY] = encryption
         if params.get("Expires") is not None:

@@ -37,6 +37,7 @@ from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import service_model
 from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.kms.interface import key_service
 from cloudlet.services.s3 import checksums as ck
 from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import encryption as sse
@@ -535,7 +536,9 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         meta = headers_meta(params, from_headers=ctx.operation != "PostObject")
         self.set_write_acl(meta, bucket, params)
         self.set_write_lock(meta, bucket, params)
-        encryption = sse.object_encryption(params, bucket, ctx.account, key, "s3:PutObject")
+        encryption = sse.object_encryption(
+            params, bucket, ctx.account, key, "s3:PutObject", key_service(self.runtime)
+        )
         if encryption is not None:
             meta[sse.META_KEY] = encryption
         body = params.get("Body") or b""
@@ -875,7 +878,9 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
             raise entity_too_large(params["ContentLength"], MAX_SINGLE_PUT)
         cond.check_write_headers(params)
         requested = ck.requested(params["ChecksumAlgorithm"]) if params.get("ChecksumAlgorithm") else None
-        encryption = sse.object_encryption(params, bucket, ctx.account, key, "s3:PutObject")
+        encryption = sse.object_encryption(
+            params, bucket, ctx.account, key, "s3:PutObject", key_service(self.runtime)
+        )
         source_key_md5 = sse.customer_key(params, sse.COPY_SOURCE_CUSTOMER, reading=True)
         source_bucket_name, source_key, source_version = copy_source(params["CopySource"])
         source = self.copy_source_object(params["CopySource"])
