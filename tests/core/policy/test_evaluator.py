@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -214,29 +213,3 @@ def test_malformed_documents():
                 {"Version": "2012-10-17", "Statement": [allow(Condition={"StringEqualz": {"a:b": "c"}})]}
             )
         )
-
-
-def test_evaluations_per_second(capsys):
-    """Not a timed assertion: prints the rate for a 10-statement policy with conditions."""
-    statements = [allow(f"svc{i}:Get*", f"arn:aws:svc{i}:*:*:thing/{i}/*") for i in range(7)]
-    statements += [
-        deny("s3:DeleteBucket"),
-        allow(
-            "s3:*",
-            "arn:aws:s3:::home/${aws:username}/*",
-            Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-        ),
-        allow("sqs:*", Condition={"StringEquals": {"aws:PrincipalTag/team": "red"}}),
-    ]
-    p = policy(*statements)
-    context = context_of(
-        {"aws:username": "alice", "aws:SourceIp": "10.1.2.3", "aws:PrincipalTag/team": "red"}
-    )
-    request = Request("s3:GetObject", "arn:aws:s3:::home/alice/file", context)
-    assert evaluate(request, [p]).decision == "allowed"
-    n, start = 20000, time.perf_counter()
-    for _ in range(n):
-        evaluate(request, [p])
-    rate = n / (time.perf_counter() - start)
-    with capsys.disabled():
-        print(f"\npolicy evaluator: {rate:,.0f} evaluations/s (10-statement policy)")
