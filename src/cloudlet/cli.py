@@ -33,6 +33,7 @@ def _config(args: argparse.Namespace) -> Config:
         sqs_skip_queue_deleted_recently=True
         if getattr(args, "sqs_skip_queue_deleted_recently", False)
         else None,
+        sts_skip_role_checks=True if getattr(args, "sts_skip_role_checks", False) else None,
         allowed_hosts=getattr(args, "allowed_hosts", None),
         credentials=getattr(args, "credentials", None),
         verify_signatures=True if getattr(args, "verify_signatures", False) else None,
@@ -123,6 +124,8 @@ def _start_detached(cfg: Config) -> int:
         argv.append("--dynamodb-throttle")
     if cfg.sqs_skip_queue_deleted_recently:
         argv.append("--sqs-skip-queue-deleted-recently")
+    if cfg.sts_skip_role_checks:
+        argv.append("--sts-skip-role-checks")
     if cfg.allowed_hosts:
         argv += ["--allowed-hosts", cfg.allowed_hosts]
     if cfg.verify_signatures:
@@ -285,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let a deleted SQS queue's name be re-created at once instead of after AWS's 60 seconds "
         "(CLOUDLET_SQS_SKIP_QUEUE_DELETED_RECENTLY)",
+    )
+    p.add_argument(
+        "--sts-skip-role-checks",
+        action="store_true",
+        help="let STS AssumeRole* take any role ARN: no check that the role exists or trusts the "
+        "caller (CLOUDLET_STS_SKIP_ROLE_CHECKS)",
     )
     p.add_argument(
         "--allowed-hosts",

@@ -29,6 +29,9 @@ class Config:
     dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
     # let a deleted SQS queue's name be re-created at once (no 60-second QueueDeletedRecently)
     sqs_skip_queue_deleted_recently: bool = False
+    # let STS AssumeRole* take any role ARN, as Cloudlet did before it checked roles: no check
+    # that the role exists in IAM or that its trust policy allows the caller
+    sts_skip_role_checks: bool = False
     allowed_hosts: str = ""  # comma-separated extra Host names the admin API answers ("*": any)
     # Access keys whose secret Cloudlet knows (KEY:SECRET,...; empty: none): S3 checks their
     # signatures (gateway/signatures.py); with verify_signatures, every service does.

@@ -57,6 +57,9 @@ class Runtime:
         module_name, _, class_name = PROVIDERS[service].partition(":")
         cls = getattr(importlib.import_module(module_name), class_name)
         provider = self.providers[service] = cls(self)
+        # Loaded inside another service's transaction, its migrations joined that transaction:
+        # if it rolls back, so did the tables, and the next use loads the provider again.
+        self.store.after_rollback(lambda: self._forget(service, provider))
         try:
             task = asyncio.get_running_loop().create_task(provider.start())
             self._starting.add(task)
@@ -64,6 +67,10 @@ class Runtime:
         except RuntimeError:
             pass  # no loop yet: start() runs from Runtime.start
         return provider
+
+    def _forget(self, service: str, provider: Provider) -> None:
+        if self.providers.get(service) is provider:
+            del self.providers[service]
 
     async def start(self) -> None:
         """Start background work, and every service that holds state, so that its due work

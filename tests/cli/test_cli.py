@@ -45,7 +45,7 @@ def test_detached_lifecycle(detached, tmp_path):
     assert str(tmp_path / "cloudlet.db") in status.stdout
 
     sts = client("sts", endpoint)
-    sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="s1")
+    sts.get_session_token()
     assert "issued_credentials=1" in cli("status", *args).stdout
 
     shown = cli("clock", "show", *args)
@@ -117,8 +117,14 @@ def test_kill_9_and_restart_keeps_acknowledged_state(tmp_path):
     """Issued credentials and the clock offset survive kill -9 of a file-store server."""
     server = ServerProcess(str(tmp_path)).start()
     try:
+        trust = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sts:AssumeRole"}]}'
+        client("iam", server.endpoint, aws_access_key_id="123456789012").create_role(
+            RoleName="keep", AssumeRolePolicyDocument=trust, MaxSessionDuration=43200
+        )
         creds = client("sts", server.endpoint).assume_role(
-            RoleArn="arn:aws:iam::123456789012:role/keep", RoleSessionName="before-crash"
+            RoleArn="arn:aws:iam::123456789012:role/keep",
+            RoleSessionName="before-crash",
+            DurationSeconds=43200,
         )["Credentials"]
         server.admin("/_cloudlet/clock", {"advance": 7200})
     finally:

@@ -13,7 +13,7 @@ import pytest
 
 from cloudlet import __version__
 from cloudlet.services.registry import PROVIDERS, SERVICES
-from cloudlet.testing.server import ServerThread
+from cloudlet.testing.server import ServerThread, client
 
 from .botocalls import make_client, send
 
@@ -132,8 +132,7 @@ def _caller_account(endpoint: str, creds: dict) -> str:
 def test_reset_wipes_state_and_clock():
     server = ServerThread().start()
     try:
-        sts = make_client("sts", server.endpoint)
-        creds = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="session")[
+        creds = client("sts", server.endpoint, aws_access_key_id="123456789012").get_session_token()[
             "Credentials"
         ]
         assert _caller_account(server.endpoint, creds) == "123456789012"

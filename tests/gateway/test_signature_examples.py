@@ -37,6 +37,9 @@ class Known:
     def secret(self, access_key: str) -> str | None:
         return SECRET if access_key == ACCESS_KEY else None
 
+    def lookup(self, access_key: str) -> None:
+        return None  # configured, not issued: no expiry
+
 
 def check(request: Request, when: datetime) -> Refusal | None:
     verdict = Signatures(FixedClock(when), Known()).check(request, parse_credentials(request))  # type: ignore[arg-type]

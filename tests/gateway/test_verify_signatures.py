@@ -133,8 +133,10 @@ def test_s3_with_an_unknown_key(strict):
 
 
 def test_credentials_sts_issued_are_known(strict):
+    trust = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sts:AssumeRole"}]}'
+    role = client("iam", strict.endpoint).create_role(RoleName="worker", AssumeRolePolicyDocument=trust)
     creds = client("sts", strict.endpoint).assume_role(
-        RoleArn="arn:aws:iam::123456789012:role/worker", RoleSessionName="verified"
+        RoleArn=role["Role"]["Arn"], RoleSessionName="verified"
     )["Credentials"]
     kwargs = {
         "aws_access_key_id": creds["AccessKeyId"],
@@ -142,7 +144,7 @@ def test_credentials_sts_issued_are_known(strict):
         "aws_session_token": creds["SessionToken"],
     }
     identity = client("sts", strict.endpoint, **kwargs).get_caller_identity()
-    assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/worker/verified"
+    assert identity["Arn"] == "arn:aws:sts::000000000000:assumed-role/worker/verified"
     with pytest.raises(ClientError) as exc:
         client("sts", strict.endpoint, **{**kwargs, "aws_secret_access_key": "wrong"}).get_caller_identity()
     assert error_of(exc)[0] == "SignatureDoesNotMatch"

@@ -1,10 +1,15 @@
-"""Credentials Cloudlet knows: those it issued (STS: account, principal and secret of each
-access key) and those configured for it (``--credentials``: secrets only), which is what
-signature checks (gateway/signatures.py) ask of an access key."""
+"""Credentials Cloudlet knows: those it issued (STS: account, principal, secret, expiry and
+session tags of each access key; IAM: users' long-term keys, remembered once deleted or made
+inactive so they are refused) and those configured for it (``--credentials``: secrets only),
+which is what signature checks (gateway/signatures.py) and the gateway's key check
+(gateway/dispatch.py) ask of an access key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
 
 from cloudlet.store.db import Store
 
@@ -20,16 +25,36 @@ MIGRATIONS = [
         expiration REAL NOT NULL,
         source_identity TEXT
     )
+    """,
     """
+    ALTER TABLE issued_credentials ADD COLUMN session_tags TEXT;
+    ALTER TABLE issued_credentials ADD COLUMN transitive_keys TEXT;
+    ALTER TABLE issued_credentials ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0
+    """,
 ]
+
+
+_NEVER = 253402300799.0  # 9999-12-31T23:59:59Z: long-term keys do not expire
 
 
 @dataclass
 class Principal:
+    """Who signs with an access key Cloudlet knows, and until when."""
+
     access_key: str
     account: str
     arn: str
     user_id: str
+    expiration: float = _NEVER
+    source_identity: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)  # session tags, as given
+    transitive: tuple[str, ...] = ()  # keys of the tags that pass on to chained sessions
+    revoked: bool = False  # an IAM key deleted or made inactive: refused
+
+    @property
+    def is_session(self) -> bool:
+        """An assumed-role session (what assuming another role from makes role chaining)."""
+        return ":assumed-role/" in self.arn
 
 
 def parse_credential_list(text: str) -> dict[str, str]:
@@ -47,7 +72,6 @@ def parse_credential_list(text: str) -> dict[str, str]:
 
 
 _CACHE_LIMIT = 10000
-_NEVER = 253402300799.0  # 9999-12-31T23:59:59Z: long-term keys do not expire
 
 
 class CredentialStore:
@@ -78,12 +102,41 @@ class CredentialStore:
         user_id: str,
         expiration: float,
         source_identity: str | None = None,
+        tags: dict[str, str] | None = None,
+        transitive: Sequence[str] = (),
     ) -> None:
+        """Remember an access key (a key issued again, like a reactivated IAM key, replaces it)."""
         self.store.execute(
-            "INSERT INTO issued_credentials VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (access_key, secret_key, session_token, account, arn, user_id, expiration, source_identity),
+            "INSERT INTO issued_credentials (access_key, secret_key, session_token, account, arn, "
+            "user_id, expiration, source_identity, session_tags, transitive_keys, revoked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (access_key) DO UPDATE SET "
+            "secret_key = excluded.secret_key, session_token = excluded.session_token, "
+            "account = excluded.account, arn = excluded.arn, user_id = excluded.user_id, "
+            "expiration = excluded.expiration, source_identity = excluded.source_identity, "
+            "session_tags = excluded.session_tags, transitive_keys = excluded.transitive_keys, revoked = 0",
+            (
+                access_key,
+                secret_key,
+                session_token,
+                account,
+                arn,
+                user_id,
+                expiration,
+                source_identity,
+                orjson.dumps(tags).decode() if tags else None,
+                orjson.dumps(list(transitive)).decode() if transitive else None,
+            ),
         )
-        self._cache[access_key] = Principal(access_key, account, arn, user_id)
+        self._cache[access_key] = Principal(
+            access_key,
+            account,
+            arn,
+            user_id,
+            expiration,
+            source_identity,
+            dict(tags or {}),
+            tuple(transitive),
+        )
         self._secrets[access_key] = secret_key
 
     def register_long_term(
@@ -93,10 +146,10 @@ class CredentialStore:
         self.issue(access_key, secret_key, "", account, arn, user_id, _NEVER)
 
     def revoke(self, access_key: str) -> None:
-        """Forget ``access_key`` (an IAM access key deleted or made inactive)."""
-        self.store.execute("DELETE FROM issued_credentials WHERE access_key = ?", (access_key,))
+        """Refuse ``access_key`` from now on (an IAM access key deleted or made inactive): it
+        stays known, so a request signed with it is refused rather than taken for a dummy key."""
+        self.store.execute("UPDATE issued_credentials SET revoked = 1 WHERE access_key = ?", (access_key,))
         self._cache.pop(access_key, None)
-        self._secrets.pop(access_key, None)
 
     def secret(self, access_key: str) -> str | None:
         """The secret of ``access_key`` if Cloudlet knows it (configured, or issued by STS)."""
@@ -117,16 +170,24 @@ class CredentialStore:
         if access_key in self._cache:
             return self._cache[access_key]
         row = self.store.one(
-            "SELECT account, arn, user_id FROM issued_credentials WHERE access_key = ?", (access_key,)
+            "SELECT account, arn, user_id, expiration, source_identity, session_tags, transitive_keys, "
+            "revoked FROM issued_credentials WHERE access_key = ?",
+            (access_key,),
         )
-        principal = Principal(access_key, row[0], row[1], row[2]) if row else None
+        principal = None
+        if row:
+            tags = orjson.loads(row[5]) if row[5] else {}
+            transitive = tuple(orjson.loads(row[6])) if row[6] else ()
+            principal = Principal(
+                access_key, row[0], row[1], row[2], float(row[3]), row[4], tags, transitive, bool(row[7])
+            )
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
         self._cache[access_key] = principal
         return principal
 
     def count(self) -> int:
-        row = self.store.one("SELECT COUNT(*) FROM issued_credentials")
+        row = self.store.one("SELECT COUNT(*) FROM issued_credentials WHERE revoked = 0")
         return int(row[0]) if row else 0
 
     def clear_cache(self) -> None:

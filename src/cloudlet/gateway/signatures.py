@@ -14,6 +14,8 @@ What is checked, and when (the README's "Signatures" section says the same):
   request, and a signed request whose access key Cloudlet does not know is refused.
 - **Never**: unsigned requests (they are anonymous), SigV4a (ECDSA) and S3 Express session
   signatures.
+- **The key itself, always**: credentials STS issued are refused once the service clock passes
+  their expiry (``ExpiredToken``), IAM access keys deleted or made inactive like unknown keys.
 
 Time: a header-signed request is refused when its signing time is more than 15 minutes from
 *both* the service clock and real time. The service clock may run ahead of real time (tests
@@ -81,6 +83,7 @@ SIGNATURE_MISMATCH = (
     "Secret Access Key and signing method. Consult the service documentation for details."
 )
 INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
 # Services whose message goes on with the canonical request and string to sign (reported by
 # SQS and Lambda users; other services' messages end with the sentence: unverified).
 _DETAILED = frozenset({"sqs", "lambda"})
@@ -120,6 +123,13 @@ def s3_unknown_key(access_key: str) -> ServiceError:
     )
 
 
+def s3_expired_token(token: str) -> ServiceError:
+    # unverified (not recorded): S3's ExpiredToken, 400, as users report it; the Token-0 field
+    # (the session token sent) as S3 answers it.
+    fields = {"Token-0": token} if token else {}
+    return ServiceError("ExpiredToken", "The provided token has expired.", 400, fields=fields)
+
+
 def _s3_no_date() -> ServiceError:
     # unverified (not recorded): S3's answer to a signed request without a date
     return ServiceError("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403)
@@ -130,7 +140,7 @@ class Refusal:
     """A refused signature: S3's own answer, or a reason each other service words in its own
     protocol (:meth:`error`), since the service is told after the check."""
 
-    reason: str  # "signature", "unknown-key", "incomplete", "time"; S3's own: "headers", "payload"
+    reason: str  # "signature", "unknown-key", "expired", "incomplete", "time"; S3's own: "headers", "payload"
     message: str = ""
     s3: ServiceError | None = None
     details: str = ""  # the canonical request and string to sign, for services that say them
@@ -148,6 +158,10 @@ class Refusal:
             if query:
                 return ServiceError("InvalidClientTokenId", INVALID_TOKEN, 403)
             return ServiceError("UnrecognizedClientException", INVALID_TOKEN, status)
+        if self.reason == "expired":
+            if query:
+                return ServiceError("ExpiredToken", EXPIRED_TOKEN, 403)
+            return ServiceError("ExpiredTokenException", EXPIRED_TOKEN, status)
         message = self.message
         if self.reason == "signature" and service in _DETAILED:
             message += self.details
@@ -372,8 +386,18 @@ class Signatures:
 
     def check(self, request: Request, creds: Credentials) -> Verdict:
         """None when the request may go on; a :class:`Refusal`; or an awaitable of either when
-        the body is on disk and has to be read."""
-        if not creds.scheme or creds.malformed or creds.scheme == "sigv4a":
+        the body is on disk and has to be read.
+
+        First the key itself: one Cloudlet issued that has expired on the Cloudlet clock, or an
+        IAM key deleted or made inactive, is refused whatever the mode (a key Cloudlet never
+        issued costs one dict lookup here)."""
+        if creds.malformed:
+            return None
+        if creds.access_key:
+            principal = self.credentials.lookup(creds.access_key)
+            if principal is not None and (principal.revoked or principal.expiration <= self.clock.now()):
+                return self._refused_key(request, creds, principal.revoked)
+        if not creds.scheme or creds.scheme == "sigv4a":
             return None
         s3 = creds.scheme == "sigv2" or creds.signing_name in _S3_NAMES
         verify_all = self.credentials.verify_all
@@ -396,6 +420,17 @@ class Signatures:
                 return result.run()
             return asyncio.to_thread(result.run)
         return result
+
+    @staticmethod
+    def _refused_key(request: Request, creds: Credentials, revoked: bool) -> Refusal:
+        """The answer to a revoked or expired key, in S3's terms when the request is for S3."""
+        s3 = creds.scheme == "sigv2" or creds.signing_name in _S3_NAMES
+        if revoked:
+            return Refusal("unknown-key", s3=s3_unknown_key(creds.access_key) if s3 else None)
+        if not s3:
+            return Refusal("expired")
+        token = request.headers.get("x-amz-security-token") or request.query.get("X-Amz-Security-Token", "")
+        return Refusal("expired", s3=s3_expired_token(token))
 
     # -- time --
     def _skew(self, signed: float) -> float | None:

@@ -52,6 +52,7 @@ class Store:
         # Called after a transaction rolls back, for caches kept beside the tables.
         self.rollback_hooks: list[Callable[[], None]] = []
         self._on_commit: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], None]] = []
         self._checkpointer: _Checkpointer | None = None
         if self.path != ":memory:":
             self._checkpointer = _Checkpointer(self.path)
@@ -97,6 +98,12 @@ class Store:
             callback()
         else:
             self._on_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` if the current transaction rolls back (nothing outside one): for
+        in-memory state made along with writes that did not last."""
+        if self._depth > 0:
+            self._on_rollback.append(callback)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
@@ -173,12 +180,13 @@ class _Transaction:
             store._depth -= 1
             if store._depth == 0:
                 pending, store._on_commit = store._on_commit, []
+                undone, store._on_rollback = store._on_rollback, []
                 if exc_type is None:
                     store.conn.execute("COMMIT")
                     committed = pending
                 else:
                     store.conn.execute("ROLLBACK")
-                    for hook in store.rollback_hooks:
+                    for hook in (*store.rollback_hooks, *undone):
                         hook()
         finally:
             store._lock.release()

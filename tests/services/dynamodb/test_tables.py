@@ -216,6 +216,66 @@ def test_sse_disabled_means_no_sse_description(ddb, make_table):
     assert "SSEDescription" not in _describe(ddb, name)
 
 
+def test_update_table_sse_specification_resolves_keys_through_kms(ddb, make_table, aws_client):
+    # UpdateTable SSESpecification: enable (the aws/dynamodb key without a KMSMasterKeyId), change the
+    # key, and back to the AWS owned key. Recorded (test_dynamodb_create_table_with_partial_sse_
+    # specification: update-table-disable-sse-spec): the change answers UPDATING with the key ARN
+    # in force before; test_dynamodb_update_table_without_sse_specification_change: another update
+    # keeps the SSEDescription ENABLED.
+    kms = aws_client("kms")
+    name = make_table()
+    assert "SSEDescription" not in _describe(ddb, name)
+    described = kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]
+    managed = described["Arn"]
+    # recorded: test_dynamodb_create_table_with_partial_sse_specification (KMSDescription)
+    assert (
+        described["Description"] == "Default key that protects my DynamoDB data when no other key is defined"
+    )
+    answer = ddb.update_table(TableName=name, SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    assert answer["TableDescription"]["SSEDescription"] == {
+        "Status": "UPDATING",
+        "SSEType": "KMS",
+        "KMSMasterKeyArn": managed,
+    }
+    assert _describe(ddb, name)["SSEDescription"] == {
+        "Status": "ENABLED",
+        "SSEType": "KMS",
+        "KMSMasterKeyArn": managed,
+    }
+    key = kms.create_key()["KeyMetadata"]
+    alias = f"alias/ddb-{uuid.uuid4().hex[:8]}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    answer = ddb.update_table(
+        TableName=name, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": alias}
+    )
+    assert answer["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+    assert _describe(ddb, name)["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+    # another change leaves the encryption as it is
+    ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
+    assert _describe(ddb, name)["SSEDescription"]["Status"] == "ENABLED"
+    # keys KMS refuses: as CreateTable words them (unverified wording)
+    for given, kms_code in ((str(uuid.uuid4()), "NotFoundException"), ("alias/no-such", "NotFoundException")):
+        with pytest.raises(ClientError) as exc:
+            ddb.update_table(TableName=name, SSESpecification={"Enabled": True, "KMSMasterKeyId": given})
+        code, message, status = error_of(exc)
+        assert (code, status) == ("ValidationException", 400)
+        assert message.startswith(f"KMS validation error: com.amazonaws.services.kms.model.{kms_code}: ")
+    other = kms.create_key()["KeyMetadata"]
+    kms.disable_key(KeyId=other["KeyId"])
+    with pytest.raises(ClientError) as exc:
+        ddb.update_table(TableName=name, SSESpecification={"Enabled": True, "KMSMasterKeyId": other["Arn"]})
+    assert "DisabledException" in error_of(exc)[1]
+    assert _describe(ddb, name)["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+    # back to the AWS owned key
+    answer = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    assert answer["TableDescription"]["SSEDescription"] == {
+        "Status": "UPDATING",
+        "SSEType": "KMS",
+        "KMSMasterKeyArn": key["Arn"],
+    }
+    assert "SSEDescription" not in _describe(ddb, name)
+
+
 def test_create_with_table_class(ddb, make_table):
     name = make_table(TableClass="STANDARD_INFREQUENT_ACCESS")
     assert _describe(ddb, name)["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"

@@ -31,12 +31,53 @@ def test_access_key_acts_as_the_user(iam, aws_client, account):
     assert error_of(exc)[:2] == ("DeleteConflict", "Cannot delete entity, must delete access keys first.")
     iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
     assert iam.list_access_keys(UserName=user)["AccessKeyMetadata"][0]["Status"] == "Inactive"
-    assert sts.get_caller_identity()["Arn"] != arn
+    refused = ("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+    with pytest.raises(ClientError) as exc:
+        sts.get_caller_identity()
+    assert error_of(exc) == refused
     iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Active")
     assert sts.get_caller_identity()["Arn"] == arn
     iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
-    assert sts.get_caller_identity()["Arn"] != arn
+    with pytest.raises(ClientError) as exc:
+        sts.get_caller_identity()
+    assert error_of(exc) == refused
     iam.delete_user(UserName=user)
+
+
+def test_a_refused_key_in_each_protocol(iam, aws_client):
+    """A deleted or inactive key is refused by every service, in its own terms; a key Cloudlet
+    never issued still acts as its account."""
+    user = name("u")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    signed = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+    aws_client("dynamodb", **signed).list_tables()
+    aws_client("s3", **signed).list_buckets()
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    with pytest.raises(ClientError) as exc:
+        aws_client("dynamodb", **signed).list_tables()
+    assert error_of(exc) == (
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+        400,
+    )
+    with pytest.raises(ClientError) as exc:
+        aws_client("s3", **signed).list_buckets()
+    assert error_of(exc) == (
+        "InvalidAccessKeyId",
+        "The AWS Access Key Id you provided does not exist in our records.",
+        403,
+    )
+    assert exc.value.response["Error"]["AWSAccessKeyId"] == key["AccessKeyId"]
+    with pytest.raises(ClientError) as exc:
+        aws_client("iam", **signed).get_user()
+    assert error_of(exc)[0] == "InvalidClientTokenId"
+    iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    with pytest.raises(ClientError) as exc:
+        aws_client("dynamodb", **signed).list_tables()
+    assert error_of(exc)[0] == "UnrecognizedClientException"
+    dummy = aws_client("sts", aws_access_key_id="AKIANEVERISSUED0000", aws_secret_access_key="x")
+    assert dummy.get_caller_identity()["Account"] == "000000000000"
 
 
 def test_two_access_keys_per_user(iam):

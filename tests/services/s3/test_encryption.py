@@ -44,7 +44,6 @@ RECORDED_ACCOUNT = "111111111111"
 _REPLACED = ("copy-etag", "etag")  # values test_copy_object_kms's recording replaced
 SSE_S3 = {"ServerSideEncryption": "AES256"}
 KMS_ARN = re.compile(rf"arn:aws:kms:{REGION}:{ACCOUNT}:key/[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}}")
-KEY_ID = "0a3bd1c6-5a0a-4ac8-8e6f-9e3d8d2c1a4b"  # a key id of the requester's account
 SSE_MEMBERS = (
     "ServerSideEncryption",
     "SSEKMSKeyId",
@@ -117,6 +116,27 @@ def assert_recorded_error(exc: Any, answer: dict[str, Any]) -> None:
         exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
         == answer["ResponseMetadata"]["HTTPStatusCode"]
     )
+
+
+# --------------------------------------------------------------------------- KMS keys
+
+
+@pytest.fixture
+def make_key(aws_client):
+    """Create a symmetric KMS key (in ``region``) and answer its key id: S3 resolves the keys it is
+    given through KMS, as AWS does."""
+
+    def make(region: str = REGION) -> str:
+        kms = aws_client("kms", region_name=region)
+        return kms.create_key(Description="s3 sse test")["KeyMetadata"]["KeyId"]
+
+    return make
+
+
+@pytest.fixture
+def key_id(make_key):
+    """A customer managed key of the requester's account, in us-east-1."""
+    return make_key()
 
 
 def encryption_of(response: dict[str, Any]) -> dict[str, Any]:
@@ -203,23 +223,23 @@ def test_explicit_sse_s3_and_its_bucket_default(s3, bucket):
 # --------------------------------------------------------------------------- SSE-KMS defaults
 
 
-def test_bucket_default_kms_key_answers_its_arn(s3, bucket):
+def test_bucket_default_kms_key_answers_its_arn(s3, bucket, key_id):
     # TestS3BucketEncryption::test_s3_bucket_encryption_sse_kms: a default named by key id answers
     # the key's ARN; with the Bucket Key off, PutObject answers no BucketKeyEnabled
     steps = recorded("test_s3_bucket_encryption_sse_kms", "test_s3_api")
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(KEY_ID))
-    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms_default(KEY_ID)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(key_id))
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms_default(key_id)
     put = s3.put_object(Bucket=bucket, Key="k", Body=b"test-encrypted", ChecksumAlgorithm="CRC32")
     assert_answer(put, steps["put-object-encrypted"], skip=("ETag",))
-    assert put["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert put["SSEKMSKeyId"] == key_arn(key_id)
     assert_answer(s3.head_object(Bucket=bucket, Key="k"), steps["head-object-encrypted"], skip=("ETag",))
     assert_answer(s3.get_object(Bucket=bucket, Key="k"), steps["get-object-encrypted"], skip=("ETag",))
-    assert s3.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert s3.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == key_arn(key_id)
 
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(KEY_ID, False))
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(key_id, False))
     put = s3.put_object(Bucket=bucket, Key="k2", Body=b"test-encrypted", ChecksumAlgorithm="CRC32")
     assert_answer(put, steps["put-object-encrypted-bucket-key-disabled"], skip=("ETag",))
-    assert put["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert put["SSEKMSKeyId"] == key_arn(key_id)
 
 
 def test_bucket_default_kms_without_key_is_the_aws_managed_key(s3, make_bucket):
@@ -254,7 +274,7 @@ def test_bucket_default_kms_without_key_is_the_aws_managed_key(s3, make_bucket):
     assert_answer(s3.head_object(Bucket=second, Key="e"), managed["head-object-encrypted"], skip=("ETag",))
 
 
-def test_aws_managed_key_is_per_region(s3, make_bucket):
+def test_aws_managed_key_is_per_region(s3, make_bucket, make_key):
     # a KMS key belongs to one region: a bucket elsewhere gets that region's aws/s3 key
     here = make_bucket()
     there = make_bucket(region="eu-west-1")
@@ -265,18 +285,19 @@ def test_aws_managed_key_is_per_region(s3, make_bucket):
     assert far.startswith(f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/")
     assert near.rsplit("/", 1)[1] != far.rsplit("/", 1)[1]
     # an explicit key id is resolved in the bucket's region too
+    west_key = make_key("eu-west-1")
     named = west.put_object(
-        Bucket=there, Key="n", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID
+        Bucket=there, Key="n", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=west_key
     )
-    assert named["SSEKMSKeyId"] == key_arn(KEY_ID, "eu-west-1")
+    assert named["SSEKMSKeyId"] == key_arn(west_key, "eu-west-1")
 
 
-def test_reads_answer_what_the_object_was_written_with(s3, bucket):
+def test_reads_answer_what_the_object_was_written_with(s3, bucket, key_id):
     # test_s3_sse_bucket_key_default: an object put before the bucket default changed keeps
     # answering AES256; one put after answers the new default, also once it is deleted
     steps = recorded("test_s3_sse_bucket_key_default")
     s3.put_object(Bucket=bucket, Key="before", Body=b"test-sse", ChecksumAlgorithm="CRC32")
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(KEY_ID))
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(key_id))
     assert_answer(
         s3.get_bucket_encryption(Bucket=bucket), steps["get-bucket-encryption"], skip=("ResponseMetadata",)
     )
@@ -287,7 +308,7 @@ def test_reads_answer_what_the_object_was_written_with(s3, bucket):
     s3.delete_bucket_encryption(Bucket=bucket)
     assert encryption_of(s3.head_object(Bucket=bucket, Key="after")) == {
         "ServerSideEncryption": "aws:kms",
-        "SSEKMSKeyId": key_arn(KEY_ID),
+        "SSEKMSKeyId": key_arn(key_id),
         "BucketKeyEnabled": True,
     }
     assert encryption_of(s3.head_object(Bucket=bucket, Key="before")) == SSE_S3
@@ -307,14 +328,14 @@ def test_each_version_keeps_its_encryption(s3, versioned_bucket):
 # --------------------------------------------------------------------------- request headers
 
 
-def test_request_encryption_overrides_the_bucket_default(s3, bucket):
+def test_request_encryption_overrides_the_bucket_default(s3, bucket, key_id, make_key):
     # PutObject API reference: the request's encryption takes precedence over the default;
     # a request's aws:kms takes the bucket's Bucket Key setting unless it sets its own
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(KEY_ID))
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(key_id))
     aes = s3.put_object(Bucket=bucket, Key="aes", Body=b"x", ServerSideEncryption="AES256")
     assert encryption_of(aes) == SSE_S3
     assert encryption_of(s3.head_object(Bucket=bucket, Key="aes")) == SSE_S3
-    other_key = str(uuid.uuid4())
+    other_key = make_key()
     kms = s3.put_object(
         Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=other_key
     )
@@ -338,7 +359,7 @@ def test_request_encryption_overrides_the_bucket_default(s3, bucket):
     assert "BucketKeyEnabled" not in s3.head_object(Bucket=bucket, Key="kms-2")
 
 
-def test_dsse_kms_has_no_bucket_key_and_context_is_answered_by_writes(s3, bucket):
+def test_dsse_kms_has_no_bucket_key_and_context_is_answered_by_writes(s3, bucket, key_id):
     # user guide: S3 Bucket Keys are not supported for DSSE-KMS; the encryption context header is
     # answered by PutObject, not by GetObject/HeadObject (their output has no such member)
     context = base64.b64encode(json.dumps({"project": "cloudlet"}).encode()).decode()
@@ -347,22 +368,22 @@ def test_dsse_kms_has_no_bucket_key_and_context_is_answered_by_writes(s3, bucket
         Key="k",
         Body=b"x",
         ServerSideEncryption="aws:kms:dsse",
-        SSEKMSKeyId=KEY_ID,
+        SSEKMSKeyId=key_id,
         SSEKMSEncryptionContext=context,
         BucketKeyEnabled=True,
     )
     assert encryption_of(put) == {
         "ServerSideEncryption": "aws:kms:dsse",
-        "SSEKMSKeyId": key_arn(KEY_ID),
+        "SSEKMSKeyId": key_arn(key_id),
         "SSEKMSEncryptionContext": context,
     }
     assert encryption_of(s3.head_object(Bucket=bucket, Key="k")) == {
         "ServerSideEncryption": "aws:kms:dsse",
-        "SSEKMSKeyId": key_arn(KEY_ID),
+        "SSEKMSKeyId": key_arn(key_id),
     }
 
 
-def test_kms_key_errors(s3, bucket):
+def test_kms_key_errors(s3, bucket, key_id):
     # test_s3_sse_validate_kms_key: put-obj-wrong-kms-key, create-multipart-wrong-kms-key,
     # copy-obj-wrong-kms-key (a name that is no key), put-obj-different-region-kms-key
     steps = recorded("test_s3_sse_validate_kms_key")
@@ -387,7 +408,7 @@ def test_kms_key_errors(s3, bucket):
             Key="k",
             Body=b"x",
             ServerSideEncryption="aws:kms",
-            SSEKMSKeyId=key_arn(KEY_ID, "eu-central-1"),
+            SSEKMSKeyId=key_arn(key_id, "eu-central-1"),
         )
     assert_recorded_error(exc, steps["put-obj-different-region-kms-key"])
     assert exc.value.response["Error"]["Message"] == "Invalid arn eu-central-1"
@@ -395,10 +416,152 @@ def test_kms_key_errors(s3, bucket):
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
 
-def test_encryption_header_errors(s3, bucket):
+def test_keys_kms_does_not_know_are_refused(s3, aws_client, bucket, make_key):
+    # test_s3_sse_validate_kms_key: put-obj-wrong-kms-key-real-uuid (a key id of no key),
+    # put-obj-wrong-kms-key-real-uuid-arn (its ARN), put-obj-different-region-kms-key-no-arn (the id
+    # of a key of another region): KMS's NotFoundException, named as the key in the bucket's region
+    steps = recorded("test_s3_sse_validate_kms_key")
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    missing = "134f2428-cec1-4b25-a1ae-9048164dba47"  # the recording's key id of no key
+    elsewhere = make_key("eu-west-1")
+    for name, given in (
+        ("put-obj-wrong-kms-key-real-uuid", missing),
+        ("put-obj-wrong-kms-key-real-uuid-arn", key_arn(missing)),
+        ("put-obj-different-region-kms-key-no-arn", elsewhere),
+    ):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(
+                Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=given
+            )
+        assert_recorded_error(exc, steps[name])
+        asked = given.rsplit("/", 1)[-1]
+        assert error_of(exc) == ("KMS.NotFoundException", f"Key '{key_arn(asked)}' does not exist", 400)
+    kms = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": missing}
+    for call in (
+        lambda: s3.create_multipart_upload(Bucket=bucket, Key="k", **kms),
+        lambda: s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "src"}, **kms),
+        lambda: s3.put_object(
+            Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms:dsse", SSEKMSKeyId=missing
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == ("KMS.NotFoundException", f"Key '{key_arn(missing)}' does not exist", 400)
+    # an alias of no key: KMS's own message (unverified: S3's answer for it)
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(
+            Bucket=bucket,
+            Key="k",
+            Body=b"x",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId="alias/no-such-alias",
+        )
+    assert code_of(exc) == ("KMS.NotFoundException", 400)
+    # PutBucketEncryption does not look the key up (unverified); the writes it applies to do
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(missing))
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms_default(
+        missing
+    )
+    for call in (
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x"),
+        lambda: s3.create_multipart_upload(Bucket=bucket, Key="k"),
+        lambda: s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "src"}),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == ("KMS.NotFoundException", f"Key '{key_arn(missing)}' does not exist", 400)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["src"]
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    # a request's own encryption is not the default's: it is written
+    assert encryption_of(
+        s3.put_object(Bucket=bucket, Key="aes", Body=b"x", ServerSideEncryption="AES256")
+    ) == (SSE_S3)
+
+
+def test_reads_and_writes_follow_the_key_state(s3, aws_client, bucket, key_id):
+    # test_s3_sse_validate_kms_key_state: a disabled key fails GetObject and PutObject with
+    # KMS.DisabledException, one pending deletion GetObject with KMS.KMSInvalidStateException
+    steps = recorded("test_s3_sse_validate_kms_key_state")
+    kms = aws_client("kms")
+    sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_id}
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"test-sse", ChecksumAlgorithm="CRC32", **sse)
+    assert_answer(put, steps["success-put-object-sse"], skip=("ETag",))
+    assert_answer(s3.get_object(Bucket=bucket, Key="k"), steps["success-get-object-sse"], skip=("ETag",))
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu")
+    ids = {"Bucket": bucket, "Key": "mpu", "UploadId": upload["UploadId"]}
+
+    kms.disable_key(KeyId=key_id)
+    disabled = ("KMS.DisabledException", f"{key_arn(key_id)} is disabled.", 400)
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert_recorded_error(exc, steps["get-obj-disabled-key"])
+    assert error_of(exc) == disabled
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"test-sse", **sse)
+    assert_recorded_error(exc, steps["put-obj-disabled-key"])
+    for call in (  # the object's data is read: S3 needs its data key decrypted (unverified for copies)
+        lambda: s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "k"}),
+        lambda: s3.upload_part_copy(**ids, PartNumber=1, CopySource={"Bucket": bucket, "Key": "k"}),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == disabled
+    # HeadObject reads no data (unverified)
+    assert s3.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == key_arn(key_id)
+
+    kms.enable_key(KeyId=key_id)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"test-sse"
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert_recorded_error(exc, steps["get-obj-pending-deletion-key"])
+    assert error_of(exc) == ("KMS.KMSInvalidStateException", f"{key_arn(key_id)} is pending deletion.", 400)
+    kms.cancel_key_deletion(KeyId=key_id)
+
+
+def test_aliases_and_the_managed_key_are_kms_keys(s3, aws_client, bucket, key_id):
+    # An alias answers the ARN of the key behind it; the AWS managed key is KMS's alias/aws/s3
+    # (test_s3_bucket_encryption_sse_kms_aws_managed_key: managed-kms-key is the object's key)
+    kms = aws_client("kms")
+    alias = f"alias/s3-{uuid.uuid4().hex[:10]}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    by_alias = s3.put_object(
+        Bucket=bucket, Key="a", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=alias
+    )
+    assert by_alias["SSEKMSKeyId"] == key_arn(key_id)
+    alias_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:{alias}"
+    by_arn = s3.put_object(
+        Bucket=bucket, Key="b", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=alias_arn
+    )
+    assert by_arn["SSEKMSKeyId"] == key_arn(key_id)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms_default(alias))
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms_default(alias)
+    assert s3.put_object(Bucket=bucket, Key="c", Body=b"x")["SSEKMSKeyId"] == key_arn(key_id)
+
+    managed = s3.put_object(Bucket=bucket, Key="m", Body=b"x", ServerSideEncryption="aws:kms")["SSEKMSKeyId"]
+    described = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert managed == described["Arn"] and described["KeyManager"] == "AWS"
+    recorded_key = recorded("test_s3_bucket_encryption_sse_kms_aws_managed_key", "test_s3_api")[
+        "managed-kms-key"
+    ]
+    assert described["Description"] == recorded_key["KeyMetadata"]["Description"]
+    named = s3.put_object(
+        Bucket=bucket, Key="n", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/aws/s3"
+    )
+    assert named["SSEKMSKeyId"] == managed
+    # the bucket default's key is resolved when each object is written, not when it is set
+    kms.disable_key(KeyId=key_id)
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="d", Body=b"x")
+    assert error_of(exc) == ("KMS.DisabledException", f"{key_arn(key_id)} is disabled.", 400)
+    kms.enable_key(KeyId=key_id)
+    assert s3.put_object(Bucket=bucket, Key="d", Body=b"x")["SSEKMSKeyId"] == key_arn(key_id)
+
+
+def test_encryption_header_errors(s3, bucket, key_id):
     # A KMS key without aws:kms: S3's message as quoted in aws/aws-cli#1431 and #6713; a value S3
     # does not know: as S3 answered an empty one (aws/aws-sdk-cpp#1771)
-    for params in ({"SSEKMSKeyId": KEY_ID}, {"ServerSideEncryption": "AES256", "SSEKMSKeyId": KEY_ID}):
+    for params in ({"SSEKMSKeyId": key_id}, {"ServerSideEncryption": "AES256", "SSEKMSKeyId": key_id}):
         with pytest.raises(ClientError) as exc:
             s3.put_object(Bucket=bucket, Key="k", Body=b"x", **params)
         assert code_of(exc) == ("InvalidArgument", 400)
@@ -431,7 +594,7 @@ def test_encryption_header_errors(s3, bucket):
 # --------------------------------------------------------------------------- copies
 
 
-def test_copy_gets_the_request_or_destination_encryption(s3, make_bucket):
+def test_copy_gets_the_request_or_destination_encryption(s3, make_bucket, key_id):
     # test_copy_object_kms (copy-object, get-copied-object); CopyObject API reference: without
     # encryption headers the copy gets the destination bucket's default, not its source's
     steps = recorded("test_copy_object_kms")
@@ -444,14 +607,14 @@ def test_copy_gets_the_request_or_destination_encryption(s3, make_bucket):
         CopySource=source,
         Key="copiedkey",
         BucketKeyEnabled=True,
-        SSEKMSKeyId=KEY_ID,
+        SSEKMSKeyId=key_id,
         ServerSideEncryption="aws:kms",
     )
     assert_answer(copy, steps["copy-object"], skip=("SSEKMSKeyId",))
-    assert copy["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert copy["SSEKMSKeyId"] == key_arn(key_id)
     got = s3.get_object(Bucket=source_bucket, Key="copiedkey")
     assert_answer(got, steps["get-copied-object"], skip=("ETag", "SSEKMSKeyId"))
-    assert got["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert got["SSEKMSKeyId"] == key_arn(key_id)
 
     kms_source = {"Bucket": source_bucket, "Key": "copiedkey"}
     assert encryption_of(s3.copy_object(Bucket=plain, Key="k", CopySource=kms_source)) == SSE_S3
@@ -472,11 +635,11 @@ def test_copy_gets_the_request_or_destination_encryption(s3, make_bucket):
     assert encryption_of(replaced) == SSE_S3
 
 
-def test_copy_in_place_with_encryption(s3, bucket):
+def test_copy_in_place_with_encryption(s3, bucket, make_key):
     # test_s3_copy_object_in_place_with_encryption: an in-place copy naming an encryption is
     # legal, even the same one; one without, of an SSE-KMS object, becomes SSE-S3
     steps = recorded("test_s3_copy_object_in_place_with_encryption")
-    key_id = str(uuid.uuid4())
+    key_id = make_key()
     here = {"Bucket": bucket, "Key": "source-object"}
     put = s3.put_object(
         **here, Body=b"test", ServerSideEncryption="aws:kms", BucketKeyEnabled=True, SSEKMSKeyId=key_id
@@ -522,16 +685,16 @@ def test_copy_in_place_in_a_bucket_with_default_encryption(s3, bucket):
 # --------------------------------------------------------------------------- multipart uploads
 
 
-def test_multipart_upload_with_kms(s3, bucket):
+def test_multipart_upload_with_kms(s3, bucket, key_id):
     # test_s3_multipart_upload_sse: the upload's encryption on Create, UploadPart, Complete and
     # the object; kept from Create even when the bucket's default changes meanwhile
     steps = recorded("test_s3_multipart_upload_sse")
     key = "test-sse-field-multipart"
     upload = s3.create_multipart_upload(
-        Bucket=bucket, Key=key, ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID, BucketKeyEnabled=True
+        Bucket=bucket, Key=key, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id, BucketKeyEnabled=True
     )
     assert_answer(upload, steps["multi-sse-create-multipart"])
-    assert upload["SSEKMSKeyId"] == key_arn(KEY_ID)
+    assert upload["SSEKMSKeyId"] == key_arn(key_id)
     s3.put_bucket_encryption(
         Bucket=bucket,
         ServerSideEncryptionConfiguration={
@@ -854,7 +1017,7 @@ def test_sse_c_refused_where_the_bucket_blocks_it(s3, bucket):
 # --------------------------------------------------------------------------- browser POST uploads
 
 
-def test_post_upload_answers_and_takes_encryption(s3_v4, make_bucket, server_time_signing):
+def test_post_upload_answers_and_takes_encryption(s3_v4, make_bucket, server_time_signing, key_id):
     # POST Object reference: the encryption form fields, and the encryption response headers
     bucket = make_bucket()
     post = s3_v4.generate_presigned_post(bucket, "plain.txt", ExpiresIn=300)
@@ -864,7 +1027,7 @@ def test_post_upload_answers_and_takes_encryption(s3_v4, make_bucket, server_tim
     assert reply.headers["etag"] == etag_of(b"posted")
     fields = {
         "x-amz-server-side-encryption": "aws:kms",
-        "x-amz-server-side-encryption-aws-kms-key-id": KEY_ID,
+        "x-amz-server-side-encryption-aws-kms-key-id": key_id,
     }
     post = s3_v4.generate_presigned_post(
         bucket, "kms.txt", Fields=fields, Conditions=[{k: v} for k, v in fields.items()], ExpiresIn=300
@@ -872,10 +1035,10 @@ def test_post_upload_answers_and_takes_encryption(s3_v4, make_bucket, server_tim
     reply = post_upload(post, b"posted")
     assert reply.status == 204
     assert reply.headers["x-amz-server-side-encryption"] == "aws:kms"
-    assert reply.headers["x-amz-server-side-encryption-aws-kms-key-id"] == key_arn(KEY_ID)
+    assert reply.headers["x-amz-server-side-encryption-aws-kms-key-id"] == key_arn(key_id)
     assert encryption_of(s3_v4.head_object(Bucket=bucket, Key="kms.txt")) == {
         "ServerSideEncryption": "aws:kms",
-        "SSEKMSKeyId": key_arn(KEY_ID),
+        "SSEKMSKeyId": key_arn(key_id),
     }
 
 
@@ -928,9 +1091,10 @@ def test_encryption_survives_a_restart(tmp_path):
     server = ServerProcess(str(tmp_path)).start()
     key = os.urandom(32)
     try:
+        key_id = client("kms", server.endpoint).create_key()["KeyMetadata"]["KeyId"]
         s3 = client("s3", server.endpoint, config=Config(s3={"addressing_style": "path"}))
         s3.create_bucket(Bucket="sse-durable")
-        s3.put_bucket_encryption(Bucket="sse-durable", ServerSideEncryptionConfiguration=kms_default(KEY_ID))
+        s3.put_bucket_encryption(Bucket="sse-durable", ServerSideEncryptionConfiguration=kms_default(key_id))
         s3.put_object(Bucket="sse-durable", Key="kms", Body=b"1")
         s3.put_object(Bucket="sse-durable", Key="sse-c", Body=b"2", **sse_c(key))
         s3.delete_bucket_encryption(Bucket="sse-durable")
@@ -941,7 +1105,7 @@ def test_encryption_survives_a_restart(tmp_path):
         s3 = client("s3", server.endpoint, config=Config(s3={"addressing_style": "path"}))
         assert encryption_of(s3.head_object(Bucket="sse-durable", Key="kms")) == {
             "ServerSideEncryption": "aws:kms",
-            "SSEKMSKeyId": key_arn(KEY_ID),
+            "SSEKMSKeyId": key_arn(key_id),
             "BucketKeyEnabled": True,
         }
         with pytest.raises(ClientError) as exc:

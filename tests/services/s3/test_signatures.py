@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import http.client
 import urllib.parse
+import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -391,9 +392,10 @@ def test_a_key_whose_secret_is_unknown_is_not_checked(aws_client, bucket):
 
 
 def test_credentials_sts_issued_are_checked(aws_client, bucket):
-    creds = aws_client("sts").assume_role(
-        RoleArn="arn:aws:iam::000000000000:role/uploader", RoleSessionName="s3-signatures"
-    )["Credentials"]
+    trust = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sts:AssumeRole"}]}'
+    role = f"uploader-{uuid.uuid4().hex[:8]}"
+    arn = aws_client("iam").create_role(RoleName=role, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    creds = aws_client("sts").assume_role(RoleArn=arn, RoleSessionName="s3-signatures")["Credentials"]
     role = aws_client(
         "s3",
         aws_access_key_id=creds["AccessKeyId"],

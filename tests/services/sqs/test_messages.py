@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -416,9 +417,10 @@ def test_delete_and_visibility_batches(sqs, make_queue, cloudlet):
 
 def test_sender_id_of_an_assumed_role(aws_client, make_queue):
     url = make_queue("sender")
-    creds = aws_client("sts").assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="sess")[
-        "Credentials"
-    ]
+    trust = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sts:AssumeRole"}]}'
+    role = f"sender-{uuid.uuid4().hex[:8]}"
+    arn = aws_client("iam").create_role(RoleName=role, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    creds = aws_client("sts").assume_role(RoleArn=arn, RoleSessionName="sess")["Credentials"]
     as_role = aws_client(
         "sqs",
         aws_access_key_id=creds["AccessKeyId"],

@@ -225,6 +225,48 @@ def test_sse_attributes(sqs, make_queue):
     assert "KmsMasterKeyId" not in attrs and "KmsDataKeyReusePeriodSeconds" not in attrs
 
 
+def test_sse_kms_key_is_checked_when_a_message_is_sent(sqs, make_queue, aws_client, cloudlet):
+    # SQS takes any KmsMasterKeyId (recorded: test_sse_queue_attributes, "testKeyId") and looks
+    # the key up when a message is sent, answering the model's Kms* errors (botocore SQS model:
+    # SendMessage's KmsNotFound, KmsDisabled, KmsInvalidState; query codes KMS.<code>). The
+    # messages (KMS's own, relayed) are unverified.
+    kms = aws_client("kms")
+    missing = make_queue("sse", KmsMasterKeyId="testKeyId")
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=missing, MessageBody="x")
+    code, message, status = error_of(exc)
+    assert (code, status) == ("KMS.NotFoundException", 400)
+    assert exc.value.response["Error"].get("QueryErrorCode") == "KmsNotFound"
+    assert message.startswith("Invalid keyId 'testKeyId' (Service: AWSKMS; Status Code: 400; Error Code: ")
+    with pytest.raises(ClientError) as exc:  # unverified: AWS may fail each entry instead
+        sqs.send_message_batch(QueueUrl=missing, Entries=[{"Id": "a", "MessageBody": "x"}])
+    assert exc.value.response["Error"].get("QueryErrorCode") == "KmsNotFound"
+    assert not sqs.receive_message(QueueUrl=missing).get("Messages")
+
+    managed = make_queue("sse", KmsMasterKeyId="alias/aws/sqs")  # created on first use
+    assert sqs.send_message(QueueUrl=managed, MessageBody="x")["MessageId"]
+    assert kms.describe_key(KeyId="alias/aws/sqs")["KeyMetadata"]["KeyManager"] == "AWS"
+
+    key = kms.create_key()["KeyMetadata"]
+    kms.disable_key(KeyId=key["KeyId"])
+    disabled = make_queue("sse", KmsMasterKeyId=key["Arn"])
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=disabled, MessageBody="x")
+    assert exc.value.response["Error"].get("QueryErrorCode") == "KmsDisabled"
+    assert error_of(exc)[0] == "KMS.DisabledException"
+    assert error_of(exc)[1].startswith(f"{key['Arn']} is disabled.")
+    kms.enable_key(KeyId=key["KeyId"])
+    assert sqs.send_message(QueueUrl=disabled, MessageBody="x")["MessageId"]
+    # the data key is reused for KmsDataKeyReusePeriodSeconds, then the key is looked up again
+    kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+    assert sqs.send_message(QueueUrl=disabled, MessageBody="y")["MessageId"]
+    cloudlet.advance_clock(301)
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=disabled, MessageBody="z")
+    assert exc.value.response["Error"].get("QueryErrorCode") == "KmsInvalidState"
+    kms.cancel_key_deletion(KeyId=key["KeyId"])
+
+
 def test_last_modified_moves_on_set(sqs, make_queue, cloudlet):
     url = make_queue("modified")
     before = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+DUMMY_ROOT = "arn:aws:iam::000000000000:root"
+
+
+def make_role(aws_client, account: str, name: str = "", path: str = "/", **trusted: object) -> str:
+    """A role in ``account`` whose trust policy allows ``trusted`` (by default the dummy
+    credentials' account root) to assume it; its ARN."""
+    name = name or f"r-{uuid.uuid4().hex[:10]}"
+    principal = trusted or {"AWS": DUMMY_ROOT}
+    action = (
+        "sts:AssumeRoleWithWebIdentity" if "Federated" in principal else ["sts:AssumeRole", "sts:TagSession"]
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}],
+    }
+    iam = aws_client("iam", aws_access_key_id=account)
+    return iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
 
 
 def _jwt(claims: dict) -> str:
@@ -31,9 +52,12 @@ def test_twelve_digit_access_key_is_the_account(aws_client):
 
 def test_assume_role_credentials_act_as_the_role(aws_client):
     sts = aws_client("sts")
-    out = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app/worker", RoleSessionName="job-1")
+    name = f"worker-{uuid.uuid4().hex[:8]}"
+    role_arn = make_role(aws_client, "123456789012", name, path="/app/")
+    assert role_arn == f"arn:aws:iam::123456789012:role/app/{name}"
+    out = sts.assume_role(RoleArn=role_arn, RoleSessionName="job-1")
     user = out["AssumedRoleUser"]
-    assert user["Arn"] == "arn:aws:sts::123456789012:assumed-role/worker/job-1"
+    assert user["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{name}/job-1"
     assert user["AssumedRoleId"].startswith("AROA") and user["AssumedRoleId"].endswith(":job-1")
     creds = out["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20
@@ -48,13 +72,13 @@ def test_assume_role_credentials_act_as_the_role(aws_client):
     assert ident["Arn"] == user["Arn"]
     assert ident["UserId"] == user["AssumedRoleId"]
     # The role id is stable for the same role.
-    again = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app/worker", RoleSessionName="job-2")
+    again = sts.assume_role(RoleArn=role_arn, RoleSessionName="job-2")
     assert again["AssumedRoleUser"]["AssumedRoleId"].split(":")[0] == user["AssumedRoleId"].split(":")[0]
 
 
 def test_assume_role_duration_sets_expiration(aws_client, cloudlet):
     out = aws_client("sts").assume_role(
-        RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="s1", DurationSeconds=900
+        RoleArn=make_role(aws_client, "123456789012"), RoleSessionName="s1", DurationSeconds=900
     )
     now = cloudlet.clock()["now"]
     assert abs(out["Credentials"]["Expiration"].timestamp() - (now + 900)) < 5
@@ -90,7 +114,7 @@ def test_assume_role_invalid_session_name(aws_client):
 
 def test_assume_role_tag_rules(aws_client):
     sts = aws_client("sts")
-    role = "arn:aws:iam::123456789012:role/r"
+    role = make_role(aws_client, "123456789012")
     with pytest.raises(ClientError) as exc:
         sts.assume_role(
             RoleArn=role, RoleSessionName="s1", Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}]
@@ -109,14 +133,23 @@ def test_assume_role_tag_rules(aws_client):
 
 
 def test_assume_role_with_web_identity(aws_client):
-    token = _jwt({"sub": "user-42", "aud": "my-app", "iss": "https://issuer.example"})
-    out = aws_client("sts").assume_role_with_web_identity(
-        RoleArn="arn:aws:iam::123456789012:role/web", RoleSessionName="web", WebIdentityToken=token
-    )
+    iam = aws_client("iam", aws_access_key_id="123456789012")
+    provider = iam.create_open_id_connect_provider(
+        Url="https://issuer.example", ClientIDList=["my-app"], ThumbprintList=["a" * 40]
+    )["OpenIDConnectProviderArn"]
+    try:
+        role_arn = make_role(aws_client, "123456789012", Federated=provider)
+        token = _jwt({"sub": "user-42", "aud": "my-app", "iss": "https://issuer.example"})
+        out = aws_client("sts").assume_role_with_web_identity(
+            RoleArn=role_arn, RoleSessionName="web", WebIdentityToken=token
+        )
+    finally:
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider)
     assert out["SubjectFromWebIdentityToken"] == "user-42"
     assert out["Audience"] == "my-app"
     assert out["Provider"] == "issuer.example"
-    assert out["AssumedRoleUser"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/web/web"
+    name = role_arn.rsplit("/", 1)[1]
+    assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{name}/web"
 
 
 def test_assume_role_with_web_identity_bad_token(aws_client):
@@ -158,7 +191,8 @@ def test_get_federation_token(aws_client):
 def test_get_access_key_info(aws_client):
     sts = aws_client("sts")
     assert sts.get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMPLE")["Account"] == "000000000000"
-    creds = sts.assume_role(RoleArn="arn:aws:iam::210987654321:role/r", RoleSessionName="s1")["Credentials"]
+    role_arn = make_role(aws_client, "210987654321")
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s1")["Credentials"]
     assert sts.get_access_key_info(AccessKeyId=creds["AccessKeyId"])["Account"] == "210987654321"
 
 

@@ -33,7 +33,15 @@ def test_cli_get_caller_identity(cloudlet):
     assert json.loads(out.stdout)["Arn"] == "arn:aws:iam::000000000000:root"
 
 
-def test_cli_assume_role(cloudlet):
+def test_cli_assume_role(cloudlet, aws_client):
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sts:AssumeRole"}]
+    }
+    iam = aws_client("iam", aws_access_key_id="123456789012")
+    try:
+        iam.create_role(RoleName="cli", AssumeRolePolicyDocument=json.dumps(trust))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
     out = aws(
         cloudlet.endpoint,
         "sts",

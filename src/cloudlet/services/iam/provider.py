@@ -3,7 +3,8 @@ keys, service-linked roles, OIDC providers, tags, and the policy simulator.
 
 IAM is global: state is per account, never per region, and ARNs carry no region
 (``arn:aws:iam::123456789012:role/path/name``). Access keys IAM creates are registered
-with core.credentials, so a request signed with one acts as that user in that account.
+with core.credentials, so a request signed with one acts as that user in that account;
+deleted or inactive ones are revoked there, so the gateway refuses them.
 """
 
 from __future__ import annotations

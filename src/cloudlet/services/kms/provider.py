@@ -96,6 +96,15 @@ def _context(params: dict[str, Any], name: str = "EncryptionContext") -> dict[st
     return params.get(name) or None
 
 
+# What AWS managed keys describe themselves as (recorded: aws-reference/s3
+# test_s3_bucket_encryption_sse_kms_aws_managed_key, aws-reference/dynamodb
+# test_dynamodb_create_table_with_partial_sse_specification); others keep the generic form (unverified).
+_MANAGED_DESCRIPTIONS = {
+    "s3": "Default key that protects my S3 objects when no other key is defined",
+    "dynamodb": "Default key that protects my DynamoDB data when no other key is defined",
+}
+
+
 class KmsProvider(Provider):
     service = "kms"
 
@@ -125,7 +134,9 @@ class KmsProvider(Provider):
                 region,
                 spec="SYMMETRIC_DEFAULT",
                 usage="ENCRYPT_DECRYPT",
-                description=f"Default key that protects my {service} data when no other key is defined",
+                description=_MANAGED_DESCRIPTIONS.get(
+                    service, f"Default key that protects my {service} data when no other key is defined"
+                ),
                 policy=policies.managed_policy(partition_for(region), account, region, service),
                 manager="AWS",
                 tags=[],

@@ -15,14 +15,15 @@ destination bucket's default, not its source's). It is kept in the object's meta
 (``test_s3_sse_bucket_key_default``: get-obj-default-after-setting). SSE-S3 is not kept: an
 object without it, including every object stored before encryption was answered, is SSE-S3.
 
-SSE-KMS: a key id is answered as its key ARN in the bucket's region
-(``test_s3_bucket_encryption_sse_kms``: a bucket default of a bare key id answers
-``arn:aws:kms:<region>:<account>:key/<id>``); without a key id S3 uses the account's AWS
-managed key (alias ``aws/s3``, ``test_s3_sse_default_kms_key``: the same key for every bucket of
-the account), here a key id derived from the account and region. The Bucket Key setting is the
-request's, else the bucket default's, and is answered only when on; it does not apply to SSE-S3
-or DSSE-KMS (user guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys"). Cloudlet has
-no KMS: keys are not looked up, only their form and region are checked.
+SSE-KMS: the key a write names (key id, key ARN, alias or alias ARN), else the bucket default's,
+else the account's AWS managed key ``alias/aws/s3`` (created on first use), is resolved through
+Cloudlet's KMS at each write and answered as its key ARN (``test_s3_bucket_encryption_sse_kms``,
+``test_s3_sse_default_kms_key``); a key KMS does not know, disabled or pending deletion fails the
+write with KMS's error under S3's ``KMS.`` prefix (``test_s3_sse_validate_kms_key``,
+``test_s3_sse_validate_kms_key_state``), and so does a read of the object's data while its key is
+not usable. The Bucket Key setting is the request's, else the bucket default's, and is answered
+only when on; it does not apply to SSE-S3 or DSSE-KMS (user guide, "Reducing the cost of SSE-KMS
+with Amazon S3 Bucket Keys").
 
 SSE-C: the key is checked (AES256 only, 256 bits, its MD5) and only its MD5 is kept; reads must
 give the same key. The messages are S3's, recorded in ``TestS3SSECEncryption``.
@@ -33,8 +34,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -64,7 +63,6 @@ ANSWERED = (
     "SSECustomerKeyMD5",
 )
 _ARGUMENT = "x-amz-server-side-encryption"  # S3 names this argument in all of SSE-C's errors
-_KEY_ID = re.compile(r"(?:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|mrk-[0-9a-f]{32})\Z")
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -109,10 +107,6 @@ def _not_applicable() -> ServiceError:
     # SSE-C headers reading an object that is not SSE-C (not recorded; S3's answer as quoted in
     # boto/boto3#982 and aws/aws-sdk-go#2724)
     return ServiceError("InvalidRequest", "The encryption parameters are not applicable to this object.", 400)
-
-
-def _kms_not_found(message: str) -> ServiceError:
-    return ServiceError("KMS.NotFoundException", message, 400)
 
 
 # ---- SSE-C keys ------------------------------------------------------------------------------
@@ -215,44 +209,42 @@ def check_part(
 # ---- KMS keys --------------------------------------------------------------------------------
 
 
-def managed_key_arn(account: str, region: str) -> str:
-    """The ARN of the account's AWS managed key for S3 (alias ``aws/s3``) in ``region``: a key id
-    derived from both, so it stays the same across restarts."""
-    digest = hashlib.sha256(f"cloudlet-kms-aws/s3-{account}-{region}".encode()).digest()
-    key_id = uuid.UUID(bytes=digest[:16], version=4)
-    return f"arn:{partition_for(region)}:kms:{region}:{account}:key/{key_id}"
+def _kms_error(exc: ServiceError) -> ServiceError:
+    """KMS's refusal as S3 answers it: KMS's code with a ``KMS.`` prefix and KMS's message, status
+    400 (recorded, ``test_s3_sse_validate_kms_key``: ``KMS.NotFoundException`` ``Invalid keyId
+    '<name>'``, ``Key '<arn>' does not exist``, ``Invalid arn <region>``;
+    ``test_s3_sse_validate_kms_key_state``: ``KMS.DisabledException`` ``<arn> is disabled.``,
+    ``KMS.KMSInvalidStateException`` ``<arn> is pending deletion.``)."""
+    return ServiceError(f"KMS.{exc.code}", exc.message, 400)
 
 
-def kms_key_arn(key_id: str, account: str, region: str, *, check: bool = True) -> str:
-    """The key ARN S3 answers for a key named by id, ARN or alias (``check``: refuse what S3
-    refuses, for a key a request names).
+def kms_key(keys: KeyService, account: str, region: str, key_id: str | None) -> str:
+    """The ARN of the enabled key ``key_id`` names (key id, key ARN, alias or alias ARN) in
+    ``account`` and ``region``, resolved through KMS; the account's AWS managed key ``aws/s3``
+    (created on first use) without one. An alias answers the ARN of the key behind it
+    (``test_s3_bucket_encryption_sse_kms_aws_managed_key``: the managed key's own ARN)."""
+    try:
+        return keys.resolve(account, region, key_id, "aws/s3").arn
+    except ServiceError as exc:
+        raise _kms_error(exc) from None
 
-    Recorded (``test_s3_sse_validate_kms_key``): a name that is no key id, ARN or alias is
-    ``Invalid keyId '<name>'``, a key ARN of another region ``Invalid arn <region>``; a bare key
-    id is answered as the ARN of that key in the bucket's region and account
-    (``test_s3_bucket_encryption_sse_kms``). An alias answers its alias ARN (S3 answers the ARN of
-    the key behind it, which Cloudlet cannot resolve), ``alias/aws/s3`` the managed key's.
-    """
-    if key_id.startswith("arn:"):
-        try:
-            arn = parse_arn(key_id)
-        except ValueError:
-            arn = None
-        if arn is None or arn.service != "kms":
-            if check:
-                raise _kms_not_found(f"Invalid keyId '{key_id}'")
-            return key_id
-        if check and arn.region != region:
-            raise _kms_not_found(f"Invalid arn {arn.region}")
-        return key_id
-    if key_id == "alias/aws/s3":
-        return managed_key_arn(account, region)
-    partition = partition_for(region)
-    if key_id.startswith("alias/") and len(key_id) > len("alias/"):
-        return f"arn:{partition}:kms:{region}:{account}:{key_id}"
-    if check and not _KEY_ID.match(key_id):
-        raise _kms_not_found(f"Invalid keyId '{key_id}'")
-    return f"arn:{partition}:kms:{region}:{account}:key/{key_id}"
+
+def check_kms_read(encryption: dict[str, Any] | None, keys: KeyService) -> None:
+    """A read of an SSE-KMS object's data (GetObject, a copy's source) needs its key usable, as S3
+    needs KMS to decrypt the object's data key (recorded, ``test_s3_sse_validate_kms_key_state``:
+    get-obj-disabled-key, get-obj-pending-deletion-key). HeadObject reads no data and is not
+    refused (unverified)."""
+    arn = (encryption or {}).get("SSEKMSKeyId")
+    if not arn:
+        return
+    try:
+        key = parse_arn(arn)
+    except ValueError:
+        return
+    try:
+        keys.resolve(key.account, key.region, arn)
+    except ServiceError as exc:
+        raise _kms_error(exc) from None
 
 
 def _check_context(context: str) -> None:
@@ -296,37 +288,21 @@ def _default_rule(bucket: Bucket) -> dict[str, Any]:
     return (config.get("Rules") or [{}])[0]
 
 
-def bucket_default(bucket: Bucket) -> dict[str, Any] | None:
-    """What an object written to ``bucket`` without encryption headers gets now (None: SSE-S3)."""
+def bucket_default(bucket: Bucket, keys: KeyService, account: str) -> dict[str, Any] | None:
+    """What an object written to ``bucket`` without encryption headers gets now (None: SSE-S3).
+    The default's key is resolved through KMS at each write, in the requester's ``account`` (S3 API
+    reference, ServerSideEncryptionByDefault: KMS resolves an alias within the requester's
+    account); PutBucketEncryption itself does not look the key up (unverified)."""
     rule = _default_rule(bucket)
     default = rule.get("ApplyServerSideEncryptionByDefault") or {}
     algorithm = default.get("SSEAlgorithm") or SSE_S3
     if algorithm not in (KMS, DSSE_KMS):
         return None
-    key_id = default.get("KMSMasterKeyID")
-    arn = (
-        kms_key_arn(key_id, bucket.account, bucket.region, check=False)
-        if key_id
-        else managed_key_arn(bucket.account, bucket.region)
-    )
+    arn = kms_key(keys, account, bucket.region, default.get("KMSMasterKeyID") or None)
     out: dict[str, Any] = {"ServerSideEncryption": algorithm, "SSEKMSKeyId": arn}
     if algorithm == KMS and rule.get("BucketKeyEnabled"):
         out["BucketKeyEnabled"] = True
     return out
-
-
-def _resolved(encryption: dict[str, Any], given: str, keys: KeyService, account: str, region: str) -> None:
-    """Resolve a request's KMS key through Cloudlet's KMS: the ARN of the key behind an alias, and
-    S3's refusal of a disabled key or one pending deletion (KMS's error with S3's ``KMS.`` prefix;
-    unverified: S3's exact wording). A key KMS does not know keeps the answer by form alone: the
-    S3 tests name keys they never created (unverified: AWS answers KMS.NotFoundException)."""
-    try:
-        ref = keys.resolve(account, region, given)
-    except ServiceError as exc:
-        if exc.code == "NotFoundException":
-            return
-        raise ServiceError(f"KMS.{exc.code}", exc.message, 400) from None
-    encryption["SSEKMSKeyId"] = ref.arn
 
 
 def object_encryption(
@@ -335,7 +311,7 @@ def object_encryption(
     account: str,
     key: str,
     action: str,
-    keys: KeyService | None = None,
+    keys: KeyService,
 ) -> dict[str, Any] | None:
     """The encryption a write (PutObject, a POST upload, CopyObject, CreateMultipartUpload) gives
     its object: the request's, else the bucket's default; None for SSE-S3. ``account`` is the
@@ -368,15 +344,13 @@ def object_encryption(
         _check_not_blocked(bucket, account, key, action)
         return {"SSECustomerAlgorithm": SSE_S3, "SSECustomerKeyMD5": md5}
     if algorithm is None:
-        return bucket_default(bucket)
+        return bucket_default(bucket, keys, account)
     if algorithm not in ALGORITHMS:
         raise _invalid_argument("The encryption method specified is not supported", algorithm)
     if algorithm == SSE_S3:
         return None
-    arn = kms_key_arn(key_id, account, bucket.region) if key_id else managed_key_arn(account, bucket.region)
+    arn = kms_key(keys, account, bucket.region, key_id or None)
     out: dict[str, Any] = {"ServerSideEncryption": algorithm, "SSEKMSKeyId": arn}
-    if key_id and keys is not None:
-        _resolved(out, key_id, keys, account, bucket.region)
     if algorithm == KMS:
         enabled = params.get("BucketKeyEnabled")
         if enabled is None:  # the bucket's setting (user guide, "Specifying SSE-KMS")

@@ -229,6 +229,7 @@ class Multipart:
         source_key_md5 = sse.customer_key(params, sse.COPY_SOURCE_CUSTOMER, reading=True)
         source = self.copy_source_object(params["CopySource"])
         sse.check_read(source.meta.get(sse.META_KEY), source_key_md5)
+        sse.check_kms_read(source.meta.get(sse.META_KEY), key_service(self.runtime))
         start, end = 0, source.size
         if params.get("CopySourceRange"):
             start, end = copy_source_range(params["CopySourceRange"], source.size)

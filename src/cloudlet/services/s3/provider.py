@@ -720,6 +720,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         row = self._object(bucket, params["Key"], params.get("VersionId"), "GET")
         sse.check_read(row.meta.get(sse.META_KEY), asked_key)
         cond.check_read(row, params, self.clock.now())
+        sse.check_kms_read(row.meta.get(sse.META_KEY), key_service(self.runtime))
         out = self._described(row, params, bucket)
         start, end = self._window(ctx, row, params, out)
         if row.inline:
@@ -886,6 +887,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         source = self.copy_source_object(params["CopySource"])
         sse.check_read(source.meta.get(sse.META_KEY), source_key_md5)
         cond.check_copy_source(source, params, self.clock.now())
+        sse.check_kms_read(source.meta.get(sse.META_KEY), key_service(self.runtime))
         directive = params.get("MetadataDirective") or "COPY"
         if directive == "REPLACE":
             meta = headers_meta(params)

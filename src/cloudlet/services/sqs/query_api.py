@@ -40,8 +40,9 @@ def no_operation(request: Request) -> Response | None:
     action = form_params(request).get("Action")
     if action:
         raise invalid_action(action)
-    if request.method != "GET":
-        return None  # the gateway's own answer (unverified: what AWS answers a POST without one)
+    if request.method != "GET" or len([p for p in request.path.split("/") if p]) < 2:
+        # Not a GET of a queue URL: the gateway's own answer (unverified: what AWS answers these).
+        return None
     # unverified: the document beyond its root element.
     return Response(
         404,
