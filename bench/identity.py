@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -91,7 +92,8 @@ def secrets_get_sat(target: Target) -> Figures:
     setup = SecretsClient(target)
     try:
         name = "bench/db-credentials"
-        status, _ = setup.post(setup.request("CreateSecret", {"Name": name, "SecretString": SECRET_VALUE}))
+        create = {"Name": name, "SecretString": SECRET_VALUE, "ClientRequestToken": str(uuid.uuid4())}
+        status, _ = setup.post(setup.request("CreateSecret", create))  # SDKs fill the token in
         if status not in (200, 400):  # 400: made by an earlier repetition
             raise IdentityError(f"CreateSecret answered {status}")
         if setup.call("GetSecretValue", {"SecretId": name}).get("SecretString") != SECRET_VALUE:
