@@ -368,3 +368,14 @@ def test_skip_role_checks_takes_any_role():
         assert out["AssumedRoleUser"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/nowhere/s1"
     finally:
         server.stop()
+
+
+def test_assuming_a_role_sets_its_role_last_used(aws_client):
+    account = _account()
+    role = _role(aws_client, account, _trust({"AWS": account}))
+    iam = aws_client("iam", aws_access_key_id=account)
+    assert iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"] == {}
+    sts = aws_client("sts", aws_access_key_id=account, region_name="eu-west-1")
+    sts.assume_role(RoleArn=role["Arn"], RoleSessionName="session")
+    last = iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
+    assert last["Region"] == "eu-west-1" and "LastUsedDate" in last

@@ -52,6 +52,17 @@ class IamProvider(SimulationMixin, Provider):
         super().__init__(runtime)
         self.iam = IamStore(self.store)
 
+    # -- the directory other services read (interface.py) --
+    def entity(self, account: str, kind: str, name: str) -> dict[str, Any] | None:
+        return self.iam.get(account, kind, name)
+
+    def role_used(self, account: str, name: str, region: str, when: float) -> None:
+        role = self.iam.get(account, "role", name)
+        if role is not None:
+            role["RoleLastUsed"] = {"LastUsedDate": when, "Region": region}
+            with self.store.transaction():
+                self.iam.put(account, "role", name, role)
+
     # -- helpers --
     def _now(self) -> float:
         return self.clock.now()

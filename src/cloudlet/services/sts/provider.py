@@ -29,6 +29,7 @@ from cloudlet.core.policy import Policy, PolicyError, Request, Source, evaluate,
 from cloudlet.gateway.detect import account_for
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
+from cloudlet.services.iam.interface import Kind, directory
 
 DEFAULT_ROLE_SECONDS = 3600
 DEFAULT_SESSION_SECONDS = 43200
@@ -161,9 +162,9 @@ class StsProvider(Provider):
         name = arn.resource.rsplit("/", 1)[-1]
         return arn.account or "000000000000", name, arn.partition
 
-    def _iam_entity(self, account: str, kind: str, key: str) -> dict[str, Any] | None:
-        iam: Any = self.runtime.load("iam")
-        return iam.iam.get(account, kind, key) if iam is not None else None
+    def _iam_entity(self, account: str, kind: Kind, key: str) -> dict[str, Any] | None:
+        iam = directory(self.runtime)
+        return iam.entity(account, kind, key) if iam is not None else None
 
     def _iam_role(self, role_arn: str, account: str, name: str) -> dict[str, Any] | None:
         """The IAM role ``role_arn`` names (its path too), or None."""
@@ -305,7 +306,15 @@ class StsProvider(Provider):
                     raise _denied(caller_arn, "sts:TagSession", role_arn)
         seconds = params.get("DurationSeconds") or DEFAULT_ROLE_SECONDS
         self._check_duration(role, seconds, chained=caller is not None and caller.is_session)
-        return self._assume(params, role, seconds, params.get("SourceIdentity"), caller)
+        answer = self._assume(params, role, seconds, params.get("SourceIdentity"), caller)
+        self._used(role, account, name, ctx.region)
+        return answer
+
+    def _used(self, role: dict[str, Any] | None, account: str, name: str, region: str) -> None:
+        """The role's RoleLastUsed (AWS updates it within hours; here at once)."""
+        iam = directory(self.runtime)
+        if role is not None and iam is not None:
+            iam.role_used(account, name, region, self.clock.now())
 
     def assume_role_with_web_identity(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         claims = _jwt_claims(params["WebIdentityToken"])
@@ -344,6 +353,7 @@ class StsProvider(Provider):
         seconds = params.get("DurationSeconds") or DEFAULT_ROLE_SECONDS
         self._check_duration(role, seconds, chained=False)
         out = self._assume(params, role, seconds, None)
+        self._used(role, account, name, ctx.region)
         audience = claims.get("aud")
         if isinstance(audience, list):
             audience = audience[0] if audience else None
