@@ -52,6 +52,11 @@ class Principal:
     revoked: bool = False  # an IAM key deleted or made inactive: refused
 
     @property
+    def temporary(self) -> bool:
+        """Credentials STS issued (they expire), not an IAM user's long-term key."""
+        return self.expiration < _NEVER
+
+    @property
     def is_session(self) -> bool:
         """An assumed-role session (what assuming another role from makes role chaining)."""
         return ":assumed-role/" in self.arn

@@ -379,3 +379,10 @@ def test_assuming_a_role_sets_its_role_last_used(aws_client):
     sts.assume_role(RoleArn=role["Arn"], RoleSessionName="session")
     last = iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
     assert last["Region"] == "eu-west-1" and "LastUsedDate" in last
+
+
+def test_get_session_token_refuses_session_credentials(aws_client):
+    token = aws_client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    with pytest.raises(ClientError) as exc:
+        _as(aws_client, "sts", token).get_session_token()
+    assert _error(exc) == ("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)

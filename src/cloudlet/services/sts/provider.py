@@ -366,6 +366,10 @@ class StsProvider(Provider):
 
     def get_session_token(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         seconds = params.get("DurationSeconds") or DEFAULT_SESSION_SECONDS
+        principal = self.runtime.credentials.lookup(ctx.access_key) if ctx.access_key else None
+        if principal is not None and principal.temporary:
+            # as AWS answers it (IAM User Guide, "Compare AWS STS credentials"; wording unverified)
+            raise ServiceError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
         caller = self.get_caller_identity(ctx, {})
         return {"Credentials": self._issue(caller["Account"], caller["Arn"], caller["UserId"], seconds)}
 
