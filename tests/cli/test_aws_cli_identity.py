@@ -1198,11 +1198,6 @@ def test_secretsmanager_customer_key_stage_moves_and_batch_get(aws):
     assert aws("secretsmanager", "describe-secret", "--secret-id", name).get("Tags", []) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: Parameter Store does not resolve /aws/reference/secretsmanager/<secret> "
-    "(GetParameter answers ParameterNotFound)",
-)
 def test_ssm_reference_to_a_secrets_manager_secret(aws):
     name = unique("cli/ref")
     aws("secretsmanager", "create-secret", "--name", name, "--secret-string", "from-secrets-manager")

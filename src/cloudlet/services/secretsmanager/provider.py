@@ -298,6 +298,23 @@ class SecretsManagerProvider(Provider):
                 out["ReplicationStatus"] = replication.statuses(secret)
         return out
 
+    def read_secret(
+        self,
+        account: str,
+        region: str,
+        secret_id: str,
+        version_id: str | None = None,
+        stage: str | None = None,
+    ) -> dict[str, Any]:
+        """GetSecretValue for another service (interface.py)."""
+        secret = self.find(account, region, secret_id)
+        if secret is None:
+            raise err.not_found()
+        if secret.deleted is not None:
+            raise err.marked_for_deletion()
+        version = self._version_for(secret, version_id, stage)
+        return self._value_entry(secret, version, self.clock.now())
+
     def get_secret_value(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         secret = self._secret(ctx, params["SecretId"])
         version = self._version_for(secret, params.get("VersionId"), params.get("VersionStage"))

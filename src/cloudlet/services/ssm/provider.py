@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
-from cloudlet.services.ssm import filters, names, policies, public, secure
+from cloudlet.services.ssm import filters, names, policies, public, references, secure
 from cloudlet.services.ssm.names import Reference, parameter_arn, validation
 from cloudlet.services.ssm.store import MAX_VERSIONS, SsmStore, Version
 
@@ -421,6 +421,11 @@ class SsmProvider(Provider):
     # ---- reads ----------------------------------------------------------------------------
 
     def get_parameter(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if references.is_reference(params["Name"]):
+            decrypt = bool(params.get("WithDecryption"))
+            return {
+                "Parameter": references.read(self.runtime, ctx.account, ctx.region, params["Name"], decrypt)
+            }
         ref = names.parse_reference(params["Name"])
         v = self.find(ctx, ref)
         return {"Parameter": self._parameter(v, bool(params.get("WithDecryption")), ref.selector)}
@@ -435,6 +440,9 @@ class SsmProvider(Provider):
                 continue
             seen.add(text)
             try:
+                if references.is_reference(text):
+                    found.append(references.read(self.runtime, ctx.account, ctx.region, text, decrypt))
+                    continue
                 ref = names.parse_reference(text)
                 v = self.find(ctx, ref)
             except ServiceError as exc:
