@@ -90,6 +90,7 @@ class CredentialStore:
         self._cache: dict[str, Principal | None] = {}
         self._secrets: dict[str, str | None] = {}
         self._configured: dict[str, str] = {}
+        self._uses: dict[str, tuple[float, str, str]] = {}
         self.verify_all = False  # --verify-signatures: keys without a known secret are refused
 
     def configure(self, secrets: dict[str, str], verify_all: bool = False) -> None:
@@ -170,6 +171,15 @@ class CredentialStore:
             self._secrets.clear()
         secret = self._secrets[access_key] = str(row[0]) if row else None
         return secret
+
+    def note_use(self, access_key: str, service: str, region: str, when: float) -> None:
+        """A request signed with a long-term (IAM) key: its last use, kept in memory for
+        GetAccessKeyLastUsed (AWS itself reports it within hours)."""
+        self._uses[access_key] = (when, service, region)
+
+    def last_use(self, access_key: str) -> tuple[float, str, str] | None:
+        """(when, service, region) of the key's last use since the server started."""
+        return self._uses.get(access_key)
 
     def lookup(self, access_key: str) -> Principal | None:
         if access_key in self._cache:

@@ -395,8 +395,12 @@ class Signatures:
             return None
         if creds.access_key:
             principal = self.credentials.lookup(creds.access_key)
-            if principal is not None and (principal.revoked or principal.expiration <= self.clock.now()):
-                return self._refused_key(request, creds, principal.revoked)
+            if principal is not None:
+                now = self.clock.now()
+                if principal.revoked or principal.expiration <= now:
+                    return self._refused_key(request, creds, principal.revoked)
+                if not principal.temporary:
+                    self.credentials.note_use(creds.access_key, creds.signing_name, creds.region, now)
         if not creds.scheme or creds.scheme == "sigv4a":
             return None
         s3 = creds.scheme == "sigv2" or creds.signing_name in _S3_NAMES

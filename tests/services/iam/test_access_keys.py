@@ -12,6 +12,8 @@ def test_access_key_acts_as_the_user(iam, aws_client, account):
     user = name("u")
     arn = iam.create_user(UserName=user)["User"]["Arn"]
     key = iam.create_access_key(UserName=user)["AccessKey"]
+    unused = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert unused == {"ServiceName": "N/A", "Region": "N/A"}
     assert key["AccessKeyId"].startswith("AKIA") and len(key["AccessKeyId"]) == 20
     assert key["Status"] == "Active" and key["UserName"] == user
     sts = aws_client(
@@ -25,7 +27,13 @@ def test_access_key_acts_as_the_user(iam, aws_client, account):
     assert as_user.get_user()["User"]["UserName"] == user
     assert [k["AccessKeyId"] for k in as_user.list_access_keys()["AccessKeyMetadata"]] == [key["AccessKeyId"]]
     last = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
-    assert last["UserName"] == user and last["AccessKeyLastUsed"]["ServiceName"] == "N/A"
+    # the key signed an IAM request last (us-east-1, the clients' region)
+    assert last["UserName"] == user
+    assert (last["AccessKeyLastUsed"]["ServiceName"], last["AccessKeyLastUsed"]["Region"]) == (
+        "iam",
+        "us-east-1",
+    )
+    assert "LastUsedDate" in last["AccessKeyLastUsed"]
     with pytest.raises(ClientError) as exc:
         iam.delete_user(UserName=user)
     assert error_of(exc)[:2] == ("DeleteConflict", "Cannot delete entity, must delete access keys first.")

@@ -985,6 +985,14 @@ class IamProvider(SimulationMixin, Provider):
             raise no_such_entity(f"The Access Key with id {key_id} cannot be found.")
         user = self.iam.get(key["account"], "user", key["user_key"]) if key["user_key"] else None
         last: dict[str, Any] = {"ServiceName": "N/A", "Region": "N/A"}
+        used = self.runtime.credentials.last_use(key_id)
+        if used is not None and used[0] > (key["last_used"] or 0):
+            key = {
+                **key,
+                "last_used": used[0],
+                "last_service": used[1] or "N/A",
+                "last_region": used[2] or "N/A",
+            }
         if key["last_used"]:
             last = {
                 "LastUsedDate": shapes.when(key["last_used"]),
