@@ -299,6 +299,22 @@ def test_web_identity_needs_a_trusting_role_and_a_provider(aws_client):
     with pytest.raises(ClientError) as exc:
         sts.assume_role_with_web_identity(RoleArn=missing, RoleSessionName="w1", WebIdentityToken=token)
     assert _error(exc)[0] == "AccessDenied"
+    # a token for another audience than the provider's client ids, and an expired one
+    elsewhere = _jwt({"sub": "repo:me/app", "aud": "someone-else", "iss": f"https://{issuer}"})
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(
+            RoleArn=role["Arn"], RoleSessionName="w1", WebIdentityToken=elsewhere
+        )
+    assert _error(exc) == ("InvalidIdentityToken", "Incorrect token audience", 400)
+    expired = _jwt(
+        {"sub": "repo:me/app", "aud": "sts.amazonaws.com", "iss": f"https://{issuer}", "exp": 1000}
+    )
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=role["Arn"], RoleSessionName="w1", WebIdentityToken=expired)
+    code, message, status = _error(exc)
+    assert (code, status) == ("ExpiredTokenException", 400) and message.startswith(
+        "Token expired: current date/time"
+    )
 
 
 def test_web_identity_of_a_well_known_provider(aws_client):

@@ -327,14 +327,17 @@ class StsProvider(Provider):
             if provider in WELL_KNOWN_PROVIDERS:
                 federated = provider
             else:
-                if not provider or self._iam_entity(account, "oidc", provider) is None:
+                oidc = self._iam_entity(account, "oidc", provider) if provider else None
+                if oidc is None:
                     # unverified: wording when the issuer is no OIDC provider of the account
                     raise ServiceError(
                         "InvalidIdentityToken",
                         f"No OpenIDConnect provider found in your account for https://{provider}",
                         400,
                     )
+                _check_audience(claims, oidc.get("ClientIDList") or [])
                 federated = f"arn:{partition}:iam::{account}:oidc-provider/{provider}"
+            _check_token_time(claims, self.clock.now())
             context: dict[str, list[str]] = {"sts:rolesessionname": [params["RoleSessionName"]]}
             for claim in _TOKEN_CLAIMS:
                 value = claims.get(claim)
@@ -395,3 +398,26 @@ class StsProvider(Provider):
     def resource_counts(self) -> dict[str, int]:
         count = self.runtime.credentials.count()
         return {"issued_credentials": count} if count else {}
+
+
+def _check_audience(claims: dict[str, Any], client_ids: list[str]) -> None:
+    """The token's audience (``aud``, a string or a list) must be one of the provider's client
+    ids, as AWS checks it."""
+    audience = claims.get("aud")
+    given = audience if isinstance(audience, list) else [audience]
+    if not any(isinstance(a, str) and a in client_ids for a in given):
+        raise ServiceError("InvalidIdentityToken", "Incorrect token audience", 400)
+
+
+def _check_token_time(claims: dict[str, Any], now: float) -> None:
+    """An expired token (``exp`` before the Cloudlet clock) is refused as AWS refuses it."""
+    expires = claims.get("exp")
+    if isinstance(expires, int | float) and not isinstance(expires, bool) and expires <= now:
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ends = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # unverified: the wording beyond its start, as users quote it
+        raise ServiceError(
+            "ExpiredTokenException",
+            f"Token expired: current date/time {stamp} must be before the expiration date/time {ends}",
+            400,
+        )
