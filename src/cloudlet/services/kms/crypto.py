@@ -133,6 +133,7 @@ class MasterKey:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            _sync_directory(path.parent)  # the file's name too, before any key is wrapped with it
         private_file(path)  # tighten one that was loosened
         key = path.read_bytes()
         if len(key) != 32:
@@ -284,3 +285,15 @@ def key_pair(spec: str) -> tuple[bytes, bytes]:
     """(PKCS#8 DER private key, DER SubjectPublicKeyInfo) of a new key pair."""
     private = generate_material(spec)
     return private, public_key_der(private)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a new file's directory entry durable (POSIX; a no-op where directories can't be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
