@@ -646,3 +646,35 @@ def test_odd_signatures_of_a_known_key_answer_client_errors(cloudlet, bucket, au
 def test_odd_presigned_urls_of_a_known_key_answer_client_errors(cloudlet, bucket, query):
     status, _, body = send(f"{cloudlet.endpoint}/{bucket}/odd?{query}")
     assert 400 <= status < 500, body
+
+
+def test_post_signed_with_a_revoked_or_expired_key_is_refused(
+    aws_client, cloudlet, bucket, server_time_signing
+):
+    iam = aws_client("iam")
+    user = f"poster-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = aws_client(
+        "s3",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        config=Config(signature_version="s3v4"),
+    )
+    form = as_user.generate_presigned_post(bucket, "by-user.txt", ExpiresIn=300)
+    assert post(form["url"], form["fields"])[0] == 204
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    status, body = post(form["url"], form["fields"])
+    assert (status, xml_error(body)["Code"]) == (403, "InvalidAccessKeyId")
+    session = aws_client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    as_session = aws_client(
+        "s3",
+        aws_access_key_id=session["AccessKeyId"],
+        aws_secret_access_key=session["SecretAccessKey"],
+        aws_session_token=session["SessionToken"],
+        config=Config(signature_version="s3v4"),
+    )
+    form = as_session.generate_presigned_post(bucket, "by-session.txt", ExpiresIn=3600)
+    cloudlet.advance_clock(901)
+    status, body = post(form["url"], form["fields"])
+    assert (status, xml_error(body)["Code"]) == (400, "ExpiredToken")

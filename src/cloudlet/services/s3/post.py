@@ -27,6 +27,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cloudlet import spool
 from cloudlet.gateway.signatures import (
+    s3_expired_token,
     s3_mismatch,
     s3_unknown_key,
     same_signature,
@@ -207,7 +208,9 @@ def check_key(fields: dict[str, str]) -> str:
     return key
 
 
-def check_signature_fields(fields: dict[str, str], credentials: CredentialStore | None = None) -> None:
+def check_signature_fields(
+    fields: dict[str, str], credentials: CredentialStore | None = None, now: float | None = None
+) -> None:
     """An anonymous form is refused (buckets are not public); a signed one needs every field
     of its signature version, in S3's order, and a signature of its policy that matches, when
     ``credentials`` know the secret of its access key (else it is not checked, unless every
@@ -219,10 +222,12 @@ def check_signature_fields(fields: dict[str, str], credentials: CredentialStore 
         if not fields.get(name.lower()):
             raise _missing_field(name)
     if credentials is not None:
-        _check_signature(fields, v2, credentials)
+        _check_signature(fields, v2, credentials, now)
 
 
-def _check_signature(fields: dict[str, str], v2: bool, credentials: CredentialStore) -> None:
+def _check_signature(
+    fields: dict[str, str], v2: bool, credentials: CredentialStore, now: float | None
+) -> None:
     """The policy (base64, as sent) is the string to sign: SigV4 with the form's credential
     scope, or SigV2's HMAC-SHA1. A mismatch is S3's SignatureDoesNotMatch without a canonical
     request (recorded: test_post_request_malformed_policy)."""
@@ -232,6 +237,11 @@ def _check_signature(fields: dict[str, str], v2: bool, credentials: CredentialSt
     else:
         access_key, _, scope = fields["x-amz-credential"].partition("/")
         provided = fields["x-amz-signature"]
+    principal = credentials.lookup(access_key)  # the key itself first, as the gateway checks it
+    if principal is not None and principal.revoked:
+        raise s3_unknown_key(access_key)
+    if principal is not None and now is not None and principal.expiration <= now:
+        raise s3_expired_token(fields.get("x-amz-security-token", ""))
     secret = credentials.secret(access_key)
     if secret is None:
         if credentials.verify_all:

@@ -282,7 +282,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
             fields, upload = post.parse_form(content_type, source)
             stack.callback(upload.close)
             key = post.check_key(fields)
-            post.check_signature_fields(fields, self.runtime.credentials)
+            post.check_signature_fields(fields, self.runtime.credentials, self.clock.now())
             key = key.replace("${filename}", upload.filename)
             policy, expiration = post.policy_of(fields)
             expired = expiration is not None and self.clock.now() > expiration + post_policy_shift(
