@@ -36,6 +36,8 @@ PROVIDERS: dict[str, str] = {
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "iam": "cloudlet.services.iam.provider:IamProvider",
     "kms": "cloudlet.services.kms.provider:KmsProvider",
+    "lambda": "cloudlet.services.awslambda.provider:LambdaProvider",
+    "logs": "cloudlet.services.logs.provider:LogsProvider",
     "s3": "cloudlet.services.s3.provider:S3Provider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "ssm": "cloudlet.services.ssm.provider:SsmProvider",
@@ -50,6 +52,8 @@ COMPONENTS: dict[str, str] = {
     "dynamodbstreams": "dynamodbstreams",
     "iam": "iam",
     "kms": "kms",
+    "lambda": "lambda",
+    "logs": "logs",
     "s3": "s3",
     "sqs": "sqs",
     "ssm": "ssm",
@@ -73,6 +77,7 @@ KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
 # "module:NAME" of a tuple of EntryPoint; loaded without the services' providers.
 ENTRY_POINTS: dict[str, str] = {
     "s3": "cloudlet.services.s3.entry:ENTRY_POINTS",
+    "lambda": "cloudlet.services.awslambda.entry:ENTRY_POINTS",
 }
 
 # Consumers of the internal event channel: provider -> topic prefixes it takes.
