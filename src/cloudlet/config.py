@@ -37,6 +37,8 @@ class Config:
     # signatures (gateway/signatures.py); with verify_signatures, every service does.
     credentials: str = DEFAULT_CREDENTIALS
     verify_signatures: bool = False  # check every SigV4 request; unknown access keys refused
+    # seconds (real time) an idle Lambda execution environment is kept before its process ends
+    lambda_idle_seconds: float = 600.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -110,4 +112,6 @@ def _convert(raw: str, current: object) -> object:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):
         return int(raw)
+    if isinstance(current, float):
+        return float(raw)
     return raw

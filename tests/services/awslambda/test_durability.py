@@ -45,6 +45,9 @@ def test_functions_survive_kill_9(tmp_path):
             assert response.read() == code
         assert lam.get_function(FunctionName="keep")["Tags"] == {"t": "1"}
         assert json.loads(lam.get_policy(FunctionName="keep")["Policy"])["Statement"][0]["Sid"] == "s"
+        # environments are not persisted: they start again on demand
+        answer = lam.invoke(FunctionName="keep", Qualifier="live")
+        assert (answer["StatusCode"], answer["Payload"].read()) == (200, b"1")
         root = Path(tmp_path) / "lambda" / "code"
         zips = list(root.glob("*.zip"))
         assert len(zips) == 1

@@ -184,8 +184,8 @@ def test_function_names_as_arns(lam, function):
     )
 
 
-def test_invoke_is_not_implemented_yet(lam, function):
+def test_event_invoke_is_not_implemented_yet(lam, function):
     with pytest.raises(ClientError) as exc:
-        lam.invoke(FunctionName=function, Payload=b"{}")
+        lam.invoke(FunctionName=function, Payload=b"{}", InvocationType="Event")
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert "Invoke" in exc.value.response["Error"]["Message"]

@@ -12,6 +12,8 @@ from cloudlet.services.awslambda.permissions import exists, principal
 from cloudlet.services.awslambda.util import page, public, revision, timestamp
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cloudlet.services.awslambda.provider import LambdaProvider
     from cloudlet.services.base import RequestContext
 
@@ -47,6 +49,14 @@ class Layers:
             return 0
         found = self.db.layer_version(parsed[1], parsed[0], parsed[2], parsed[3])
         return int(found["_unzipped"]) if found and "_unzipped" in found else 0
+
+    def layer_dir(self: LambdaProvider, arn: str) -> Path | None:
+        """The unpacked directory of a layer version (None: no such layer version)."""
+        parsed = parse_layer_arn(arn)
+        if parsed is None or parsed[3] is None:
+            return None
+        found = self.db.layer_version(parsed[1], parsed[0], parsed[2], parsed[3])
+        return self.codes.unpacked(found["_code_id"]) if found else None
 
     def function_layers(
         self: LambdaProvider, ctx: RequestContext, arns: list[str]

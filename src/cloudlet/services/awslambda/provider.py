@@ -1,8 +1,8 @@
-"""AWS Lambda, the control plane: functions, versions, aliases, permissions, layers, and the
-settings stored for invocation (concurrency, URLs, event invoke configs).
+"""AWS Lambda: functions, versions, aliases, permissions, layers, the settings stored for
+invocation (concurrency, URLs, event invoke configs), and Invoke (invoke.py, executor.py).
 
-Invoke, InvokeAsync and InvokeWithResponseStream are not implemented yet: they answer
-NotImplemented (501) naming the operation, like every operation without a method here.
+Invoke runs Python functions synchronously (RequestResponse) and answers DryRun; Event
+invocations, InvokeAsync and InvokeWithResponseStream answer NotImplemented (501).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from cloudlet.services.awslambda import configure, links
 from cloudlet.services.awslambda.aliases import Aliases
 from cloudlet.services.awslambda.code import MAX_UNZIPPED, CodeStore, Package
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, precondition
+from cloudlet.services.awslambda.executor import Executor
+from cloudlet.services.awslambda.invoke import Invoking
 from cloudlet.services.awslambda.layers import Layers
 from cloudlet.services.awslambda.names import LATEST, FunctionRef, function_arn, is_version, parse_function
 from cloudlet.services.awslambda.permissions import Permissions
@@ -26,6 +28,7 @@ from cloudlet.services.awslambda.store import Doc, LambdaStore
 from cloudlet.services.awslambda.util import page, public, revision, timestamp
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.iam.interface import directory
+from cloudlet.services.logs.interface import log_sink
 from cloudlet.services.s3.interface import read_object
 
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
@@ -44,7 +47,7 @@ _CONFIGURABLE = (
 )  # fmt: skip
 
 
-class LambdaProvider(Aliases, Permissions, Layers, Settings, Provider):
+class LambdaProvider(Invoking, Aliases, Permissions, Layers, Settings, Provider):
     service = "lambda"
 
     def __init__(self, runtime: Any) -> None:
@@ -54,9 +57,13 @@ class LambdaProvider(Aliases, Permissions, Layers, Settings, Provider):
         root = None if config.in_memory else Path(config.data_dir) / "lambda" / "code"
         self.codes = CodeStore(root)
         self.links = links.CodeLinks(self.store, self.clock)
+        self.executor = Executor(lambda: log_sink(runtime), self.clock, config.lambda_idle_seconds)
 
     async def start(self) -> None:
         self.codes.sweep(self.db.code_ids())  # packages written before a crash but never committed
+
+    async def stop(self) -> None:
+        await self.executor.close()
 
     def reset(self) -> None:
         self.codes.clear()
@@ -428,6 +435,7 @@ class LambdaProvider(Aliases, Permissions, Layers, Settings, Provider):
             if ref.qualifier is None:
                 codes = {v.get("_code_id") for v in self.db.versions(ref.account, ref.region, ref.name)}
                 self.db.delete_function(ref.account, ref.region, ref.name)
+                self.executor.drop(ref.arn(""))
                 self.release_code({c for c in codes if c})
                 return {}
             if ref.qualifier == LATEST:

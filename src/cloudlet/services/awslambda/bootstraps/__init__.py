@@ -1,0 +1,1 @@
+"""Runtimes Cloudlet ships for Lambda functions, run as scripts in execution environments."""

@@ -1,0 +1,217 @@
+"""One execution environment: a child process running a function's runtime, and the Lambda
+Runtime API it talks to, served on a loopback port of its own (its requests carry no
+environment id, so the port is what tells environments apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cloudlet.gateway.entrypoints import Listener, listen
+from cloudlet.gateway.request import Request
+from cloudlet.protocol.common import Response
+
+PREFIX = "/2018-06-01/runtime"
+MARKER = b"\x00cloudlet-invocation-end "  # the bootstrap's end-of-output line (python_bootstrap.py)
+_RESULT = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
+_ACCEPTED = b'{"status":"OK"}'
+
+
+@dataclass
+class Invocation:
+    """One invocation handed to an environment, and what came back."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    invoked_arn: str
+    client_context: str | None = None
+    result: asyncio.Future[tuple[str, bytes]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    output_done: asyncio.Event = field(default_factory=asyncio.Event)
+    lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Exited:
+    """How the process ended: ``exit status N`` or ``signal: killed`` as AWS words it."""
+
+    returncode: int
+
+    def describe(self) -> str:
+        if self.returncode < 0:
+            name = signal.Signals(-self.returncode).name[3:].lower()
+            return "signal: killed" if name == "kill" else f"signal: {name}"
+        return f"exit status {self.returncode}"
+
+
+class Environment:
+    """A child process and its Runtime API endpoint; one invocation at a time."""
+
+    def __init__(self, key: tuple[str, ...], stream: str, clock_ms: Any) -> None:
+        self.key = key
+        self.stream = stream  # its log stream
+        self.clock_ms = clock_ms  # () -> epoch ms on the service clock
+        self.listener: Listener | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.tmpdir: Path | None = None
+        self.ready = asyncio.Event()  # the runtime asked for its first invocation
+        self.exited = asyncio.Event()
+        self.init_error: bytes | None = None
+        self.init_failed = asyncio.Event()
+        self.init_lines: list[tuple[int, str]] = []  # output before the first invocation
+        self.current: Invocation | None = None
+        self.last_used = time.monotonic()
+        self.invocations = 0
+        self._queue: asyncio.Queue[Invocation] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def address(self) -> str:
+        assert self.listener is not None
+        return self.listener.address
+
+    async def open(self) -> None:
+        self.listener = await listen(self.handle)
+
+    async def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, tmpdir: Path) -> None:
+        self.tmpdir = tmpdir
+        self.process = await asyncio.create_subprocess_exec(
+            *argv,
+            env=env,
+            cwd=str(cwd),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._tasks = [asyncio.ensure_future(self._read()), asyncio.ensure_future(self._wait())]
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and not self.exited.is_set()
+
+    def exit_status(self) -> Exited:
+        assert self.process is not None
+        return Exited(self.process.returncode if self.process.returncode is not None else -9)
+
+    def max_memory_mb(self) -> int:
+        """The process's peak resident memory (VmHWM) in MB, 0 where /proc cannot say."""
+        if self.process is None:
+            return 0
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return max(1, int(line.split()[1]) // 1024)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    # ---- the process ------------------------------------------------------------------------
+
+    async def _wait(self) -> None:
+        assert self.process is not None
+        await self.process.wait()
+        self.exited.set()
+
+    async def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        stdout = self.process.stdout
+        while True:
+            try:
+                raw = await stdout.readline()
+            except ValueError:  # a line over the stream limit: take what is there
+                raw = await stdout.read(65536)
+            if not raw:
+                break
+            if raw.startswith(MARKER):
+                request_id = raw[len(MARKER) :].strip().decode(errors="replace")
+                if self.current is not None and self.current.request_id == request_id:
+                    self.current.output_done.set()
+                continue
+            text = raw.decode(errors="replace").rstrip("\n").replace("\r", "\n")
+            line = (self.clock_ms(), text)
+            (self.current.lines if self.current is not None else self.init_lines).append(line)
+
+    async def kill(self) -> None:
+        """End the process (SIGKILL to its session), the endpoint and the temporary directory."""
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                import os
+
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.exited.wait(), 5)
+        for task in self._tasks:
+            if task.done():
+                continue
+            task.cancel()
+        if self.listener is not None:
+            await self.listener.close()
+            self.listener = None
+        if self.tmpdir is not None:
+            await asyncio.to_thread(shutil.rmtree, self.tmpdir, True)
+            self.tmpdir = None
+
+    # ---- handing out invocations ------------------------------------------------------------
+
+    def give(self, invocation: Invocation) -> None:
+        self.current = invocation
+        self.invocations += 1
+        self._queue.put_nowait(invocation)
+
+    def finish(self) -> None:
+        self.current = None
+        self.last_used = time.monotonic()
+
+    # ---- the Runtime API --------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response:
+        path = request.path
+        if request.method == "GET" and path == PREFIX + "/invocation/next":
+            self.ready.set()
+            invocation = await self._queue.get()
+            headers = [
+                ("Content-Type", "application/json"),
+                ("Lambda-Runtime-Aws-Request-Id", invocation.request_id),
+                ("Lambda-Runtime-Deadline-Ms", str(invocation.deadline_ms)),
+                ("Lambda-Runtime-Invoked-Function-Arn", invocation.invoked_arn),
+                (
+                    "Lambda-Runtime-Trace-Id",
+                    f"Root=1-{int(time.time()):08x}-{invocation.request_id.replace('-', '')[:24]};Sampled=0",
+                ),
+            ]
+            if invocation.client_context:
+                headers.append(("Lambda-Runtime-Client-Context", invocation.client_context))
+            return Response(200, headers, invocation.payload)
+        if request.method == "POST":
+            m = _RESULT.match(path)
+            if m is not None:
+                current = self.current
+                if current is None or current.request_id != m[1] or current.result.done():
+                    body = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+                    return _json(400, body)
+                current.result.set_result((m[2], request.read_body()))
+                return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
+            if path == PREFIX + "/init/error":
+                self.init_error = request.read_body()
+                self.init_failed.set()
+                return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
+        return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status, [("Content-Type", "application/json")], orjson.dumps(body))

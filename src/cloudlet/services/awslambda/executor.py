@@ -1,0 +1,332 @@
+"""Running functions: execution environments started cold, reused warm, reaped when idle,
+replaced after a timeout or a crash; each invocation's log lines go to CloudWatch Logs.
+
+Only Python runtimes run yet (on ``bootstraps/python_bootstrap.py``, with the interpreter
+running Cloudlet). Environments are not persisted: after a restart they start on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cloudlet.services.awslambda.environment import Environment, Invocation
+
+log = logging.getLogger("cloudlet.lambda")
+
+BOOTSTRAP = Path(__file__).parent / "bootstraps" / "python_bootstrap.py"
+INIT_TIMEOUT = 10.0  # seconds AWS gives the init phase
+OUTPUT_GRACE = 1.0  # how long to wait for the output lines an answer follows
+TAIL_BYTES = 4096
+
+
+@dataclass
+class Launch:
+    """What an environment needs to start: the version's configuration and where things are."""
+
+    key: tuple[str, ...]
+    config: dict[str, Any]
+    code_dir: Path
+    layer_dirs: list[Path]
+    account: str
+    region: str
+    log_group: str
+    endpoint: str
+    credentials: Any  # () -> (access key, secret, session token)
+
+
+@dataclass
+class Outcome:
+    """What an invocation answered: the payload, whether it is a function error, its log."""
+
+    payload: bytes
+    error: bool = False
+    log: list[str] = field(default_factory=list)
+
+
+class Executor:
+    """The execution environments of every function, and invocations on them."""
+
+    def __init__(self, sink: Any, clock: Any, idle_seconds: float) -> None:
+        self.sink = sink  # () -> LogSink (loaded on first use)
+        self.clock = clock
+        self.idle_seconds = idle_seconds
+        self.idle: dict[tuple[str, ...], list[Environment]] = {}
+        self.running: set[Environment] = set()
+        self._reaper: asyncio.Task[None] | None = None
+        self._warned: set[str] = set()
+        self._background: set[asyncio.Future[Any]] = set()
+
+    def _later(self, work: Any) -> None:
+        """Run ``work`` (a coroutine) in the background, keeping a reference until it ends."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def now_ms(self) -> int:
+        return int(self.clock.now() * 1000)
+
+    # ---- environments -----------------------------------------------------------------------
+
+    def _take_idle(self, key: tuple[str, ...]) -> Environment | None:
+        envs = self.idle.get(key) or []
+        while envs:
+            env = envs.pop()
+            if env.alive:
+                return env
+            self._later(env.kill())
+        return None
+
+    async def _start(self, launch: Launch) -> Environment:
+        config = launch.config
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        stream = f"{now:%Y/%m/%d}/[{config['Version']}]{secrets.token_hex(16)}"
+        env = Environment(launch.key, stream, self.now_ms)
+        await env.open()
+        tmpdir = Path(tempfile.mkdtemp(prefix="cloudlet-lambda-"))
+        runtime = config.get("Runtime") or ""
+        wanted = runtime.removeprefix("python")
+        mine = f"{sys.version_info.major}.{sys.version_info.minor}"
+        if wanted != mine and runtime not in self._warned:
+            self._warned.add(runtime)
+            log.info("Lambda %s functions run on this Python (%s, %s)", runtime, mine, sys.executable)
+        await env.spawn(
+            [sys.executable, "-u", str(BOOTSTRAP)],
+            self._environ(launch, env, tmpdir),
+            launch.code_dir,
+            tmpdir,
+        )
+        self.ensure_reaper()
+        return env
+
+    def _environ(self, launch: Launch, env: Environment, tmpdir: Path) -> dict[str, str]:
+        config = launch.config
+        key, secret, token = launch.credentials()
+        python_paths = [str(d / "python") for d in launch.layer_dirs]
+        variables = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "TMPDIR": str(tmpdir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "LAMBDA_TASK_ROOT": str(launch.code_dir),
+            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
+            "_HANDLER": config.get("Handler") or "",
+            "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
+            "AWS_LAMBDA_FUNCTION_VERSION": config["Version"],
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.get("MemorySize") or 128),
+            "AWS_LAMBDA_LOG_GROUP_NAME": launch.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": env.stream,
+            "AWS_LAMBDA_RUNTIME_API": env.address,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.get('Runtime')}",
+            "AWS_REGION": launch.region,
+            "AWS_DEFAULT_REGION": launch.region,
+            "AWS_ENDPOINT_URL": launch.endpoint,
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
+        }
+        if python_paths:
+            variables["PYTHONPATH"] = os.pathsep.join(python_paths)
+        variables.update((config.get("Environment") or {}).get("Variables") or {})
+        return variables
+
+    async def acquire(self, launch: Launch) -> tuple[Environment, bool]:
+        """A free environment for ``launch.key`` (warm), else a new one (cold)."""
+        env = self._take_idle(launch.key)
+        cold = env is None
+        if env is None:
+            env = await self._start(launch)
+        self.running.add(env)
+        return env, cold
+
+    def release(self, env: Environment) -> None:
+        self.running.discard(env)
+        env.finish()
+        if env.alive:
+            self.idle.setdefault(env.key, []).append(env)
+        else:
+            self._later(env.kill())
+
+    async def discard(self, env: Environment) -> None:
+        self.running.discard(env)
+        await env.kill()
+
+    def ensure_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.ensure_future(self._reap())
+
+    async def _reap(self) -> None:
+        """Kill environments idle longer than ``idle_seconds`` (real time), until none is left."""
+        while any(self.idle.values()) or self.running:
+            await asyncio.sleep(max(0.05, min(self.idle_seconds / 4, 30.0)))
+            cutoff = time.monotonic() - self.idle_seconds
+            for key, envs in list(self.idle.items()):
+                stale = [e for e in envs if e.last_used <= cutoff or not e.alive]
+                if stale:
+                    self.idle[key] = [e for e in envs if e not in stale]
+                    for env in stale:
+                        await env.kill()
+                if not self.idle.get(key):
+                    self.idle.pop(key, None)
+
+    def drop(self, prefix: str) -> None:
+        """Forget the idle environments of keys starting with ``prefix`` (a changed function)."""
+        for key in [k for k in self.idle if k[0] == prefix]:
+            for env in self.idle.pop(key):
+                self._later(env.kill())
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        envs = [e for es in self.idle.values() for e in es] + list(self.running)
+        self.idle.clear()
+        self.running.clear()
+        await asyncio.gather(*(e.kill() for e in envs), return_exceptions=True)
+
+    # ---- invoking ---------------------------------------------------------------------------
+
+    async def invoke(
+        self, launch: Launch, request_id: str, payload: bytes, invoked_arn: str, client: str | None
+    ) -> Outcome:
+        config = launch.config
+        timeout = float(config.get("Timeout") or 3)
+        started = time.monotonic()
+        env, cold = await self.acquire(launch)
+        init_ms = None
+        if cold:
+            failure = await self._init(env, request_id)
+            init_ms = (time.monotonic() - started) * 1000
+            if failure is not None:
+                lines = env.init_lines
+                await self.discard(env)
+                return self._finish(launch, env, request_id, lines, failure, 0.0, init_ms, error=True)
+        begin = time.monotonic()
+        invocation = Invocation(
+            request_id, payload, int(time.time() * 1000 + timeout * 1000), invoked_arn, client
+        )
+        env.give(invocation)
+        done = await _first(invocation.result, env.exited, timeout)
+        duration = (time.monotonic() - begin) * 1000
+        if invocation.result.done():
+            kind, body = invocation.result.result()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(invocation.output_done.wait(), OUTPUT_GRACE)
+        lines = env.init_lines + invocation.lines
+        env.init_lines = []
+        if invocation.result.done():
+            memory = env.max_memory_mb()
+            self.release(env)
+            return self._finish(
+                launch, env, request_id, lines, body, duration, init_ms, kind == "error", memory
+            )
+        memory = env.max_memory_mb()
+        if done:  # the process ended mid-invocation
+            await self.discard(env)
+            message = (
+                f"RequestId: {request_id} Error: Runtime exited with error: {env.exit_status().describe()}"
+            )
+            body = orjson.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
+            lines.append((self.now_ms(), message))
+            return self._finish(launch, env, request_id, lines, body, duration, init_ms, True, memory)
+        await self.discard(env)
+        stamp = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        lines.append((self.now_ms(), f"{stamp} {request_id} Task timed out after {timeout:.2f} seconds"))
+        # unverified: the payload a RequestResponse invocation answers on timeout (the newer form)
+        body = orjson.dumps(
+            {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+            }
+        )
+        return self._finish(launch, env, request_id, lines, body, timeout * 1000, init_ms, True, memory)
+
+    async def _init(self, env: Environment, request_id: str) -> bytes | None:
+        """Wait for the runtime to be ready; the error payload it failed with, if it did."""
+        ended = await _first_event((env.ready, env.init_failed, env.exited), INIT_TIMEOUT)
+        if env.ready.is_set():
+            return None
+        if env.init_failed.is_set():
+            return env.init_error or b"{}"
+        if ended:
+            message = (
+                f"RequestId: {request_id} Error: Runtime exited with error: {env.exit_status().describe()}"
+            )
+            env.init_lines.append((self.now_ms(), message))
+            return orjson.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
+        message = f"RequestId: {request_id} Error: Task timed out after {INIT_TIMEOUT:.2f} seconds"
+        return orjson.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
+
+    def _finish(
+        self,
+        launch: Launch,
+        env: Environment,
+        request_id: str,
+        lines: list[tuple[int, str]],
+        body: bytes,
+        duration: float,
+        init_ms: float | None,
+        error: bool,
+        memory: int = 0,
+    ) -> Outcome:
+        """The invocation's log (START, output, END, REPORT) written to its stream; the outcome."""
+        config = launch.config
+        end = self.now_ms()
+        first = min([t for t, _ in lines] + [end])
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
+            f"Billed Duration: {max(1, math.ceil(duration))} ms\t"
+            f"Memory Size: {config.get('MemorySize') or 128} MB\tMax Memory Used: {memory} MB\t"
+        )
+        if init_ms is not None:
+            report += f"Init Duration: {init_ms:.2f} ms\t"
+        events = [(first, f"START RequestId: {request_id} Version: {config['Version']}")]
+        events += lines
+        events += [(end, f"END RequestId: {request_id}"), (end, report)]
+        try:
+            self.sink().put(launch.account, launch.region, launch.log_group, env.stream, events)
+        except Exception:  # logs are telemetry: an invocation's answer never depends on them
+            log.exception("could not write the logs of Lambda invocation %s", request_id)
+        return Outcome(body, error, [message for _, message in events])
+
+
+async def _first(future: asyncio.Future[Any], event: asyncio.Event, timeout: float) -> bool:
+    """Wait for ``future`` or ``event`` (at most ``timeout``); whether the event came first."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({future, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    return event.is_set() and not future.done()
+
+
+async def _first_event(events: tuple[asyncio.Event, ...], timeout: float) -> bool:
+    """Wait for any of ``events`` (at most ``timeout``); whether one came."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    return any(e.is_set() for e in events)
+
+
+def tail(outcome: Outcome) -> bytes:
+    """The last 4 KB of an invocation's log, as ``X-Amz-Log-Result`` carries it (base64'd)."""
+    text = "".join(message if message.endswith("\n") else message + "\n" for message in outcome.log)
+    return text.encode()[-TAIL_BYTES:]
