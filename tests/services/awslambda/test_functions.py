@@ -182,10 +182,3 @@ def test_function_names_as_arns(lam, function):
         "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')",
         404,
     )
-
-
-def test_event_invoke_is_not_implemented_yet(lam, function):
-    with pytest.raises(ClientError) as exc:
-        lam.invoke(FunctionName=function, Payload=b"{}", InvocationType="Event")
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "Invoke" in exc.value.response["Error"]["Message"]

@@ -22,7 +22,7 @@ from cloudlet.gateway.request import Request
 from cloudlet.protocol.common import Response
 
 PREFIX = "/2018-06-01/runtime"
-MARKER = b"\x00cloudlet-invocation-end "  # the bootstrap's end-of-output line (python_bootstrap.py)
+MARKER = b"\x00cloudlet-invocation-end "  # our bootstraps' end-of-output line (python, node)
 _RESULT = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
 _ACCEPTED = b'{"status":"OK"}'
 
@@ -40,6 +40,7 @@ class Invocation:
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     output_done: asyncio.Event = field(default_factory=asyncio.Event)
+    delivered: bool = False  # the runtime took it (``/next``)
     lines: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -71,6 +72,7 @@ class Environment:
         self.init_error: bytes | None = None
         self.init_failed = asyncio.Event()
         self.init_lines: list[tuple[int, str]] = []  # output before the first invocation
+        self.marks_end = True  # its runtime writes MARKER after each invocation's output
         self.current: Invocation | None = None
         self.last_used = time.monotonic()
         self.invocations = 0
@@ -184,6 +186,7 @@ class Environment:
         if request.method == "GET" and path == PREFIX + "/invocation/next":
             self.ready.set()
             invocation = await self._queue.get()
+            invocation.delivered = True
             headers = [
                 ("Content-Type", "application/json"),
                 ("Lambda-Runtime-Aws-Request-Id", invocation.request_id),

@@ -1,8 +1,10 @@
 """Running functions: execution environments started cold, reused warm, reaped when idle,
 replaced after a timeout or a crash; each invocation's log lines go to CloudWatch Logs.
 
-Only Python runtimes run yet (on ``bootstraps/python_bootstrap.py``, with the interpreter
-running Cloudlet). Environments are not persisted: after a restart they start on demand.
+Runtimes: ``python3.x`` on ``bootstraps/python_bootstrap.py`` (with the interpreter running
+Cloudlet), ``nodejs*`` on ``bootstraps/node_bootstrap.mjs`` (with the machine's ``node``),
+``provided*`` on the function's own ``bootstrap``; others answer NotImplemented at invoke
+(``unsupported``). Environments are not persisted: after a restart they start on demand.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import math
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +30,10 @@ from cloudlet.services.awslambda.environment import Environment, Invocation
 
 log = logging.getLogger("cloudlet.lambda")
 
-BOOTSTRAP = Path(__file__).parent / "bootstraps" / "python_bootstrap.py"
+BOOTSTRAPS = Path(__file__).parent / "bootstraps"
+BOOTSTRAP = BOOTSTRAPS / "python_bootstrap.py"
+NODE_BOOTSTRAP = BOOTSTRAPS / "node_bootstrap.mjs"
+CUSTOM_GRACE = 0.05  # a provided runtime writes no end marker: how long its output may trail
 INIT_TIMEOUT = 10.0  # seconds AWS gives the init phase
 OUTPUT_GRACE = 1.0  # how long to wait for the output lines an answer follows
 TAIL_BYTES = 4096
@@ -46,6 +52,34 @@ class Launch:
     log_group: str
     endpoint: str
     credentials: Any  # () -> (access key, secret, session token)
+
+
+def _family(runtime: str) -> str:
+    for family in ("python3", "nodejs", "provided"):
+        if runtime.startswith(family):
+            return family
+    return ""
+
+
+def unsupported(runtime: str | None) -> str | None:
+    """What is missing to run ``runtime`` here (None when it runs), for Invoke's NotImplemented."""
+    family = _family(runtime or "")
+    if family == "nodejs" and shutil.which("node") is None:
+        return f"runtime {runtime}: no `node` executable on the PATH of Cloudlet"
+    if not family:
+        return f"runtime {runtime}: Cloudlet runs python3.x, nodejs and provided runtimes only"
+    return None
+
+
+def _bootstrap(launch: Launch) -> tuple[Path | None, str]:
+    """A provided runtime's ``bootstrap`` (the code's, else the last layer's) or why it can't run."""
+    found = [d / "bootstrap" for d in [launch.code_dir, *reversed(launch.layer_dirs)]]
+    for path in found:
+        if path.is_file():
+            if not os.access(path, os.X_OK):
+                return None, f"fork/exec {path}: permission denied"
+            return path, ""
+    return None, "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
 
 
 @dataclass
@@ -90,27 +124,53 @@ class Executor:
             self._later(env.kill())
         return None
 
-    async def _start(self, launch: Launch) -> Environment:
-        config = launch.config
+    def _new(self, launch: Launch) -> Environment:
         now = datetime.fromtimestamp(self.clock.now(), UTC)
-        stream = f"{now:%Y/%m/%d}/[{config['Version']}]{secrets.token_hex(16)}"
-        env = Environment(launch.key, stream, self.now_ms)
+        stream = f"{now:%Y/%m/%d}/[{launch.config['Version']}]{secrets.token_hex(16)}"
+        return Environment(launch.key, stream, self.now_ms)
+
+    async def _start(self, launch: Launch) -> Environment:
+        env = self._new(launch)
         await env.open()
         tmpdir = Path(tempfile.mkdtemp(prefix="cloudlet-lambda-"))
-        runtime = config.get("Runtime") or ""
+        variables = self._environ(launch, env, tmpdir)
+        argv = await self._command(launch, variables)
+        env.marks_end = _family(launch.config.get("Runtime") or "") != "provided"
+        await env.spawn(argv, variables, launch.code_dir, tmpdir)
+        self.ensure_reaper()
+        return env
+
+    async def _command(self, launch: Launch, variables: dict[str, str]) -> list[str]:
+        """The process a runtime runs, completing ``variables`` with its own (NODE_PATH, PATH)."""
+        runtime = launch.config.get("Runtime") or ""
+        family = _family(runtime)
+        layers = launch.layer_dirs
+        if family == "nodejs":
+            node = shutil.which("node") or "node"
+            major = runtime.removeprefix("nodejs").split(".")[0]
+            paths = [str(d / "nodejs" / f"node{major}" / "node_modules") for d in layers]
+            paths += [str(d / "nodejs" / "node_modules") for d in layers]
+            variables["NODE_PATH"] = os.pathsep.join([*paths, str(launch.code_dir)])
+            if runtime not in self._warned:
+                self._warned.add(runtime)
+                mine = await _node_version(node)
+                if mine.split(".")[0] != major:
+                    log.info("Lambda %s functions run on this Node.js (%s, %s)", runtime, mine, node)
+            return [node, str(NODE_BOOTSTRAP)]
+        if family == "provided":
+            bins = [str(d / "bin") for d in layers]
+            variables["PATH"] = os.pathsep.join([*bins, variables["PATH"]])
+            libs = [str(d / "lib") for d in layers]
+            if libs:
+                variables["LD_LIBRARY_PATH"] = os.pathsep.join(libs)
+            path, _ = _bootstrap(launch)
+            return [str(path or launch.code_dir / "bootstrap")]
         wanted = runtime.removeprefix("python")
         mine = f"{sys.version_info.major}.{sys.version_info.minor}"
         if wanted != mine and runtime not in self._warned:
             self._warned.add(runtime)
             log.info("Lambda %s functions run on this Python (%s, %s)", runtime, mine, sys.executable)
-        await env.spawn(
-            [sys.executable, "-u", str(BOOTSTRAP)],
-            self._environ(launch, env, tmpdir),
-            launch.code_dir,
-            tmpdir,
-        )
-        self.ensure_reaper()
-        return env
+        return [sys.executable, "-u", str(BOOTSTRAP)]
 
     def _environ(self, launch: Launch, env: Environment, tmpdir: Path) -> dict[str, str]:
         config = launch.config
@@ -207,6 +267,10 @@ class Executor:
         config = launch.config
         timeout = float(config.get("Timeout") or 3)
         started = time.monotonic()
+        if _family(config.get("Runtime") or "") == "provided":
+            path, problem = await asyncio.to_thread(_bootstrap, launch)
+            if path is None:
+                return self._invalid_entrypoint(launch, request_id, problem)
         env, cold = await self.acquire(launch)
         init_ms = None
         if cold:
@@ -225,8 +289,9 @@ class Executor:
         duration = (time.monotonic() - begin) * 1000
         if invocation.result.done():
             kind, body = invocation.result.result()
+            grace = OUTPUT_GRACE if env.marks_end else CUSTOM_GRACE
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(invocation.output_done.wait(), OUTPUT_GRACE)
+                await asyncio.wait_for(invocation.output_done.wait(), grace)
         lines = env.init_lines + invocation.lines
         env.init_lines = []
         if invocation.result.done():
@@ -236,6 +301,11 @@ class Executor:
                 launch, env, request_id, lines, body, duration, init_ms, kind == "error", memory
             )
         memory = env.max_memory_mb()
+        if done and not cold and not invocation.delivered:
+            # a warm process that ended after its last answer (e.g. Node's uncaught exception
+            # exit) before taking this invocation: run it on a fresh environment instead
+            await self.discard(env)
+            return await self.invoke(launch, request_id, payload, invoked_arn, client)
         if done:  # the process ended mid-invocation
             await self.discard(env)
             message = (
@@ -255,6 +325,13 @@ class Executor:
             }
         )
         return self._finish(launch, env, request_id, lines, body, timeout * 1000, init_ms, True, memory)
+
+    def _invalid_entrypoint(self, launch: Launch, request_id: str, problem: str) -> Outcome:
+        """A provided runtime without a runnable ``bootstrap``: AWS's Runtime.InvalidEntrypoint."""
+        message = f"RequestId: {request_id} Error: {problem}"
+        body = orjson.dumps({"errorMessage": message, "errorType": "Runtime.InvalidEntrypoint"})
+        lines = [(self.now_ms(), message), (self.now_ms(), "Runtime.InvalidEntrypoint")]
+        return self._finish(launch, self._new(launch), request_id, lines, body, 0.0, 0.0, error=True)
 
     async def _init(self, env: Environment, request_id: str) -> bytes | None:
         """Wait for the runtime to be ready; the error payload it failed with, if it did."""
@@ -324,6 +401,18 @@ async def _first_event(events: tuple[asyncio.Event, ...], timeout: float) -> boo
         for w in waiters:
             w.cancel()
     return any(e.is_set() for e in events)
+
+
+async def _node_version(node: str) -> str:
+    """``node --version`` without the ``v`` ("20.11.1"), "unknown" if it can't say."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            node, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 5)
+    except (OSError, TimeoutError):
+        return "unknown"
+    return out.decode().strip().removeprefix("v") or "unknown"
 
 
 def tail(outcome: Outcome) -> bytes:

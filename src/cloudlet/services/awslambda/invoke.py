@@ -1,5 +1,5 @@
-"""Invoke: RequestResponse and DryRun on the executor (executor.py). Event invocations
-(asynchronous, on the delivery engine) are not implemented yet: they answer NotImplemented."""
+"""Invoke: RequestResponse and DryRun on the executor (executor.py); Event invocations go to
+the delivery engine (async_invoke.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import orjson
 
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError, not_implemented
-from cloudlet.services.awslambda.executor import Launch, tail
+from cloudlet.services.awslambda.executor import Launch, tail, unsupported
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
 from cloudlet.services.iam.interface import directory
@@ -48,11 +48,13 @@ class Invoking:
             raise too_large()
         if kind == "DryRun":
             return {"StatusCode": 204}
-        if kind == "Event":
-            raise not_implemented("lambda", "Invoke (InvocationType Event)")
-        if not (config.get("Runtime") or "").startswith("python3"):
-            raise not_implemented("lambda", f"Invoke (runtime {config.get('Runtime')})")
-        _check_json(payload)
+        missing = unsupported(config.get("Runtime"))
+        if missing is not None:
+            raise not_implemented("lambda", f"Invoke ({missing})")
+        check_json(payload)
+        if kind == "Event":  # async_invoke.py: answered once the event is stored
+            self.invoke_event(ref, config, payload, ctx.request_id)
+            return {"StatusCode": 202}
         if alias is not None:
             config = self._weighted(ref.account, ref.region, ref.name, alias, config)
         client = _client_context(params.get("ClientContext"))
@@ -139,7 +141,7 @@ class Invoking:
         return key, secret, token
 
 
-def _check_json(payload: bytes) -> None:
+def check_json(payload: bytes) -> None:
     if not payload:
         return
     try:

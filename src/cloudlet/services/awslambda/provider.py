@@ -1,8 +1,9 @@
 """AWS Lambda: functions, versions, aliases, permissions, layers, the settings stored for
 invocation (concurrency, URLs, event invoke configs), and Invoke (invoke.py, executor.py).
 
-Invoke runs Python functions synchronously (RequestResponse) and answers DryRun; Event
-invocations, InvokeAsync and InvokeWithResponseStream answer NotImplemented (501).
+Invoke runs Python functions synchronously (RequestResponse), answers DryRun, and queues Event
+invocations (and InvokeAsync) on the delivery engine (async_invoke.py);
+InvokeWithResponseStream answers NotImplemented (501).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cloudlet.core.policy import PolicyError, Request, Source, evaluate, parse_p
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda import configure, links
 from cloudlet.services.awslambda.aliases import Aliases
+from cloudlet.services.awslambda.async_invoke import AsyncInvoking
 from cloudlet.services.awslambda.code import MAX_UNZIPPED, CodeStore, Package
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, precondition
 from cloudlet.services.awslambda.executor import Executor
@@ -47,7 +49,7 @@ _CONFIGURABLE = (
 )  # fmt: skip
 
 
-class LambdaProvider(Invoking, Aliases, Permissions, Layers, Settings, Provider):
+class LambdaProvider(Invoking, AsyncInvoking, Aliases, Permissions, Layers, Settings, Provider):
     service = "lambda"
 
     def __init__(self, runtime: Any) -> None:
@@ -58,6 +60,7 @@ class LambdaProvider(Invoking, Aliases, Permissions, Layers, Settings, Provider)
         self.codes = CodeStore(root)
         self.links = links.CodeLinks(self.store, self.clock)
         self.executor = Executor(lambda: log_sink(runtime), self.clock, config.lambda_idle_seconds)
+        self.register_async()
 
     async def start(self) -> None:
         self.codes.sweep(self.db.code_ids())  # packages written before a crash but never committed
@@ -436,6 +439,7 @@ class LambdaProvider(Invoking, Aliases, Permissions, Layers, Settings, Provider)
                 codes = {v.get("_code_id") for v in self.db.versions(ref.account, ref.region, ref.name)}
                 self.db.delete_function(ref.account, ref.region, ref.name)
                 self.executor.drop(ref.arn(""))
+                self.deliveries.cancel(ref.arn(""))  # its queued Event invocations
                 self.release_code({c for c in codes if c})
                 return {}
             if ref.qualifier == LATEST:

@@ -1,1 +1,2 @@
-"""Runtimes Cloudlet ships for Lambda functions, run as scripts in execution environments."""
+"""Runtimes Cloudlet ships for Lambda functions, run as scripts in execution environments:
+``python_bootstrap.py`` and ``node_bootstrap.mjs`` (package data, see pyproject.toml)."""

@@ -1,0 +1,309 @@
+// Cloudlet's runtime for Node.js functions: loads the handler (`file.export` under
+// LAMBDA_TASK_ROOT), then loops on the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API) with
+// Node's own `http` module. No npm dependencies.
+//
+// After each invocation's output it writes a marker line (MARKER + request id) to stdout,
+// before answering, so the server knows every line of the invocation arrived (environment.py).
+
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import util from "node:util";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+
+const MARKER = "\u0000cloudlet-invocation-end ";
+const [HOST, PORT] = (process.env.AWS_LAMBDA_RUNTIME_API || "127.0.0.1:9001").split(":");
+const PREFIX = "/2018-06-01/runtime";
+const BOOTSTRAP = new URL(import.meta.url).pathname;
+let currentId = undefined; // the request id console lines carry (undefined during init, as on AWS)
+
+// ---- output ------------------------------------------------------------------------------
+
+function write(text) {
+  const data = Buffer.from(text);
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += fs.writeSync(1, data, offset);
+    } catch (err) {
+      if (err.code !== "EAGAIN") throw err;
+    }
+  }
+}
+
+function logLine(level, args) {
+  const message = util.format(...args).replace(/\n/g, "\r");
+  write(`${new Date().toISOString()}\t${currentId}\t${level}\t${message}\n`);
+}
+
+for (const [name, level] of [
+  ["log", "INFO"],
+  ["info", "INFO"],
+  ["warn", "WARN"],
+  ["error", "ERROR"],
+  ["debug", "DEBUG"],
+  ["trace", "TRACE"],
+]) {
+  console[name] = (...args) => logLine(level, args);
+}
+
+// ---- the Runtime API ---------------------------------------------------------------------
+
+function request(method, route, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: HOST, port: Number(PORT), method, path: PREFIX + route, agent: false, headers },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function post(route, payload, errorType) {
+  const body = Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload));
+  const headers = { "Content-Type": "application/json", "Content-Length": body.length };
+  if (errorType) headers["Lambda-Runtime-Function-Error-Type"] = errorType;
+  return request("POST", route, body, headers);
+}
+
+// ---- errors ------------------------------------------------------------------------------
+
+function stackLines(err) {
+  return typeof err?.stack === "string" ? err.stack.split("\n") : [];
+}
+
+function errorPayload(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name || "Error",
+      errorMessage: err.message,
+      trace: stackLines(err),
+    };
+  }
+  // a non-Error thrown or rejected: AWS names it by its JavaScript type (unverified detail)
+  return { errorType: typeof err === "string" ? "string" : "object", errorMessage: String(err), trace: [] };
+}
+
+class RuntimeError extends Error {
+  constructor(name, message) {
+    super(message);
+    this.name = name;
+  }
+}
+
+async function initError(err) {
+  const payload = errorPayload(err);
+  logLine("ERROR", ["Uncaught Exception \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+  try {
+    await post("/init/error", payload, payload.errorType);
+  } finally {
+    process.exit(1);
+  }
+}
+
+function without(payload) {
+  return { errorType: payload.errorType, errorMessage: payload.errorMessage };
+}
+
+// ---- loading the handler -----------------------------------------------------------------
+
+function packageType(dir, root) {
+  for (let d = dir; d.startsWith(root); d = path.dirname(d)) {
+    const file = path.join(d, "package.json");
+    if (fs.existsSync(file)) {
+      try {
+        return JSON.parse(fs.readFileSync(file, "utf8")).type || "commonjs";
+      } catch {
+        return "commonjs";
+      }
+    }
+    if (d === root) break;
+  }
+  return "commonjs";
+}
+
+async function loadModule(root, name) {
+  const base = path.resolve(root, name);
+  const require = createRequire(path.join(root, "index.js"));
+  for (const ext of [".js", ".mjs", ".cjs"]) {
+    const file = base + ext;
+    if (!fs.existsSync(file)) continue;
+    const esm = ext === ".mjs" || (ext === ".js" && packageType(path.dirname(file), root) === "module");
+    if (esm) return import(pathToFileURL(file).href);
+    try {
+      return require(file);
+    } catch (err) {
+      if (err.code === "ERR_REQUIRE_ESM") return import(pathToFileURL(file).href);
+      throw err;
+    }
+  }
+  throw new RuntimeError(
+    "Runtime.ImportModuleError",
+    `Error: Cannot find module '${name}'\nRequire stack:\n- ${BOOTSTRAP}`,
+  );
+}
+
+async function loadHandler(root, spec) {
+  const slash = spec.lastIndexOf("/");
+  const dot = spec.indexOf(".", slash + 1);
+  if (dot < 0) throw new RuntimeError("Runtime.MalformedHandlerName", "Bad handler");
+  const name = spec.slice(0, dot);
+  const members = spec.slice(dot + 1).split(".");
+  let module;
+  try {
+    module = await loadModule(root, name);
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    if (err instanceof SyntaxError) {
+      throw new RuntimeError("Runtime.UserCodeSyntaxError", `${err.name}: ${err.message}`);
+    }
+    if (err?.code === "MODULE_NOT_FOUND" || err?.code === "ERR_MODULE_NOT_FOUND") {
+      throw new RuntimeError("Runtime.ImportModuleError", `${err.name}: ${err.message}`);
+    }
+    throw err; // an error thrown by the module's own code as it loads
+  }
+  let handler = module;
+  for (const member of members) handler = handler?.[member];
+  if (handler === undefined && module?.default) {
+    handler = module.default;
+    for (const member of members) handler = handler?.[member];
+  }
+  if (typeof handler !== "function") {
+    throw new RuntimeError("Runtime.HandlerNotFound", `${spec} is undefined or not exported`);
+  }
+  return handler;
+}
+
+// ---- invocations -------------------------------------------------------------------------
+
+function makeContext(headers, state) {
+  const env = process.env;
+  const deadline = Number(headers["lambda-runtime-deadline-ms"] || 0);
+  const parse = (value) => (value ? JSON.parse(value) : undefined);
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: headers["lambda-runtime-invoked-function-arn"],
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: headers["lambda-runtime-aws-request-id"],
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: parse(headers["lambda-runtime-client-context"]),
+    identity: parse(headers["lambda-runtime-cognito-identity"]),
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    // the legacy completion methods, as AWS's runtime still offers them
+    done: (err, result) => state.callback(err, result),
+    succeed: (result) => state.callback(null, result),
+    fail: (err) => state.callback(err || "handled"),
+  };
+}
+
+// Run one invocation: resolves with ["response", json] or ["error", payload].
+function run(handler, event, headers) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const state = {};
+    const context = makeContext(headers, state);
+    const finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      process.removeListener("beforeExit", onEmpty);
+      resolve(outcome);
+    };
+    const answer = (err, result) => {
+      if (err !== undefined && err !== null) return ["error", errorPayload(err)];
+      try {
+        return ["response", JSON.stringify(result === undefined ? null : result)];
+      } catch (e) {
+        return ["error", { errorType: "Runtime.MarshalError", errorMessage: e.message, trace: [] }];
+      }
+    };
+    // The callback answers once the event loop is empty (beforeExit) unless the function said not to.
+    let pending = null;
+    const onEmpty = () => {
+      if (pending !== null) finish(pending);
+      else finish(answer(null, undefined)); // the handler ended without calling back
+    };
+    state.callback = (err, result) => {
+      if (pending !== null || settled) return;
+      pending = answer(err, result);
+      if (!context.callbackWaitsForEmptyEventLoop) finish(pending);
+    };
+    process.on("beforeExit", onEmpty);
+    let returned;
+    try {
+      returned = handler(event, context, state.callback);
+    } catch (err) {
+      finish(answer(err));
+      return;
+    }
+    if (returned && typeof returned.then === "function") {
+      returned.then(
+        (result) => finish(answer(null, result)),
+        (err) => finish(answer(err === undefined || err === null ? new Error(String(err)) : err)),
+      );
+    }
+  });
+}
+
+async function main() {
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  let handler;
+  try {
+    handler = await loadHandler(root, process.env._HANDLER || "");
+  } catch (err) {
+    await initError(err);
+    return;
+  }
+  process.on("uncaughtException", (err) => fatal(err, "Uncaught Exception"));
+  process.on("unhandledRejection", (err) => fatal(err, "Unhandled Promise Rejection"));
+  for (;;) {
+    let next;
+    try {
+      next = await request("GET", "/invocation/next");
+    } catch {
+      process.exit(0); // the server went away
+    }
+    const id = next.headers["lambda-runtime-aws-request-id"];
+    currentId = id;
+    let event;
+    try {
+      event = next.body.length ? JSON.parse(next.body.toString()) : {};
+    } catch (err) {
+      event = {};
+    }
+    const [kind, body] = await run(handler, event, next.headers);
+    if (kind === "error") {
+      logLine("ERROR", ["Invoke Error \t" + JSON.stringify({ ...without(body), stack: body.trace })]);
+    }
+    write(MARKER + id + "\n");
+    if (kind === "error") await post(`/invocation/${id}/error`, body, body.errorType);
+    else await post(`/invocation/${id}/response`, body);
+  }
+}
+
+// An exception nothing caught during an invocation: answered as the function's error, then
+// the process exits (AWS's runtime does the same; the environment is replaced).
+async function fatal(err, what) {
+  const payload = errorPayload(err);
+  logLine("ERROR", [what + " \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+  if (currentId !== undefined) {
+    write(MARKER + currentId + "\n");
+    try {
+      await post(`/invocation/${currentId}/error`, payload, payload.errorType);
+    } catch {
+      // the server went away
+    }
+  }
+  process.exit(129);
+}
+
+main();
