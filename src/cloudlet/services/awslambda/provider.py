@@ -25,6 +25,7 @@ from cloudlet.services.awslambda.invoke import Invoking
 from cloudlet.services.awslambda.layers import Layers
 from cloudlet.services.awslambda.names import LATEST, FunctionRef, function_arn, is_version, parse_function
 from cloudlet.services.awslambda.permissions import Permissions
+from cloudlet.services.awslambda.rotation import LambdaRotationInvoker
 from cloudlet.services.awslambda.settings import Settings
 from cloudlet.services.awslambda.store import Doc, LambdaStore
 from cloudlet.services.awslambda.util import page, public, revision, timestamp
@@ -119,6 +120,10 @@ class LambdaProvider(Invoking, AsyncInvoking, Aliases, Permissions, Layers, Sett
         if qualifier:
             out["FunctionArn"] = f"{out['FunctionArn']}:{qualifier}"
         return out
+
+    def rotation_invoker(self) -> LambdaRotationInvoker:
+        """How Secrets Manager runs rotation functions (found by its ``invoker_for``)."""
+        return LambdaRotationInvoker(self)
 
     def check_role(self, role_arn: str) -> None:
         """The role must exist and trust ``lambda.amazonaws.com``."""
