@@ -11,6 +11,7 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
+from functions import lambda_invoke, lambda_invoke_sat
 from identity import kms_decrypt_sat, kms_encrypt_sat, secrets_get_sat, ssm_get_sat
 from s3 import (
     s3_get_1k,
@@ -90,6 +91,8 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ddb_get_sat", ddb_get_sat, _SAT_OPS),
         Workload("ddb_update_cond_sat", ddb_update_cond_sat, _SAT_OPS),
         Workload("secrets_get_sat", secrets_get_sat, _SAT_OPS),
+        Workload("lambda_invoke", lambda_invoke, _OPS_METRICS),
+        Workload("lambda_invoke_sat", lambda_invoke_sat, _SAT_OPS),
         Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
         Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),
         Workload("kms_decrypt_sat", kms_decrypt_sat, _SAT_OPS),
