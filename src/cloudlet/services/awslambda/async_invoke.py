@@ -82,6 +82,17 @@ class AsyncInvoking:
             raise event_too_large(len(payload))
         self._enqueue_event(ref, config, payload or b"{}", request_id)
 
+    def enqueue_event(self: LambdaProvider, function_arn: str, payload: bytes, request_id: str) -> bool:
+        """An Event invocation for another service (interface.py), inside the caller's
+        transaction; False when the function (or its qualifier) no longer exists."""
+        try:
+            ref = _ref(function_arn)
+            config, _ = self.resolve(ref)
+        except (ServiceError, IndexError, ValueError):
+            return False
+        self.invoke_event(ref, config, payload, request_id)
+        return True
+
     def invoke_async(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """The deprecated InvokeAsync: an Event invocation of ``$LATEST`` answering ``Status: 202``."""
         ref = self.ref(ctx, params, qualified=False)

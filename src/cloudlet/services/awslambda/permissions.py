@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from cloudlet.core.policy import PolicyError, Request, Source, context_of, evaluate, parse_policy
+from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.errors import conflict, invalid, not_found, precondition
-from cloudlet.services.awslambda.names import LATEST
+from cloudlet.services.awslambda.names import LATEST, parse_function
 from cloudlet.services.awslambda.util import revision
 
 if TYPE_CHECKING:
@@ -134,3 +136,34 @@ class Permissions:
         """The statements of a function's (or a qualifier's) resource policy, for invocation checks."""
         policy = self.db.setting(account, region, name, "policy", qualifier)
         return list(policy["Statement"]) if policy else []
+
+    def service_may_invoke(
+        self: LambdaProvider, function_arn: str, service: str, context: dict[str, str] | None = None
+    ) -> bool:
+        """Whether the function exists and its resource policy lets the service principal
+        ``service`` call ``lambda:InvokeFunction``, with the condition keys in ``context``
+        (``{"aws:SourceArn": ..., "aws:SourceAccount": ...}``)."""
+        parts = function_arn.split(":")
+        if len(parts) < 7:
+            return False
+        try:
+            ref = parse_function(function_arn, parts[4], parts[3])
+            config, _ = self.resolve(ref)
+        except ServiceError:
+            return False
+        statements = self.function_policy(ref.account, ref.region, ref.name, ref.qualifier or "")
+        if not statements:
+            return False
+        try:
+            policy = parse_policy(document(statements), "resource")
+        except PolicyError:
+            return False
+        request = Request(
+            "lambda:InvokeFunction",
+            config["FunctionArn"],
+            context_of(context or {}),
+            service_principal=service,
+        )
+        return (
+            evaluate(request, resource=[Source(policy, policy_type="Resource Policy")]).decision == "allowed"
+        )

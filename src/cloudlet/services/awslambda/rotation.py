@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from cloudlet.core import ids
-from cloudlet.core.policy import PolicyError, Request, Source, evaluate, parse_policy
-from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.names import parse_function
-from cloudlet.services.awslambda.permissions import document
 
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
@@ -32,25 +29,7 @@ class LambdaRotationInvoker:
         self.provider = provider
 
     def can_invoke(self, function_arn: str) -> bool:
-        parts = function_arn.split(":")
-        if len(parts) < 7:
-            return False
-        try:
-            ref = parse_function(function_arn, parts[4], parts[3])
-            config, _ = self.provider.resolve(ref)
-        except ServiceError:
-            return False
-        statements = self.provider.function_policy(ref.account, ref.region, ref.name, ref.qualifier or "")
-        if not statements:
-            return False
-        try:
-            policy = parse_policy(document(statements), "resource")
-        except PolicyError:
-            return False
-        request = Request("lambda:InvokeFunction", config["FunctionArn"], {}, service_principal=PRINCIPAL)
-        return (
-            evaluate(request, resource=[Source(policy, policy_type="Resource Policy")]).decision == "allowed"
-        )
+        return self.provider.service_may_invoke(function_arn, PRINCIPAL)
 
     async def invoke(self, function_arn: str, payload: dict[str, str]) -> None:
         parts = function_arn.split(":")

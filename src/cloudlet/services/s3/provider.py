@@ -36,6 +36,7 @@ from cloudlet.protocol import get_protocol
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import service_model
+from cloudlet.services.awslambda.interface import function_invoker
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.kms.interface import key_service
 from cloudlet.services.s3 import checksums as ck
@@ -1013,7 +1014,7 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         bucket = self.bucket(params["Bucket"])
         config = nt.validate_configuration(
             params.get("NotificationConfiguration") or {},
-            self._destination_exists,
+            lambda kind, arn: self._destination_exists(bucket, kind, arn),
             skip_destination_validation=bool(params.get("SkipDestinationValidation")),
         )
         bucket.config["Notification"] = config
@@ -1029,16 +1030,27 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
     ) -> dict[str, Any]:
         return self.bucket(params["Bucket"]).config.get("Notification") or {}
 
-    def _destination_exists(self, kind: str, arn: str) -> bool:
+    def _destination_exists(self, bucket: Bucket, kind: str, arn: str) -> bool:
+        """Whether S3 could deliver there: the queue exists, or the function exists and its
+        policy lets ``s3.amazonaws.com`` invoke it for this bucket (SourceArn/SourceAccount)."""
         if kind == nt.SQS:
             sqs = self.runtime.load("sqs")
             return sqs is not None and sqs.queue_by_arn(arn) is not None
-        return True  # SNS and Lambda arrive with their issues: their configurations are stored as given
+        if kind == nt.LAMBDA:
+            invoker = function_invoker(self.runtime)
+            context = {"aws:SourceArn": _bucket_arn(bucket), "aws:SourceAccount": bucket.account}
+            return invoker is not None and invoker.service_may_invoke(arn, nt.S3_SERVICE_PRINCIPAL, context)
+        return True  # SNS arrives with its issue: topic configurations are stored as given
 
     def _deliver(self, kind: str, arn: str, message: str) -> None:
         """Send a notification message (inside the caller's transaction, so it is as durable as the write)."""
+        if kind == nt.LAMBDA:
+            invoker = function_invoker(self.runtime)
+            if invoker is not None:  # a function deleted since: S3 drops the event
+                invoker.enqueue_event(arn, message.encode(), ids.uuid4())
+            return
         if kind != nt.SQS:
-            return  # SNS and Lambda delivery arrive with those services
+            return  # SNS delivery arrives with that service
         sqs = self.runtime.load("sqs")
         if sqs is None or sqs.queue_by_arn(arn) is None:
             return  # the queue was deleted since: S3 drops the event
@@ -1097,6 +1109,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
             )
             if event is not None:
                 self.runtime.channel.put_on_bus(bucket.account, bucket.region, event)
+
+
+def _bucket_arn(bucket: Bucket) -> str:
+    return f"arn:{partition_for(bucket.region)}:s3:::{bucket.name}"
 
 
 def _copy_checksum(source_meta: dict[str, Any], requested: str | None) -> tuple[str | None, str | None]:
