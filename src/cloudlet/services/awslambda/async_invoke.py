@@ -30,7 +30,7 @@ from cloudlet.core.delivery import (
 )
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.invoke import check_json
-from cloudlet.services.awslambda.names import LATEST, FunctionRef, is_version, parse_function
+from cloudlet.services.awslambda.names import LATEST, FunctionRef, is_version, ref_of_arn
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
 
@@ -86,7 +86,7 @@ class AsyncInvoking:
         """An Event invocation for another service (interface.py), inside the caller's
         transaction; False when the function (or its qualifier) no longer exists."""
         try:
-            ref = _ref(function_arn)
+            ref = ref_of_arn(function_arn)
             config, _ = self.resolve(ref)
         except (ServiceError, IndexError, ValueError):
             return False
@@ -137,17 +137,12 @@ class AsyncInvoking:
     async def _run_event(self: LambdaProvider, attempt: Attempt) -> dict[str, Any]:
         """One attempt: run the function; a function error or timeout raises (retried)."""
         data = attempt.payload
-        ref = _ref(data["arn"])
+        ref = ref_of_arn(data["arn"])
         try:
             config, alias = self.resolve(ref)
         except ServiceError as exc:  # the function (or qualifier) went away: nothing to run
             raise DeliveryFailure(exc.code, exc.message, final=True) from None
-        if alias is not None:
-            config = self._weighted(ref.account, ref.region, ref.name, alias, config)
-        invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
-        outcome = await self.executor.invoke(
-            self._launch(config), data["id"], data["event"].encode(), invoked, None
-        )
+        outcome, config = await self.run(ref, config, alias, data["event"].encode(), data["id"])
         if outcome.error:
             body = _json_or_none(outcome.payload)
             code = body.get("errorType", "Unhandled") if isinstance(body, dict) else "Unhandled"
@@ -165,7 +160,7 @@ class AsyncInvoking:
     ) -> Outbound:
         """An invocation record as AWS writes it to a destination."""
         data = attempt.payload
-        ref = _ref(data["arn"])
+        ref = ref_of_arn(data["arn"])
         response: dict[str, Any] = {"statusCode": 200, "executedVersion": version}
         if error:
             response["functionError"] = "Unhandled"
@@ -214,7 +209,7 @@ class AsyncInvoking:
         return Outbound(attempt.payload["event"], attributes)
 
     def _executed_version(self: LambdaProvider, attempt: Attempt) -> str:
-        ref = _ref(attempt.payload["arn"])
+        ref = ref_of_arn(attempt.payload["arn"])
         if ref.qualifier is None or is_version(ref.qualifier):
             return ref.qualifier or LATEST
         found = self.db.alias(ref.account, ref.region, ref.name, ref.qualifier)
@@ -222,14 +217,9 @@ class AsyncInvoking:
 
     def _send_to_function(self: LambdaProvider, arn: str, message: Outbound) -> None:
         """A record for a function destination: an Event invocation of that function."""
-        ref = _ref(arn)
+        ref = ref_of_arn(arn)
         config, _ = self.resolve(ref)
         self._enqueue_event(ref, config, message.body.encode(), ids.uuid4())
-
-
-def _ref(arn: str) -> FunctionRef:
-    parts = arn.split(":")
-    return parse_function(arn, parts[4], parts[3])
 
 
 def _json_or_none(data: bytes) -> Any:

@@ -13,12 +13,13 @@ import orjson
 
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError, not_implemented
-from cloudlet.services.awslambda.executor import Launch, tail, unsupported
+from cloudlet.services.awslambda.executor import Launch, Outcome, tail, unsupported
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
 from cloudlet.services.iam.interface import directory
 
 if TYPE_CHECKING:
+    from cloudlet.services.awslambda.names import FunctionRef
     from cloudlet.services.awslambda.provider import LambdaProvider
 
 MAX_REQUEST = 6291456  # bytes (recorded: "Request must be smaller than 6291456 bytes ...")
@@ -55,13 +56,8 @@ class Invoking:
         if kind == "Event":  # async_invoke.py: answered once the event is stored
             self.invoke_event(ref, config, payload, ctx.request_id)
             return {"StatusCode": 202}
-        if alias is not None:
-            config = self._weighted(ref.account, ref.region, ref.name, alias, config)
         client = _client_context(params.get("ClientContext"))
-        invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
-        outcome = await self.executor.invoke(
-            self._launch(config), ids.uuid4(), payload or b"{}", invoked, client
-        )
+        outcome, config = await self.run(ref, config, alias, payload or b"{}", ids.uuid4(), client)
         body, error = outcome.payload, outcome.error
         if len(body) > MAX_RESPONSE:
             body, error = (
@@ -80,6 +76,25 @@ class Invoking:
         if params.get("LogType") == "Tail":
             out["LogResult"] = base64.b64encode(tail(outcome)).decode()
         return out
+
+    async def run(
+        self: LambdaProvider,
+        ref: FunctionRef,
+        config: Doc,
+        alias: str | None,
+        payload: bytes,
+        request_id: str,
+        client_context: str | None = None,
+    ) -> tuple[Outcome, Doc]:
+        """Run the version ``resolve(ref)`` gave (an alias's weights pick one) once: the one
+        path every invocation takes (Invoke, Event attempts, rotation steps)."""
+        if alias is not None:
+            config = self._weighted(ref.account, ref.region, ref.name, alias, config)
+        invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
+        outcome = await self.executor.invoke(
+            self._launch(config), request_id, payload, invoked, client_context
+        )
+        return outcome, config
 
     def _weighted(self: LambdaProvider, account: str, region: str, name: str, alias: str, config: Doc) -> Doc:
         """The version an alias's routing picks for one invocation."""

@@ -100,3 +100,11 @@ def parse_layer_arn(arn: str) -> tuple[str, str, str, int | None] | None:
     if m is None:
         return None
     return m["region"], m["account"], m["name"], int(m["version"]) if m["version"] else None
+
+
+def ref_of_arn(arn: str) -> FunctionRef:
+    """The function a (possibly qualified) function ARN names, in the ARN's own account and region."""
+    parts = arn.split(":")
+    if len(parts) < 7:
+        raise ValueError(f"not a function ARN: {arn}")
+    return parse_function(arn, parts[4], parts[3])

@@ -11,7 +11,7 @@ import orjson
 from cloudlet.core.policy import PolicyError, Request, Source, context_of, evaluate, parse_policy
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.errors import conflict, invalid, not_found, precondition
-from cloudlet.services.awslambda.names import LATEST, parse_function
+from cloudlet.services.awslambda.names import LATEST, ref_of_arn
 from cloudlet.services.awslambda.util import revision
 
 if TYPE_CHECKING:
@@ -143,13 +143,10 @@ class Permissions:
         """Whether the function exists and its resource policy lets the service principal
         ``service`` call ``lambda:InvokeFunction``, with the condition keys in ``context``
         (``{"aws:SourceArn": ..., "aws:SourceAccount": ...}``)."""
-        parts = function_arn.split(":")
-        if len(parts) < 7:
-            return False
         try:
-            ref = parse_function(function_arn, parts[4], parts[3])
+            ref = ref_of_arn(function_arn)
             config, _ = self.resolve(ref)
-        except ServiceError:
+        except (ServiceError, ValueError):
             return False
         statements = self.function_policy(ref.account, ref.region, ref.name, ref.qualifier or "")
         if not statements:

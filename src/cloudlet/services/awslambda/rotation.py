@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from cloudlet.core import ids
-from cloudlet.services.awslambda.names import parse_function
+from cloudlet.services.awslambda.names import ref_of_arn
 
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
@@ -32,14 +32,8 @@ class LambdaRotationInvoker:
         return self.provider.service_may_invoke(function_arn, PRINCIPAL)
 
     async def invoke(self, function_arn: str, payload: dict[str, str]) -> None:
-        parts = function_arn.split(":")
-        ref = parse_function(function_arn, parts[4], parts[3])
+        ref = ref_of_arn(function_arn)
         config, alias = self.provider.resolve(ref)
-        if alias is not None:
-            config = self.provider._weighted(ref.account, ref.region, ref.name, alias, config)
-        invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
-        outcome = await self.provider.executor.invoke(
-            self.provider._launch(config), ids.uuid4(), orjson.dumps(payload), invoked, None
-        )
+        outcome, _ = await self.provider.run(ref, config, alias, orjson.dumps(payload), ids.uuid4())
         if outcome.error:
             raise RotationFunctionError(outcome.payload.decode(errors="replace"))
