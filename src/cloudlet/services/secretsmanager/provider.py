@@ -124,7 +124,11 @@ class SecretsManagerProvider(Provider):
         return self.db.by_name(account, region, secret_id)
 
     def _secret(self, ctx: RequestContext, secret_id: str, *, deleted_ok: bool = False) -> Secret:
-        secret = self.find(ctx.account, ctx.region, secret_id)
+        return self._found(ctx.account, ctx.region, secret_id, deleted_ok)
+
+    def _found(self, account: str, region: str, secret_id: str, deleted_ok: bool = False) -> Secret:
+        """The secret ``secret_id`` names, or AWS's error (not found, marked for deletion)."""
+        secret = self.find(account, region, secret_id)
         if secret is None:
             raise err.not_found()
         if secret.deleted is not None and not deleted_ok:
@@ -307,11 +311,7 @@ class SecretsManagerProvider(Provider):
         stage: str | None = None,
     ) -> dict[str, Any]:
         """GetSecretValue for another service (interface.py)."""
-        secret = self.find(account, region, secret_id)
-        if secret is None:
-            raise err.not_found()
-        if secret.deleted is not None:
-            raise err.marked_for_deletion()
+        secret = self._found(account, region, secret_id)
         version = self._version_for(secret, version_id, stage)
         return self._value_entry(secret, version, self.clock.now())
 
