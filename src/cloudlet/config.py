@@ -39,6 +39,8 @@ class Config:
     verify_signatures: bool = False  # check every SigV4 request; unknown access keys refused
     # seconds (real time) an idle Lambda execution environment is kept before its process ends
     lambda_idle_seconds: float = 600.0
+    # Lambda's concurrency limit per account and Region (AWS's default quota: 1,000)
+    lambda_account_concurrency: int = 1000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:

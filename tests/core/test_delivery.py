@@ -304,7 +304,7 @@ def test_a_dead_letter_queue_that_does_not_exist_is_counted_not_fatal(server):
         while target.pending() and time.monotonic() < deadline:
             time.sleep(0.01)
         stats = target.stats()
-        assert stats["dead-letter-failed"] == 1 and stats["destination-failed"] == 1
+        assert stats["dead-letter-failed"] == 1 and "destination-failed" not in stats
         assert target.pending() == 0
     finally:
         target.close()

@@ -301,7 +301,8 @@ class Target:
     destinations receive (default: the payload as JSON, and no records); ``limit(slot)``
     is the most attempts of one slot in flight at once (None: no limit); ``observe(event,
     attempt)`` hears ``attempt``, ``success``, ``failure``, ``retry``, ``gave-up``,
-    ``dead-lettered``, ``dead-letter-failed``, ``destination-failed`` (for metrics)."""
+    ``dead-lettered``, ``dead-letter-failed`` (the dead-letter queue refused it),
+    ``destination-failed`` (an OnSuccess/OnFailure destination did) (for metrics)."""
 
     handler: Handler
     dead_letter: Callable[[Attempt, Outcome], Outbound] | None = None
@@ -801,8 +802,8 @@ class DeliveryEngine:
                     if target.dead_letter
                     else (lambda: Outbound(_as_body(attempt.payload)))
                 )
-                sent = self._send(target, attempt, policy.dead_letter, build)
-                self._observe(target, "dead-lettered" if sent else "dead-letter-failed", attempt)
+                if self._send(target, attempt, policy.dead_letter, build, "dead-letter-failed"):
+                    self._observe(target, "dead-lettered", attempt)
             if policy.on_failure is not None and target.failure_record is not None:
                 self._send(
                     target, attempt, policy.on_failure, lambda: target.failure_record(attempt, outcome)
@@ -820,8 +821,16 @@ class DeliveryEngine:
                 outcome.message[:200],
             )
 
-    def _send(self, target: Target, attempt: Attempt, arn: str, build: Callable[[], Outbound]) -> bool:
-        """Send a record to the destination ``arn``; False (and counted) when that fails."""
+    def _send(
+        self,
+        target: Target,
+        attempt: Attempt,
+        arn: str,
+        build: Callable[[], Outbound],
+        failed: str = "destination-failed",
+    ) -> bool:
+        """Send a record to the destination ``arn``; False (and observed as ``failed``) when
+        that fails."""
         service = arn.split(":")[2] if arn.count(":") >= 5 else ""
         sender = self.senders.get(service)
         if sender is None and self.resolve is not None and service:
@@ -834,7 +843,7 @@ class DeliveryEngine:
             return True
         except Exception as exc:
             log.warning("delivery %s could not be sent to %s: %s", attempt.id, arn, exc)
-            self._observe(target, "destination-failed", attempt)
+            self._observe(target, failed, attempt)
             return False
 
     def _observe(self, target: Target, event: str, attempt: Attempt) -> None:

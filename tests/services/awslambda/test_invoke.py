@@ -95,7 +95,10 @@ def test_logs_readable_through_logs_api(lam, aws_client, role, name):
     logs = aws_client("logs")
     events = logs.get_log_events(logGroupName=f"/aws/lambda/{name}", logStreamName=body["stream"])["events"]
     messages = [e["message"] for e in events]
-    assert messages[0] == f"START RequestId: {body['request_id']} Version: $LATEST"
+    # a cold start: INIT_START (recorded form), then the invocation's START
+    assert messages[0].startswith("INIT_START Runtime Version: python:3.12.")
+    assert "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" in messages[0]
+    assert messages[1] == f"START RequestId: {body['request_id']} Version: $LATEST"
     assert f"hello from {name}" in messages
     assert messages[-2] == f"END RequestId: {body['request_id']}"
     assert messages[-1].startswith(f"REPORT RequestId: {body['request_id']}\t")

@@ -208,10 +208,14 @@ def test_provisioned_url_and_event_invoke_configs(lam, function):
         error_of(exc)[1]
         == "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
     )
-    lam.put_provisioned_concurrency_config(
+    answer = lam.put_provisioned_concurrency_config(
         FunctionName=function, Qualifier="1", ProvisionedConcurrentExecutions=2
     )
-    assert lam.get_provisioned_concurrency_config(FunctionName=function, Qualifier="1")["Status"] == "READY"
+    assert answer["Status"] == "IN_PROGRESS" and answer["AllocatedProvisionedConcurrentExecutions"] == 0
+    assert lam.get_provisioned_concurrency_config(FunctionName=function, Qualifier="1")["Status"] in (
+        "IN_PROGRESS",
+        "READY",
+    )
     lam.delete_provisioned_concurrency_config(FunctionName=function, Qualifier="1")
     with pytest.raises(ClientError) as exc:
         lam.get_provisioned_concurrency_config(FunctionName=function, Qualifier="1")

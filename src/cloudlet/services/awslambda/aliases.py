@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, not_found, precondition
-from cloudlet.services.awslambda.names import LATEST, check_alias_name, function_arn
+from cloudlet.services.awslambda.names import LATEST, FunctionRef, check_alias_name, function_arn
 from cloudlet.services.awslambda.util import page, revision
 
 if TYPE_CHECKING:
@@ -81,6 +81,11 @@ class Aliases:
                 doc.pop("RoutingConfig", None)
             doc["RevisionId"] = revision()
             self.db.put_alias(ref.account, ref.region, ref.name, doc)
+            if self.db.setting(ref.account, ref.region, ref.name, "provisioned", doc["Name"]) is not None:
+                # its provisioned environments move to the version it now points to
+                moved = FunctionRef(ref.account, ref.region, ref.name, doc["Name"])
+                self.store.after_commit(lambda: self.executor.unprovision((moved.arn(""), doc["Name"])))
+                self.store.after_commit(lambda: self.executor.later(self.allocate(moved)))
         return doc
 
     def delete_alias(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from cloudlet.core.delivery import (
 )
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.invoke import check_json
+from cloudlet.services.awslambda.metrics import FunctionMetrics
 from cloudlet.services.awslambda.names import LATEST, FunctionRef, is_version, ref_of_arn
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
@@ -70,6 +71,7 @@ class AsyncInvoking:
                 dead_letter=self._dead_letter,
                 failure_record=self._failure_record,
                 success_record=self._success_record,
+                observe=self._observe_event,
             ),
         )
         self.deliveries.register_sender("lambda", self._send_to_function)
@@ -108,13 +110,16 @@ class AsyncInvoking:
         self: LambdaProvider, ref: FunctionRef, config: Doc, payload: bytes, request_id: str
     ) -> None:
         arn = ref.arn(ref.qualifier or "")
+        policy = self._event_policy(ref, config)
         with self.store.transaction():
             self.deliveries.enqueue(
                 TARGET,
                 {"arn": arn, "id": request_id, "event": payload.decode()},
-                self._event_policy(ref, config),
+                policy,
                 cancel_key=ref.arn(""),  # DeleteFunction drops the function's queued events
             )
+        metrics = FunctionMetrics(self.metrics, ref.account, ref.region, ref.name, ref.qualifier)
+        self.store.after_commit(lambda: metrics.add("AsyncEventsReceived"))
 
     def _event_policy(self: LambdaProvider, ref: FunctionRef, config: Doc) -> Policy:
         """The engine policy from the qualifier's event invoke config and the DeadLetterConfig."""
@@ -142,12 +147,28 @@ class AsyncInvoking:
             config, alias = self.resolve(ref)
         except ServiceError as exc:  # the function (or qualifier) went away: nothing to run
             raise DeliveryFailure(exc.code, exc.message, final=True) from None
-        outcome, config = await self.run(ref, config, alias, data["event"].encode(), data["id"])
+        FunctionMetrics(self.metrics, ref.account, ref.region, ref.name, ref.qualifier).add(
+            "AsyncEventAge", max(0.0, self.clock.now() - attempt.created) * 1000
+        )
+        try:
+            outcome, config = await self.run(ref, config, alias, data["event"].encode(), data["id"])
+        except ServiceError as exc:
+            if exc.code == "TooManyRequestsException":  # retried within the maximum age
+                raise DeliveryFailure(exc.code, exc.message, throttled=True) from None
+            raise
         if outcome.error:
             body = _json_or_none(outcome.payload)
             code = body.get("errorType", "Unhandled") if isinstance(body, dict) else "Unhandled"
             raise DeliveryFailure(str(code), outcome.payload.decode(errors="replace"))
         return {"version": config["Version"], "body": outcome.payload.decode(errors="replace")}
+
+    def _observe_event(self: LambdaProvider, event: str, attempt: Attempt) -> None:
+        """Async metrics from the engine's events: drops, dead-letter and destination failures."""
+        name = _EVENT_METRICS.get(event)
+        if name is None:
+            return
+        ref = ref_of_arn(attempt.payload["arn"])
+        FunctionMetrics(self.metrics, ref.account, ref.region, ref.name, ref.qualifier).add(name)
 
     def _record(
         self: LambdaProvider,
@@ -220,6 +241,13 @@ class AsyncInvoking:
         ref = ref_of_arn(arn)
         config, _ = self.resolve(ref)
         self._enqueue_event(ref, config, message.body.encode(), ids.uuid4())
+
+
+_EVENT_METRICS = {
+    "gave-up": "AsyncEventsDropped",  # retries or age exhausted (sent to a DLQ/OnFailure or not)
+    "dead-letter-failed": "DeadLetterErrors",
+    "destination-failed": "DestinationDeliveryFailures",
+}
 
 
 def _json_or_none(data: bytes) -> Any:

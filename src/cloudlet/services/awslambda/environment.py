@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import shutil
 import signal
@@ -76,6 +77,10 @@ class Environment:
         self.current: Invocation | None = None
         self.last_used = time.monotonic()
         self.invocations = 0
+        self.memory_limit_mb = 128  # the function's MemorySize (memory.py enforces it)
+        self.peak_mb = 0  # the most its process tree was seen using
+        self.killed_for_memory = False
+        self.provisioned: tuple[str, str] | None = None  # (function, qualifier) it was pre-started for
         self._queue: asyncio.Queue[Invocation] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -108,17 +113,31 @@ class Environment:
         assert self.process is not None
         return Exited(self.process.returncode if self.process.returncode is not None else -9)
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and not self.exited.is_set() else None
+
+    def over_memory(self) -> None:
+        """Its processes went over the memory setting: killed, as Lambda kills them."""
+        self.killed_for_memory = True
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
     def max_memory_mb(self) -> int:
-        """The process's peak resident memory (VmHWM) in MB, 0 where /proc cannot say."""
-        if self.process is None:
-            return 0
-        try:
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return max(1, int(line.split()[1]) // 1024)
-        except (OSError, ValueError):
-            pass
-        return 0
+        """The peak resident memory in MB: the process's VmHWM, or what the memory watcher
+        saw of its tree if more (at most the setting for a tree killed over it)."""
+        peak = self.peak_mb
+        if self.process is not None:
+            try:
+                for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) // 1024)
+            except (OSError, ValueError):
+                pass
+        if self.killed_for_memory:
+            peak = min(peak, self.memory_limit_mb)
+        return max(1, peak) if self.process is not None else 0
 
     # ---- the process ------------------------------------------------------------------------
 
@@ -150,8 +169,6 @@ class Environment:
         """End the process (SIGKILL to its session), the endpoint and the temporary directory."""
         if self.process is not None and self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                import os
-
                 os.killpg(self.process.pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -26,7 +27,10 @@ from typing import Any
 
 import orjson
 
+from cloudlet.services.awslambda import sandbox
+from cloudlet.services.awslambda.configure import runtime_version_arn
 from cloudlet.services.awslambda.environment import Environment, Invocation
+from cloudlet.services.awslambda.memory import MemoryWatch
 
 log = logging.getLogger("cloudlet.lambda")
 
@@ -89,6 +93,7 @@ class Outcome:
     payload: bytes
     error: bool = False
     log: list[str] = field(default_factory=list)
+    duration: float = 0.0  # ms
 
 
 class Executor:
@@ -103,8 +108,9 @@ class Executor:
         self._reaper: asyncio.Task[None] | None = None
         self._warned: set[str] = set()
         self._background: set[asyncio.Future[Any]] = set()
+        self.memory = MemoryWatch(lambda: self.running)
 
-    def _later(self, work: Any) -> None:
+    def later(self, work: Any) -> None:
         """Run ``work`` (a coroutine) in the background, keeping a reference until it ends."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
@@ -116,12 +122,13 @@ class Executor:
     # ---- environments -----------------------------------------------------------------------
 
     def _take_idle(self, key: tuple[str, ...]) -> Environment | None:
+        """The most recently used free environment, pre-started (provisioned) ones first."""
         envs = self.idle.get(key) or []
         while envs:
-            env = envs.pop()
+            env = envs.pop(next((i for i in range(len(envs)) if envs[i].provisioned), -1))
             if env.alive:
                 return env
-            self._later(env.kill())
+            self.later(env.kill())
         return None
 
     def _new(self, launch: Launch) -> Environment:
@@ -129,13 +136,20 @@ class Executor:
         stream = f"{now:%Y/%m/%d}/[{launch.config['Version']}]{secrets.token_hex(16)}"
         return Environment(launch.key, stream, self.now_ms)
 
-    async def _start(self, launch: Launch) -> Environment:
+    async def _start(self, launch: Launch, initialization: str = "on-demand") -> Environment:
         env = self._new(launch)
+        env.memory_limit_mb = int(launch.config.get("MemorySize") or 128)
         await env.open()
         tmpdir = Path(tempfile.mkdtemp(prefix="cloudlet-lambda-"))
-        variables = self._environ(launch, env, tmpdir)
+        isolated = await asyncio.to_thread(sandbox.available)
+        variables = self._environ(launch, env, Path("/tmp") if isolated else tmpdir)
+        variables["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization
         argv = await self._command(launch, variables)
+        if isolated:
+            needed = [launch.code_dir, *launch.layer_dirs, BOOTSTRAPS, Path(argv[0])]
+            argv = sandbox.wrap(argv, tmpdir, [*needed, Path(sys.prefix), Path(sys.base_prefix)])
         env.marks_end = _family(launch.config.get("Runtime") or "") != "provided"
+        env.init_lines.append((self.now_ms(), _init_start(launch)))
         await env.spawn(argv, variables, launch.code_dir, tmpdir)
         self.ensure_reaper()
         return env
@@ -213,6 +227,7 @@ class Executor:
         if env is None:
             env = await self._start(launch)
         self.running.add(env)
+        self.memory.ensure()
         return env, cold
 
     def release(self, env: Environment) -> None:
@@ -221,7 +236,7 @@ class Executor:
         if env.alive:
             self.idle.setdefault(env.key, []).append(env)
         else:
-            self._later(env.kill())
+            self.later(env.kill())
 
     async def discard(self, env: Environment) -> None:
         self.running.discard(env)
@@ -237,7 +252,7 @@ class Executor:
             await asyncio.sleep(max(0.05, min(self.idle_seconds / 4, 30.0)))
             cutoff = time.monotonic() - self.idle_seconds
             for key, envs in list(self.idle.items()):
-                stale = [e for e in envs if e.last_used <= cutoff or not e.alive]
+                stale = [e for e in envs if (e.last_used <= cutoff and not e.provisioned) or not e.alive]
                 if stale:
                     self.idle[key] = [e for e in envs if e not in stale]
                     for env in stale:
@@ -245,13 +260,44 @@ class Executor:
                 if not self.idle.get(key):
                     self.idle.pop(key, None)
 
+    async def provision(self, launch: Launch, tag: tuple[str, str], count: int) -> str | None:
+        """Pre-start environments for provisioned concurrency until ``count`` exist for ``tag``
+        (function, qualifier), initialized before any invocation; extra ones stop being
+        provisioned. Why it failed (an init error), or None."""
+        mine = [e for envs in self.idle.values() for e in envs if e.provisioned == tag and e.alive]
+        mine += [e for e in self.running if e.provisioned == tag]
+        for env in mine[count:]:
+            env.provisioned = None
+        starting = [self._provisioned_env(launch, tag) for _ in range(count - len(mine))]
+        problems = [p for p in await asyncio.gather(*starting) if p]
+        return problems[0] if problems else None
+
+    async def _provisioned_env(self, launch: Launch, tag: tuple[str, str]) -> str | None:
+        env = await self._start(launch, "provisioned-concurrency")
+        failure = await self._init(env, "")
+        self._write_lines(launch, env, env.init_lines)
+        env.init_lines = []
+        if failure is not None:
+            await env.kill()
+            return failure.decode(errors="replace")
+        env.provisioned = tag
+        self.idle.setdefault(launch.key, []).append(env)
+        return None
+
+    def unprovision(self, tag: tuple[str, str]) -> None:
+        """Environments pre-started for ``tag`` become ordinary ones (reaped when idle)."""
+        for env in [e for envs in self.idle.values() for e in envs] + list(self.running):
+            if env.provisioned == tag:
+                env.provisioned = None
+
     def drop(self, prefix: str) -> None:
         """Forget the idle environments of keys starting with ``prefix`` (a changed function)."""
         for key in [k for k in self.idle if k[0] == prefix]:
             for env in self.idle.pop(key):
-                self._later(env.kill())
+                self.later(env.kill())
 
     async def close(self) -> None:
+        self.memory.stop()
         if self._reaper is not None:
             self._reaper.cancel()
         envs = [e for es in self.idle.values() for e in es] + list(self.running)
@@ -277,9 +323,10 @@ class Executor:
             failure = await self._init(env, request_id)
             init_ms = (time.monotonic() - started) * 1000
             if failure is not None:
-                lines = env.init_lines
+                init = env.init_lines
                 await self.discard(env)
-                return self._finish(launch, env, request_id, lines, failure, 0.0, init_ms, error=True)
+                return self._finish(launch, env, request_id, [], failure, 0.0, init_ms, True, init=init)
+        init, env.init_lines = env.init_lines, []
         begin = time.monotonic()
         invocation = Invocation(
             request_id, payload, int(time.time() * 1000 + timeout * 1000), invoked_arn, client
@@ -292,19 +339,19 @@ class Executor:
             grace = OUTPUT_GRACE if env.marks_end else CUSTOM_GRACE
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(invocation.output_done.wait(), grace)
-        lines = env.init_lines + invocation.lines
-        env.init_lines = []
+        lines = invocation.lines
         if invocation.result.done():
             memory = env.max_memory_mb()
             self.release(env)
             return self._finish(
-                launch, env, request_id, lines, body, duration, init_ms, kind == "error", memory
+                launch, env, request_id, lines, body, duration, init_ms, kind == "error", memory, init
             )
         memory = env.max_memory_mb()
         if done and not cold and not invocation.delivered:
             # a warm process that ended after its last answer (e.g. Node's uncaught exception
             # exit) before taking this invocation: run it on a fresh environment instead
             await self.discard(env)
+            self._write_lines(launch, env, init)
             return await self.invoke(launch, request_id, payload, invoked_arn, client)
         if done:  # the process ended mid-invocation
             await self.discard(env)
@@ -313,7 +360,7 @@ class Executor:
             )
             body = orjson.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
             lines.append((self.now_ms(), message))
-            return self._finish(launch, env, request_id, lines, body, duration, init_ms, True, memory)
+            return self._finish(launch, env, request_id, lines, body, duration, init_ms, True, memory, init)
         await self.discard(env)
         stamp = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         lines.append((self.now_ms(), f"{stamp} {request_id} Task timed out after {timeout:.2f} seconds"))
@@ -324,7 +371,7 @@ class Executor:
                 "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
             }
         )
-        return self._finish(launch, env, request_id, lines, body, timeout * 1000, init_ms, True, memory)
+        return self._finish(launch, env, request_id, lines, body, timeout * 1000, init_ms, True, memory, init)
 
     def _invalid_entrypoint(self, launch: Launch, request_id: str, problem: str) -> Outcome:
         """A provided runtime without a runnable ``bootstrap``: AWS's Runtime.InvalidEntrypoint."""
@@ -360,8 +407,10 @@ class Executor:
         init_ms: float | None,
         error: bool,
         memory: int = 0,
+        init: list[tuple[int, str]] | None = None,
     ) -> Outcome:
-        """The invocation's log (START, output, END, REPORT) written to its stream; the outcome."""
+        """The invocation's log (INIT_START and init output on a cold start, START, output,
+        END, REPORT) written to its stream; the outcome."""
         config = launch.config
         end = self.now_ms()
         first = min([t for t, _ in lines] + [end])
@@ -372,14 +421,28 @@ class Executor:
         )
         if init_ms is not None:
             report += f"Init Duration: {init_ms:.2f} ms\t"
-        events = [(first, f"START RequestId: {request_id} Version: {config['Version']}")]
+        events = [*(init or []), (first, f"START RequestId: {request_id} Version: {config['Version']}")]
         events += lines
         events += [(end, f"END RequestId: {request_id}"), (end, report)]
+        self._write_lines(launch, env, events)
+        return Outcome(body, error, [message for _, message in events], duration)
+
+    def _write_lines(self, launch: Launch, env: Environment, events: list[tuple[int, str]]) -> None:
+        if not events:
+            return
         try:
             self.sink().put(launch.account, launch.region, launch.log_group, env.stream, events)
         except Exception:  # logs are telemetry: an invocation's answer never depends on them
-            log.exception("could not write the logs of Lambda invocation %s", request_id)
-        return Outcome(body, error, [message for _, message in events])
+            log.exception("could not write the logs of Lambda environment %s", env.stream)
+
+
+def _init_start(launch: Launch) -> str:
+    """The INIT_START line of a cold start (recorded form; the version label is Cloudlet's)."""
+    runtime = launch.config.get("Runtime") or ""
+    m = re.match(r"^(python|nodejs|provided|[a-z]+)\.?(.*?)(?:\.x)?$", runtime)
+    label = f"{m[1]}:{m[2]}" if m else runtime
+    arn = runtime_version_arn(launch.region, runtime)
+    return f"INIT_START Runtime Version: {label}.v1\tRuntime Version ARN: {arn}"  # unverified: .v1
 
 
 async def _first(future: asyncio.Future[Any], event: asyncio.Event, timeout: float) -> bool:

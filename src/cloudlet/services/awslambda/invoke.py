@@ -14,6 +14,7 @@ import orjson
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError, not_implemented
 from cloudlet.services.awslambda.executor import Launch, Outcome, tail, unsupported
+from cloudlet.services.awslambda.metrics import FunctionMetrics
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
 from cloudlet.services.iam.interface import directory
@@ -91,9 +92,25 @@ class Invoking:
         if alias is not None:
             config = self._weighted(ref.account, ref.region, ref.name, alias, config)
         invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
-        outcome = await self.executor.invoke(
-            self._launch(config), request_id, payload, invoked, client_context
-        )
+        function = ref.arn("")
+        metrics = FunctionMetrics(self.metrics, ref.account, ref.region, ref.name, ref.qualifier)
+        try:
+            limits = self.limits(ref.account, ref.region, ref.name)
+            slot = self.concurrency.admit(ref.account, ref.region, function, ref.qualifier, limits)
+        except ServiceError:
+            metrics.add("Throttles")
+            raise
+        metrics.concurrency(self.concurrency.by_function[function], self.concurrency.by_region[slot.region])
+        try:
+            outcome = await self.executor.invoke(
+                self._launch(config), request_id, payload, invoked, client_context
+            )
+        finally:
+            self.concurrency.release(slot)
+        metrics.add("Invocations")
+        metrics.add("Duration", outcome.duration)
+        if outcome.error:
+            metrics.add("Errors")
         return outcome, config
 
     def _weighted(self: LambdaProvider, account: str, region: str, name: str, alias: str, config: Doc) -> Doc:

@@ -19,6 +19,7 @@ from cloudlet.services.awslambda import configure, links
 from cloudlet.services.awslambda.aliases import Aliases
 from cloudlet.services.awslambda.async_invoke import AsyncInvoking
 from cloudlet.services.awslambda.code import MAX_UNZIPPED, CodeStore, Package
+from cloudlet.services.awslambda.concurrency import Concurrency
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, precondition
 from cloudlet.services.awslambda.executor import Executor
 from cloudlet.services.awslambda.invoke import Invoking
@@ -61,10 +62,14 @@ class LambdaProvider(Invoking, AsyncInvoking, Aliases, Permissions, Layers, Sett
         self.codes = CodeStore(root)
         self.links = links.CodeLinks(self.store, self.clock)
         self.executor = Executor(lambda: log_sink(runtime), self.clock, config.lambda_idle_seconds)
+        self.concurrency = Concurrency(config.lambda_account_concurrency)
+        self._limits: dict[tuple[str, str], Any] = {}  # settings.limits' cache
         self.register_async()
 
     async def start(self) -> None:
         self.codes.sweep(self.db.code_ids())  # packages written before a crash but never committed
+        for account, region, name, qualifier in self.db.provisioned_everywhere():
+            self.executor.later(self.allocate(FunctionRef(account, region, name, qualifier or None)))
 
     async def stop(self) -> None:
         await self.executor.close()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.code import MAX_UNZIPPED, MAX_ZIPPED
+from cloudlet.services.awslambda.concurrency import Limits, min_unreserved
 from cloudlet.services.awslambda.configure import check_tags
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, not_found
 from cloudlet.services.awslambda.names import LATEST, FunctionRef, parse_function
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
     from cloudlet.services.base import RequestContext
 
-ACCOUNT_CONCURRENCY = 1000
-MIN_UNRESERVED = 100
 TOTAL_CODE_SIZE = 80_530_636_800
 _URL_ID = string.ascii_lowercase + string.digits
 _FUNCTION_RESOURCE = re.compile(r"^arn:[^:]+:lambda:([^:]+):(\d{12}):function:(.+)$")
@@ -37,10 +36,11 @@ class Settings:
         with self.store.transaction():
             self.function(ref)
             others = self.db.reserved_total(ref.account, ref.region, skip=ref.name)
-            if ACCOUNT_CONCURRENCY - others - wanted < MIN_UNRESERVED:
+            floor = min_unreserved(self.concurrency.account_limit)
+            if self.concurrency.account_limit - others - wanted < floor:
                 raise invalid(
                     "Specified ReservedConcurrentExecutions for function decreases account's "
-                    f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+                    f"UnreservedConcurrentExecution below its minimum value of [{floor}]."
                 )
             doc = {"ReservedConcurrentExecutions": wanted}
             self.db.put_setting(ref.account, ref.region, ref.name, "concurrency", "", doc)
@@ -71,14 +71,39 @@ class Settings:
                 "TotalCodeSize": TOTAL_CODE_SIZE,
                 "CodeSizeUnzipped": MAX_UNZIPPED,
                 "CodeSizeZipped": MAX_ZIPPED,
-                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
-                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+                "ConcurrentExecutions": self.concurrency.account_limit,
+                "UnreservedConcurrentExecutions": self.concurrency.account_limit - reserved,
             },
             "AccountUsage": {
                 "TotalCodeSize": self.db.total_code_size(ctx.account, ctx.region),
                 "FunctionCount": len(self.db.functions(ctx.account, ctx.region)),
             },
         }
+
+    def limits(self: LambdaProvider, account: str, region: str, name: str) -> Limits:
+        """What bounds the invocations of function ``name`` (settings cached until they change)."""
+        cached = self._limits.get((account, region))
+        if cached is None or cached[0] != self.db.settings_generation:
+            reserved: dict[str, int] = {}
+            provisioned: dict[str, dict[str, int]] = {}
+            for function, kind, qualifier, doc in self.db.concurrency_settings(account, region):
+                if kind == "concurrency":
+                    reserved[function] = int(doc["ReservedConcurrentExecutions"])
+                else:
+                    wanted = int(doc["RequestedProvisionedConcurrentExecutions"])
+                    provisioned.setdefault(function, {})[qualifier] = wanted
+            taken = sum(reserved.values()) + sum(
+                sum(p.values()) for f, p in provisioned.items() if f not in reserved
+            )
+            cached = (
+                self.db.settings_generation,
+                reserved,
+                provisioned,
+                self.concurrency.account_limit - taken,
+            )
+            self._limits[(account, region)] = cached
+        _, reserved, provisioned, pool = cached
+        return Limits(reserved.get(name), provisioned.get(name, {}), pool)
 
     # ---- provisioned concurrency --------------------------------------------------------------
 
@@ -102,22 +127,44 @@ class Settings:
         with self.store.transaction():
             ref = self._published(ctx, params)
             wanted = params["ProvisionedConcurrentExecutions"]
-            now = timestamp(self.clock.now())
             doc = {
                 "RequestedProvisionedConcurrentExecutions": wanted,
-                "AvailableProvisionedConcurrentExecutions": wanted,
-                "AllocatedProvisionedConcurrentExecutions": wanted,
-                "Status": "READY",
-                "LastModified": now,
+                "AvailableProvisionedConcurrentExecutions": 0,
+                "AllocatedProvisionedConcurrentExecutions": 0,
+                "Status": "IN_PROGRESS",
+                "LastModified": timestamp(self.clock.now()),
             }
             self.db.put_setting(ref.account, ref.region, ref.name, "provisioned", ref.qualifier or "", doc)
-        # AWS answers the request while it is being allocated (unverified: Cloudlet is READY at once)
-        return dict(
-            doc,
-            AvailableProvisionedConcurrentExecutions=0,
-            AllocatedProvisionedConcurrentExecutions=0,
-            Status="IN_PROGRESS",
-        )
+            self.store.after_commit(lambda: self.executor.later(self.allocate(ref)))
+        return doc
+
+    async def allocate(self: LambdaProvider, ref: FunctionRef) -> None:
+        """Start the environments of a provisioned concurrency config (READY once they are
+        initialized, FAILED with the init error's reason otherwise)."""
+        doc = self.db.setting(ref.account, ref.region, ref.name, "provisioned", ref.qualifier or "")
+        if doc is None:
+            return
+        wanted = doc["RequestedProvisionedConcurrentExecutions"]
+        try:
+            config, _ = self.resolve(ref)
+        except ServiceError:
+            return
+        tag = (ref.arn(""), ref.qualifier or "")
+        problem = await self.executor.provision(self._launch(config), tag, wanted)
+        with self.store.transaction():
+            now = self.db.setting(ref.account, ref.region, ref.name, "provisioned", ref.qualifier or "")
+            if now is None or now["RequestedProvisionedConcurrentExecutions"] != wanted:
+                return  # changed or deleted meanwhile: that change allocates
+            ready = 0 if problem else wanted
+            now.update(
+                AvailableProvisionedConcurrentExecutions=ready,
+                AllocatedProvisionedConcurrentExecutions=ready,
+                Status="FAILED" if problem else "READY",
+                LastModified=timestamp(self.clock.now()),
+            )
+            if problem:
+                now["StatusReason"] = f"FUNCTION_ERROR_INIT_FAILURE: {problem[:200]}"  # unverified
+            self.db.put_setting(ref.account, ref.region, ref.name, "provisioned", ref.qualifier or "", now)
 
     def _provisioned(
         self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
@@ -144,6 +191,8 @@ class Settings:
         with self.store.transaction():
             ref, _ = self._provisioned(ctx, params)
             self.db.delete_setting(ref.account, ref.region, ref.name, "provisioned", ref.qualifier or "")
+            tag = (ref.arn(""), ref.qualifier or "")
+            self.store.after_commit(lambda: self.executor.unprovision(tag))
         return {}
 
     def list_provisioned_concurrency_configs(

@@ -85,6 +85,13 @@ class LambdaStore:
     def __init__(self, store: Store) -> None:
         self.db = store
         store.migrate("lambda", MIGRATIONS)
+        self.settings_generation = 0  # bumped when settings change (commit): caches compare it
+
+    def _settings_changed(self) -> None:
+        self.db.after_commit(self._bump)
+
+    def _bump(self) -> None:
+        self.settings_generation += 1
 
     # -- functions --
     def function(self, account: str, region: str, name: str) -> Doc | None:
@@ -118,6 +125,7 @@ class LambdaStore:
             self.db.execute(
                 f"DELETE FROM {table} WHERE account = ? AND region = ? AND name = ?", (account, region, name)
             )
+        self._settings_changed()
 
     def count(self) -> int:
         row = self.db.one("SELECT COUNT(*) FROM lambda_functions")
@@ -208,12 +216,22 @@ class LambdaStore:
         )
         return {r[0]: orjson.loads(r[1]) for r in rows}
 
+    def url_config(self, url_id: str) -> Doc | None:
+        """The function URL config whose URL has the id ``url_id`` (``[a-z0-9]+``, checked by
+        the caller), wherever it lives (urls.py serves it)."""
+        row = self.db.one(
+            "SELECT doc FROM lambda_settings WHERE kind = 'url' AND doc LIKE ?",
+            (f'%"FunctionUrl":"http://{url_id}.lambda-url.%',),
+        )
+        return orjson.loads(row[0]) if row else None
+
     def put_setting(self, account: str, region: str, name: str, kind: str, qualifier: str, doc: Doc) -> None:
         self.db.execute(
             "INSERT INTO lambda_settings (account, region, name, kind, qualifier, doc) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (account, region, name, kind, qualifier) DO UPDATE SET doc = excluded.doc",
             (account, region, name, kind, qualifier, _dump(doc)),
         )
+        self._settings_changed()
 
     def delete_setting(
         self, account: str, region: str, name: str, kind: str, qualifier: str | None = None
@@ -224,12 +242,14 @@ class LambdaStore:
             sql += " AND qualifier = ?"
             args += (qualifier,)
         self.db.execute(sql, args)
+        self._settings_changed()
 
     def delete_qualifier(self, account: str, region: str, name: str, qualifier: str) -> None:
         self.db.execute(
             "DELETE FROM lambda_settings WHERE account = ? AND region = ? AND name = ? AND qualifier = ?",
             (account, region, name, qualifier),
         )
+        self._settings_changed()
 
     def reserved_total(self, account: str, region: str, skip: str = "") -> int:
         rows = self.db.all(
@@ -237,6 +257,22 @@ class LambdaStore:
             (account, region),
         )
         return sum(orjson.loads(r[1])["ReservedConcurrentExecutions"] for r in rows if r[0] != skip)
+
+    def provisioned_everywhere(self) -> list[tuple[str, str, str, str]]:
+        """(account, region, function, qualifier) of every provisioned concurrency config."""
+        rows = self.db.all(
+            "SELECT account, region, name, qualifier FROM lambda_settings WHERE kind = 'provisioned'"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def concurrency_settings(self, account: str, region: str) -> list[tuple[str, str, str, Doc]]:
+        """(function, kind, qualifier, doc) of every reserved and provisioned concurrency setting."""
+        rows = self.db.all(
+            "SELECT name, kind, qualifier, doc FROM lambda_settings WHERE account = ? AND region = ? "
+            "AND kind IN ('concurrency', 'provisioned')",
+            (account, region),
+        )
+        return [(r[0], r[1], r[2], orjson.loads(r[3])) for r in rows]
 
     # -- layers --
     def layer_version(self, account: str, region: str, name: str, version: int) -> Doc | None:
