@@ -302,3 +302,21 @@ def test_invocation_metrics(lam, role, name, cloudlet):
     with urllib.request.urlopen(f"{endpoint}/_cloudlet/metrics?{query}") as resp:
         dims = [m["dimensions"] for m in json.loads(resp.read())["metrics"]]
     assert {"FunctionName": name, "Resource": f"{name}:1"} in dims
+
+
+def test_trace_id_and_logging_set_up_as_on_aws(lam, role, name):
+    code = (
+        "import os, logging\n"
+        "logging.getLogger().warning('at import')\n"
+        "def handler(e, c):\n"
+        "    logging.getLogger().warning('in handler')\n"
+        "    return os.environ.get('_X_AMZN_TRACE_ID')\n"
+    )
+    create(lam, role, name, code=code)
+    response, trace = invoke(lam, name, LogType="Tail")
+    assert trace.startswith("Root=1-") and ";Sampled=" in trace
+    log = base64.b64decode(response["LogResult"]).decode()
+    lines = [line for line in log.splitlines() if line.startswith("[WARNING]")]
+    assert lines[0].endswith("\tat import")  # AWS's root handler is in place during init
+    assert lines[1].split("\t")[2] == response["ResponseMetadata"]["RequestId"]  # one id, as on AWS
+    assert lines[1].endswith("\tin handler")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -184,7 +185,8 @@ class Executor:
         if wanted != mine and runtime not in self._warned:
             self._warned.add(runtime)
             log.info("Lambda %s functions run on this Python (%s, %s)", runtime, mine, sys.executable)
-        return [sys.executable, "-u", str(BOOTSTRAP)]
+        variables["CLOUDLET_SITE_DIRS"] = _site_dirs()
+        return [sys.executable, "-S", "-u", str(BOOTSTRAP)]
 
     def _environ(self, launch: Launch, env: Environment, tmpdir: Path) -> dict[str, str]:
         config = launch.config
@@ -211,6 +213,9 @@ class Executor:
             "AWS_REGION": launch.region,
             "AWS_DEFAULT_REGION": launch.region,
             "AWS_ENDPOINT_URL": launch.endpoint,
+            # Host prefixes (S3's WriteGetObjectResponse ``{RequestRoute}.``) on an IP endpoint
+            # make a host no resolver knows; without them the request reaches Cloudlet (botocore).
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_ACCESS_KEY_ID": key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": token,
@@ -434,6 +439,15 @@ class Executor:
             self.sink().put(launch.account, launch.region, launch.log_group, env.stream, events)
         except Exception:  # logs are telemetry: an invocation's answer never depends on them
             log.exception("could not write the logs of Lambda environment %s", env.stream)
+
+
+@functools.cache
+def _site_dirs() -> str:
+    """The interpreter's site directories (Python functions start without ``site``)."""
+    import site
+
+    dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    return os.pathsep.join(d for d in dirs if os.path.isdir(d))
 
 
 def _init_start(launch: Launch) -> str:

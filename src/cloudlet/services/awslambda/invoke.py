@@ -15,6 +15,7 @@ from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError, not_implemented
 from cloudlet.services.awslambda.executor import Launch, Outcome, tail, unsupported
 from cloudlet.services.awslambda.metrics import FunctionMetrics
+from cloudlet.services.awslambda.names import ref_of_arn
 from cloudlet.services.awslambda.store import Doc
 from cloudlet.services.base import RequestContext
 from cloudlet.services.iam.interface import directory
@@ -58,7 +59,8 @@ class Invoking:
             self.invoke_event(ref, config, payload, ctx.request_id)
             return {"StatusCode": 202}
         client = _client_context(params.get("ClientContext"))
-        outcome, config = await self.run(ref, config, alias, payload or b"{}", ids.uuid4(), client)
+        # the invocation's request id is the API request's (x-amzn-RequestId), as on AWS
+        outcome, config = await self.run(ref, config, alias, payload or b"{}", ctx.request_id, client)
         body, error = outcome.payload, outcome.error
         if len(body) > MAX_RESPONSE:
             body, error = (
@@ -112,6 +114,25 @@ class Invoking:
         if outcome.error:
             metrics.add("Errors")
         return outcome, config
+
+    async def invoke_function(
+        self: LambdaProvider, function_arn: str, payload: bytes, request_id: str
+    ) -> tuple[bytes, bool]:
+        """A RequestResponse invocation for another service (interface.py): the function's
+        answer and whether it is a function error; Lambda's ServiceError (no such function,
+        a throttle, an unsupported runtime) when it cannot run."""
+        try:
+            ref = ref_of_arn(function_arn)
+        except ValueError:
+            raise ServiceError(
+                "ResourceNotFoundException", f"Function not found: {function_arn}", 404
+            ) from None
+        config, alias = self.resolve(ref)
+        missing = unsupported(config.get("Runtime"))
+        if missing is not None:
+            raise not_implemented("lambda", f"Invoke ({missing})")
+        outcome, _ = await self.run(ref, config, alias, payload, request_id)
+        return outcome.payload, outcome.error
 
     def _weighted(self: LambdaProvider, account: str, region: str, name: str, alias: str, config: Doc) -> Doc:
         """The version an alias's routing picks for one invocation."""

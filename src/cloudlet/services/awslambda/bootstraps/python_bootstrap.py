@@ -8,29 +8,99 @@ answering, so the server knows every line of the invocation arrived; the server 
 
 from __future__ import annotations
 
-import importlib
-import json
-import logging
 import os
 import sys
+
+# Started with -S (no site processing, which can cost tens of milliseconds): the site
+# directories of the interpreter come last on the path, as site would put them.
+sys.path.extend(p for p in os.environ.pop("CLOUDLET_SITE_DIRS", "").split(os.pathsep) if p)
+
+import importlib
+import json
+import socket
 import time
-import traceback
-import urllib.error
-import urllib.request
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing, logging and traceback are imported only when used: a faster cold start
+    import logging
+    from typing import Any
 
 MARKER = "\x00cloudlet-invocation-end "
-API = "http://" + os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001") + "/2018-06-01/runtime"
+PREFIX = "/2018-06-01/runtime"
+
+
+class RuntimeApi:
+    """A minimal keep-alive HTTP/1.1 client of the Runtime API (the standard library's
+    urllib costs more to import than the rest of a cold start)."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.address = (host or "127.0.0.1", int(port))
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):  # the server may have closed an idle connection: retry once
+            try:
+                return self._exchange(method, path, body, headers or {})
+            except OSError:
+                self.close()
+                if attempt == 2:
+                    raise
+        raise ConnectionError  # not reached
+
+    def _exchange(
+        self, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        lines = [f"{method} {PREFIX}{path} HTTP/1.1", "Host: runtime", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        found: dict[str, str] = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            found[name.strip().lower()] = value.strip()
+        length = int(found.get("content-length") or 0)
+        while len(self.buffer) < length:
+            self._fill()
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        if found.get("connection", "").lower() == "close":
+            self.close()
+        return int(status_line.split()[1]), found, data
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the Runtime API closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+API = RuntimeApi(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
 
 
 def _post(path: str, body: Any, headers: dict[str, str] | None = None) -> None:
     data = json.dumps(body).encode() if not isinstance(body, bytes) else body
-    request = urllib.request.Request(API + path, data=data, method="POST", headers=headers or {})
-    with urllib.request.urlopen(request) as response:
-        response.read()
+    API.request("POST", path, data, headers)
 
 
 def _stack(tb: Any) -> list[str]:
+    import traceback
+
     return traceback.format_list(traceback.extract_tb(tb))
 
 
@@ -111,19 +181,21 @@ class Context:
         self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id") or ""
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
-        self._deadline = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
-        identity = json.loads(headers.get("Lambda-Runtime-Cognito-Identity") or "{}")
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id") or ""
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self._deadline = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        identity = json.loads(headers.get("lambda-runtime-cognito-identity") or "{}")
         self.identity = Identity(identity.get("cognitoIdentityId"), identity.get("cognitoIdentityPoolId"))
-        client = headers.get("Lambda-Runtime-Client-Context")
+        client = headers.get("lambda-runtime-client-context")
         self.client_context = ClientContext(json.loads(client)) if client else None
 
     def get_remaining_time_in_millis(self) -> int:
         return max(self._deadline - int(time.time() * 1000), 0)
 
 
-class _RequestIdFilter(logging.Filter):
+class _RequestIds:
+    """The request id log records carry (``aws_request_id``), set per invocation."""
+
     request_id = ""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -131,10 +203,13 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def _setup_logging() -> _RequestIdFilter:
+IDS = _RequestIds()
+
+
+def _setup_logging(logging: Any) -> None:
+    """AWS's root handler and format, installed as soon as ``logging`` is imported."""
     handler = logging.StreamHandler(sys.stdout)
-    ids = _RequestIdFilter()
-    handler.addFilter(ids)
+    handler.addFilter(IDS)
     formatter = logging.Formatter(
         "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
     )
@@ -143,7 +218,29 @@ def _setup_logging() -> _RequestIdFilter:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.WARNING)
-    return ids
+
+
+class _LoggingHook:
+    """A meta path finder that configures ``logging`` right after its first import, so the
+    function's code (and the libraries it imports) find AWS's root handler in place."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "logging":
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            execute(module)
+            _setup_logging(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def _end(request_id: str) -> None:
@@ -157,18 +254,21 @@ def main() -> None:
     for path in ("/opt/python", task_root):
         if path not in sys.path:
             sys.path.insert(0, path)
-    ids = _setup_logging()
+    if "logging" in sys.modules:
+        _setup_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _LoggingHook())
     handler = load_handler(os.environ["_HANDLER"])
     while True:
         try:
-            with urllib.request.urlopen(API + "/invocation/next") as response:
-                headers = response.headers
-                body = response.read()
-        except (urllib.error.URLError, ConnectionError):
+            _, headers, body = API.request("GET", "/invocation/next")
+        except OSError:
             sys.exit(0)  # the server went away
         context = Context(headers)
         request_id = context.aws_request_id
-        ids.request_id = request_id
+        if "lambda-runtime-trace-id" in headers:
+            os.environ["_X_AMZN_TRACE_ID"] = headers["lambda-runtime-trace-id"]
+        IDS.request_id = request_id
         try:
             event = json.loads(body) if body else {}
             result = handler(event, context)
