@@ -11,7 +11,7 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
-from functions import lambda_invoke, lambda_invoke_sat
+from functions import lambda_async_dest, lambda_cold, lambda_invoke, lambda_invoke_sat, lambda_warm_rss
 from identity import kms_decrypt_sat, kms_encrypt_sat, secrets_get_sat, ssm_get_sat
 from s3 import (
     s3_get_1k,
@@ -93,6 +93,29 @@ WORKLOADS: dict[str, Workload] = {
         Workload("secrets_get_sat", secrets_get_sat, _SAT_OPS),
         Workload("lambda_invoke", lambda_invoke, _OPS_METRICS),
         Workload("lambda_invoke_sat", lambda_invoke_sat, _SAT_OPS),
+        Workload(
+            "lambda_cold",
+            lambda_cold,
+            (
+                Metric("cold_p50_ms", "ms", False),
+                Metric("start_p50_ms", "ms", False),
+                Metric("start_max_ms", "ms", False),
+            ),
+        ),
+        Workload(
+            "lambda_async_dest",
+            lambda_async_dest,
+            (Metric("p50_ms", "ms", False), Metric("p99_ms", "ms", False)),
+        ),
+        Workload(
+            "lambda_warm_rss",
+            lambda_warm_rss,
+            (
+                Metric("per_env_mb", "MiB", False, "smaller", "larger"),
+                Metric("rss_after_mb", "MiB", False, "smaller", "larger"),
+            ),
+            fresh_server=True,
+        ),
         Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
         Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),
         Workload("kms_decrypt_sat", kms_decrypt_sat, _SAT_OPS),

@@ -12,6 +12,8 @@ What is checked, and when (the README's "Signatures" section says the same):
   any other key is not checked at all, so dummy credentials keep working.
 - **Every service, with** ``--verify-signatures``: SigV4 headers and presigned URLs of every
   request, and a signed request whose access key Cloudlet does not know is refused.
+- **Lambda function URLs with** ``AuthType: AWS_IAM``, always: as with ``--verify-signatures``
+  (services/awslambda/urls.py), since the signature is the URL's only authentication.
 - **Never**: unsigned requests (they are anonymous), SigV4a (ECDSA) and S3 Express session
   signatures.
 - **The key itself, always**: credentials STS issued are refused once the service clock passes
@@ -384,9 +386,10 @@ class Signatures:
         runtime.credentials.configure(parse_credential_list(config.credentials), config.verify_signatures)
         return cls(runtime.clock, runtime.credentials)
 
-    def check(self, request: Request, creds: Credentials) -> Verdict:
+    def check(self, request: Request, creds: Credentials, *, strict: bool = False) -> Verdict:
         """None when the request may go on; a :class:`Refusal`; or an awaitable of either when
-        the body is on disk and has to be read.
+        the body is on disk and has to be read. ``strict`` checks as ``--verify-signatures``
+        does whatever the mode (function URLs with ``AWS_IAM``: services/awslambda/urls.py).
 
         First the key itself: one Cloudlet issued that has expired on the Cloudlet clock, or an
         IAM key deleted or made inactive, is refused whatever the mode (a key Cloudlet never
@@ -404,7 +407,7 @@ class Signatures:
         if not creds.scheme or creds.scheme == "sigv4a":
             return None
         s3 = creds.scheme == "sigv2" or creds.signing_name in _S3_NAMES
-        verify_all = self.credentials.verify_all
+        verify_all = strict or self.credentials.verify_all
         if not s3 and not verify_all:
             return None
         secret = self.credentials.secret(creds.access_key)

@@ -74,10 +74,12 @@ QUERY_MODELS: dict[str, str] = {"sqs": "cloudlet.services.sqs"}
 KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
 
 # Entry points beyond the AWS API that services claim (gateway/entrypoints.py), as
-# "module:NAME" of a tuple of EntryPoint; loaded without the services' providers.
+# "module:NAME" of a tuple of EntryPoint; loaded without the services' providers. Asked in this
+# order: Lambda's (``/_lambda/`` paths, function URL hosts) before S3's, whose browser and form
+# entry points would otherwise take a function URL's ``/<bucket name>`` paths.
 ENTRY_POINTS: dict[str, str] = {
-    "s3": "cloudlet.services.s3.entry:ENTRY_POINTS",
     "lambda": "cloudlet.services.awslambda.entry:ENTRY_POINTS",
+    "s3": "cloudlet.services.s3.entry:ENTRY_POINTS",
 }
 
 # Consumers of the internal event channel: provider -> topic prefixes it takes.

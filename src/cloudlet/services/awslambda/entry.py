@@ -1,5 +1,6 @@
 """Lambda's entry points beyond its API (see gateway/entrypoints.py): the download links that
-GetFunction answers as ``Code.Location`` (links.py). Function URLs come with invocation."""
+GetFunction answers as ``Code.Location`` (links.py), and function URLs (urls.py), by their own
+host name or under ``/_lambda/url/`` on Cloudlet's address."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.gateway.entrypoints import EntryPoint
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.common import Response
+from cloudlet.services.awslambda import urls
 from cloudlet.services.awslambda.links import PATH
 
 if TYPE_CHECKING:
@@ -27,4 +29,8 @@ def _code(front: Front, request: Request) -> Response:
     return Response(200, [("Content-Type", "application/zip")], data)
 
 
-ENTRY_POINTS = (EntryPoint("lambda.code", _code, path=PATH, methods=frozenset({"GET"})),)
+ENTRY_POINTS = (
+    EntryPoint("lambda.code", _code, path=PATH, methods=frozenset({"GET"})),
+    EntryPoint("lambda.url", urls.serve_host, host="*.localhost", when=urls.addressed),
+    EntryPoint("lambda.url-path", urls.serve_path, path=urls.PATH),
+)
