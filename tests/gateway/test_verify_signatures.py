@@ -190,3 +190,35 @@ def test_off_by_default_for_services_but_s3(cloudlet):
     with pytest.raises(ClientError) as exc:
         s3.list_buckets()
     assert error_of(exc)[0] == "SignatureDoesNotMatch"
+
+
+def test_a_body_swapped_under_a_declared_hash_is_refused(strict):
+    """A signed request declaring its body's SHA-256 (x-amz-content-sha256) to a service other
+    than S3: the body that arrives must be the one the signature covers."""
+    import hashlib
+    import urllib.request
+
+    body = b'{"QueueNamePrefix": "a"}'
+    request = AWSRequest(
+        method="POST",
+        url=strict.endpoint + "/",
+        data=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.ListQueues",
+            "x-amz-content-sha256": hashlib.sha256(body).hexdigest(),
+        },
+    )
+    SigV4Auth(Credentials("test", "test"), "sqs", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+
+    def post(data: bytes) -> int:
+        sent = urllib.request.Request(prepared.url, data=data, headers=dict(prepared.headers), method="POST")
+        try:
+            with urllib.request.urlopen(sent) as resp:
+                return resp.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post(body) == 200
+    assert post(b'{"QueueNamePrefix": "b"}') in (400, 403)

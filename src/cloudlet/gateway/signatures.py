@@ -541,8 +541,12 @@ class Signatures:
         if declared is None:  # another service: the canonical request hashes the body
             return _Pending(lambda: verify(_body_sha256(request)))
         refused = verify(declared)
-        if refused is not None or not s3:
+        if refused is not None:
             return refused
+        if _HEX64.match(declared) and not s3:  # another service: the body must be the one signed
+            return _Pending(lambda: _check_payload(request, declared, s3=False))
+        if not s3:
+            return None
         if _HEX64.match(declared):
             return _Pending(lambda: _check_payload(request, declared))
         if declared in (STREAMING_SIGNED, STREAMING_SIGNED_TRAILER):
@@ -677,10 +681,14 @@ def _body_sha256(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _check_payload(request: Request, declared: str) -> Refusal | None:
+def _check_payload(request: Request, declared: str, s3: bool = True) -> Refusal | None:
+    """The body against the SHA-256 the signature covered: S3's own error, or (another
+    service, which hashes the body itself) a signature mismatch."""
     computed = _body_sha256(request)
     if computed == declared:
         return None
+    if not s3:
+        return Refusal("signature", SIGNATURE_MISMATCH)
     return Refusal(  # unverified (not recorded): S3's documented error and its fields
         "payload",
         s3=ServiceError(
