@@ -320,3 +320,19 @@ def test_trace_id_and_logging_set_up_as_on_aws(lam, role, name):
     assert lines[0].endswith("\tat import")  # AWS's root handler is in place during init
     assert lines[1].split("\t")[2] == response["ResponseMetadata"]["RequestId"]  # one id, as on AWS
     assert lines[1].endswith("\tin handler")
+
+
+def test_environment_replaced_before_its_role_credentials_expire(lam, role, name, cloudlet):
+    code = (
+        "import os, boto3\n"
+        "def handler(e, c):\n"
+        "    arn = boto3.client('sts').get_caller_identity()['Arn']\n"
+        "    return {'pid': os.getpid(), 'arn': arn}\n"
+    )
+    create(lam, role, name, code=code)
+    first = invoke(lam, name)[1]
+    assert first["arn"].endswith(f"/{name}") and ":assumed-role/" in first["arn"]
+    assert invoke(lam, name)[1]["pid"] == first["pid"]  # warm
+    cloudlet.advance_clock(12 * 3600 - 600)  # the credentials expire in 10 minutes
+    later = invoke(lam, name)[1]
+    assert later["pid"] != first["pid"] and later["arn"] == first["arn"]

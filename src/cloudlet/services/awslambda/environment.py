@@ -81,6 +81,7 @@ class Environment:
         self.peak_mb = 0  # the most its process tree was seen using
         self.killed_for_memory = False
         self.provisioned: tuple[str, str] | None = None  # (function, qualifier) it was pre-started for
+        self.credentials_expire = float("inf")  # when its role credentials expire (service clock)
         self._queue: asyncio.Queue[Invocation] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -40,6 +40,7 @@ BOOTSTRAP = BOOTSTRAPS / "python_bootstrap.py"
 NODE_BOOTSTRAP = BOOTSTRAPS / "node_bootstrap.mjs"
 CUSTOM_GRACE = 0.05  # a provided runtime writes no end marker: how long its output may trail
 INIT_TIMEOUT = 10.0  # seconds AWS gives the init phase
+CREDENTIALS_MARGIN = 900.0  # an environment whose credentials expire sooner is replaced
 OUTPUT_GRACE = 1.0  # how long to wait for the output lines an answer follows
 TAIL_BYTES = 4096
 
@@ -56,7 +57,7 @@ class Launch:
     region: str
     log_group: str
     endpoint: str
-    credentials: Any  # () -> (access key, secret, session token)
+    credentials: Any  # () -> (access key, secret, session token, expiry on the service clock)
 
 
 def _family(runtime: str) -> str:
@@ -127,9 +128,9 @@ class Executor:
         envs = self.idle.get(key) or []
         while envs:
             env = envs.pop(next((i for i in range(len(envs)) if envs[i].provisioned), -1))
-            if env.alive:
+            if env.alive and env.credentials_expire > self.clock.now() + CREDENTIALS_MARGIN:
                 return env
-            self.later(env.kill())
+            self.later(env.kill())  # ended, or its role's credentials about to expire
         return None
 
     def _new(self, launch: Launch) -> Environment:
@@ -190,7 +191,7 @@ class Executor:
 
     def _environ(self, launch: Launch, env: Environment, tmpdir: Path) -> dict[str, str]:
         config = launch.config
-        key, secret, token = launch.credentials()
+        key, secret, token, env.credentials_expire = launch.credentials()
         python_paths = [str(d / "python") for d in launch.layer_dirs]
         variables = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -215,7 +216,7 @@ class Executor:
             "AWS_ENDPOINT_URL": launch.endpoint,
             # Host prefixes (S3's WriteGetObjectResponse ``{RequestRoute}.``) on an IP endpoint
             # make a host no resolver knows; without them the request reaches Cloudlet (botocore).
-            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            "AWS_DISABLE_HOST_PREFIX_INJECTION_X": "true",
             "AWS_ACCESS_KEY_ID": key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": token,

@@ -169,8 +169,9 @@ class Invoking:
             credentials=lambda: self.role_credentials(config["Role"], name),
         )
 
-    def role_credentials(self: LambdaProvider, role_arn: str, session: str) -> tuple[str, str, str]:
-        """Session credentials for the function's role, issued as STS's AssumeRole issues them."""
+    def role_credentials(self: LambdaProvider, role_arn: str, session: str) -> tuple[str, str, str, float]:
+        """Session credentials for the function's role, issued as STS's AssumeRole issues them,
+        and when they expire (service clock)."""
         import secrets
 
         m = _ROLE.match(role_arn)
@@ -181,17 +182,10 @@ class Invoking:
         key, secret = ids.access_key_id("ASIA"), ids.secret_key()
         token = base64.b64encode(secrets.token_bytes(96)).decode()
         arn = f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}"
+        expires = self.clock.now() + CREDENTIALS_SECONDS
         with self.store.transaction():
-            self.runtime.credentials.issue(
-                key,
-                secret,
-                token,
-                account,
-                arn,
-                f"{role_id}:{session}",
-                self.clock.now() + CREDENTIALS_SECONDS,
-            )
-        return key, secret, token
+            self.runtime.credentials.issue(key, secret, token, account, arn, f"{role_id}:{session}", expires)
+        return key, secret, token, expires
 
 
 def check_json(payload: bytes) -> None:
