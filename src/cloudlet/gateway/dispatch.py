@@ -221,7 +221,9 @@ class Dispatcher:
                 raise not_implemented(target.service, op.name)
             if op.input is not None and (provider.validate_input or target.protocol in _JSON_BODIES):
                 # A service that checks its own input still never meets a null list element.
-                errors = validate(params, op.input, nulls_only=not provider.validate_input)
+                errors = validate(
+                    params, op.input, nulls_only=not provider.validate_input, skip=provider.own_checks
+                )
                 if errors:
                     code = provider.validation_code or (
                         "ValidationError" if target.protocol == "query" else "ValidationException"

@@ -165,13 +165,16 @@ def _checkable(value: Any, shape: Shape) -> bool:
     return isinstance(value, bytes | list | dict) if t in ("blob", "list", "map") else False
 
 
-def validate(value: dict[str, Any], shape: Shape, nulls_only: bool = False) -> list[str]:
+def validate(
+    value: dict[str, Any], shape: Shape, nulls_only: bool = False, skip: frozenset[str] = frozenset()
+) -> list[str]:
     """All constraint violations of ``value`` (up to ten), as AWS words them.
 
     ``nulls_only``: report only null elements of lists and maps (for services that check
-    the rest themselves, so that no provider ever meets a null where a value belongs)."""
+    the rest themselves, so that no provider ever meets a null where a value belongs).
+    ``skip``: names of shapes whose values the service checks itself (answering its own error)."""
     errors: list[str] = []
-    _check_structure(value, shape, "", errors, nulls_only)
+    _check_structure(value, shape, "", errors, nulls_only, skip)
     return errors[:_MAX_ERRORS]
 
 
@@ -185,7 +188,12 @@ def _error(errors: list[str], value: Any, shape: Shape, where: str, constraint: 
 
 
 def _check_structure(
-    value: dict[str, Any], shape: Shape, path: str, errors: list[str], nulls_only: bool = False
+    value: dict[str, Any],
+    shape: Shape,
+    path: str,
+    errors: list[str],
+    nulls_only: bool = False,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
     if not nulls_only:
         for name in shape.required:
@@ -196,10 +204,10 @@ def _check_structure(
     free = () if nulls_only else _free(shape)
     for name, item in value.items():
         member = members.get(name)
-        if member is None or item is None or member.name in free:
+        if member is None or item is None or member.name in free or member.name in skip:
             continue
         where = f"{path}.{lower_first(name)}" if path else lower_first(name)
-        _check(item, member, where, errors, nulls_only)
+        _check(item, member, where, errors, nulls_only, skip)
 
 
 def _is_scalar(shape: Shape) -> bool:
@@ -211,13 +219,20 @@ def _all_of(shape: Shape, not_null: bool) -> str:
     return "[" + ", ".join(texts) + "]"
 
 
-def _check(value: Any, shape: Shape, where: str, errors: list[str], nulls_only: bool = False) -> None:
+def _check(
+    value: Any,
+    shape: Shape,
+    where: str,
+    errors: list[str],
+    nulls_only: bool = False,
+    skip: frozenset[str] = frozenset(),
+) -> None:
     if len(errors) >= _MAX_ERRORS:
         return
     t = shape.type
     if t == "structure":
         if isinstance(value, dict) and not shape.is_document:
-            _check_structure(value, shape, where, errors, nulls_only)
+            _check_structure(value, shape, where, errors, nulls_only, skip)
         return
     failed = (lambda v, s: []) if nulls_only else _failed
     for text in failed(value, shape):
@@ -234,7 +249,7 @@ def _check(value: Any, shape: Shape, where: str, errors: list[str], nulls_only: 
             if item is None:  # (message unverified: Coral's wording for a null element)
                 errors.append(f"Value null at '{where}.{i}.member' failed to satisfy constraint: {_NOT_NULL}")
             else:
-                _check(item, member, f"{where}.{i}.member", errors, nulls_only)
+                _check(item, member, f"{where}.{i}.member", errors, nulls_only, skip)
     elif t == "map" and isinstance(value, dict):
         if any(failed(key, shape.key) for key in value):
             _error(
@@ -252,4 +267,4 @@ def _check(value: Any, shape: Shape, where: str, errors: list[str], nulls_only: 
                     f"Value null at '{where}.{key}.member' failed to satisfy constraint: {_NOT_NULL}"
                 )
             else:
-                _check(item, vshape, f"{where}.{key}.member", errors, nulls_only)
+                _check(item, vshape, f"{where}.{key}.member", errors, nulls_only, skip)

@@ -52,6 +52,7 @@ class Provider:
     service = ""
     # Coral-style input validation from the model, and the error code it answers.
     validate_input = True
+    own_checks: frozenset[str] = frozenset()  # shapes the provider checks itself (its own errors)
     validation_code: str | None = None  # None: ValidationError (query) or ValidationException
 
     def __init__(self, runtime: Runtime) -> None:

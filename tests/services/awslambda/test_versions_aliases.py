@@ -275,6 +275,11 @@ def test_tags(lam, function):
             "We recommend you use a supported runtime while creating or updating functions.",
         ),
         ({"Runtime": "ruby4.0"}, "InvalidParameterValueException", None),
+        (  # recorded: outside the model's enum too, Lambda's own error (not the front end's)
+            {"Runtime": "PYTHON3.9"},
+            "InvalidParameterValueException",
+            "Value PYTHON3.9 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [",
+        ),
         (
             {"Role": "arn:aws:iam::000000000000:role/missing-role"},
             "InvalidParameterValueException",
@@ -315,7 +320,7 @@ def test_bad_input(lam_raw, role, name, change, code, message):
     got = error_of(exc)
     assert got[0] == code and got[2] == 400
     if message:
-        assert got[1] == message
+        assert got[1] == message or (message.endswith("[") and got[1].startswith(message))
 
 
 def test_role_without_lambda_trust(lam, aws_client, name):

@@ -3,7 +3,7 @@ invocation (concurrency, URLs, event invoke configs), and Invoke (invoke.py, exe
 
 Invoke runs Python functions synchronously (RequestResponse), answers DryRun, and queues Event
 invocations (and InvokeAsync) on the delivery engine (async_invoke.py);
-InvokeWithResponseStream answers NotImplemented (501).
+InvokeWithResponseStream streams the function's answer as it comes (stream_invoke.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from cloudlet.services.awslambda.permissions import Permissions
 from cloudlet.services.awslambda.rotation import LambdaRotationInvoker
 from cloudlet.services.awslambda.settings import Settings
 from cloudlet.services.awslambda.store import Doc, LambdaStore
+from cloudlet.services.awslambda.stream_invoke import ResponseStreaming
 from cloudlet.services.awslambda.util import page, public, revision, timestamp
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.iam.interface import directory
@@ -51,8 +52,13 @@ _CONFIGURABLE = (
 )  # fmt: skip
 
 
-class LambdaProvider(Invoking, AsyncInvoking, Aliases, Permissions, Layers, Settings, Provider):
+class LambdaProvider(
+    Invoking, ResponseStreaming, AsyncInvoking, Aliases, Permissions, Layers, Settings, Provider
+):
     service = "lambda"
+    # AWS answers a Runtime outside its list with InvalidParameterValueException (recorded),
+    # not the front end's ValidationException: configure.check_runtime
+    own_checks = frozenset({"Runtime"})
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
