@@ -81,7 +81,7 @@ def assert_detected(
 
 
 def _request_id_headers(service: str) -> tuple[str, ...]:
-    if service == "s3":
+    if service in ("s3", "s3control"):  # S3 Control answers as S3 does
         return ("x-amz-request-id", "x-amz-id-2")
     return ("x-amzn-requestid",)
 

@@ -223,7 +223,13 @@ class Router:
             alias = SIGNING_ALIASES.get(creds.signing_name)
             if creds.signing_name and alias is None and not host_services:
                 raise service_not_provided(creds.signing_name)
-            candidates = host_services or ([alias] if alias in self.services else [])
+            # the aliased service and those signing as it does (S3 Control signs as S3)
+            aliased = (
+                self.by_signing.get(self.services[alias]["signing_name"], [])
+                if alias in self.services
+                else []
+            )
+            candidates = host_services or aliased
 
         target = request.headers.get("x-amz-target")
         if target:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from cloudlet.runtime import Runtime
 
 log = logging.getLogger("cloudlet.gateway")
+
+# What finds a request's target: the router, or an entry point's own routing.
+RouteFn = Callable[[Request, Credentials], Target]
 
 # Protocols whose bodies can carry a JSON null (XML and query forms cannot).
 _JSON_BODIES = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
@@ -107,10 +110,12 @@ class Dispatcher:
         self.router = router
         self.signatures = Signatures.of(runtime)
 
-    def handle(self, request: Request) -> Response | Awaitable[Response]:
+    def handle(self, request: Request, route: RouteFn | None = None) -> Response | Awaitable[Response]:
         """The answer, or an awaitable of it when the operation has to wait (a long poll).
 
-        The signature is checked first, on the request as it arrived (see signatures.py)."""
+        The signature is checked first, on the request as it arrived (see signatures.py).
+        ``route`` replaces the router for an entry point that knows more about the request
+        (S3 access point hosts); it may raise ServiceError."""
         request_id = ids.request_id()
         creds = parse_credentials(request)
         try:
@@ -119,11 +124,16 @@ class Dispatcher:
             log.exception("signature check failed")
             return self.answer_unrouted(request, creds, internal_failure(), request_id)
         if verdict is not None:
-            return self._after_check(verdict, request, creds, request_id)
-        return self._route(request, creds, request_id)
+            return self._after_check(verdict, request, creds, request_id, route)
+        return self._route(request, creds, request_id, route)
 
     def _after_check(
-        self, verdict: Verdict, request: Request, creds: Credentials, request_id: str
+        self,
+        verdict: Verdict,
+        request: Request,
+        creds: Credentials,
+        request_id: str,
+        route: RouteFn | None = None,
     ) -> Response | Awaitable[Response]:
         """A refused signature answered in the form of the service it was meant for, or the
         request once a check that had to read a body from disk passed."""
@@ -134,17 +144,19 @@ class Dispatcher:
             refusal = await verdict  # type: ignore[misc]
             if refusal is not None:
                 return self.answer_unrouted(request, creds, refusal, request_id)
-            answer = self._route(request, creds, request_id)
+            answer = self._route(request, creds, request_id, route)
             return answer if isinstance(answer, Response) else await answer
 
         return later()
 
-    def _route(self, request: Request, creds: Credentials, request_id: str) -> Response | Awaitable[Response]:
+    def _route(
+        self, request: Request, creds: Credentials, request_id: str, route: RouteFn | None = None
+    ) -> Response | Awaitable[Response]:
         try:
             decode_chunked(request)
             if inflate_before_routing(request, creds):
                 inflate(request)
-            target = self.router.route(request, creds)
+            target = (route or self.router.route)(request, creds)
         except ServiceError as error:
             return self.answer_unrouted(request, creds, error, request_id)
         except Exception:

@@ -216,7 +216,7 @@ class Executor:
             "AWS_ENDPOINT_URL": launch.endpoint,
             # Host prefixes (S3's WriteGetObjectResponse ``{RequestRoute}.``) on an IP endpoint
             # make a host no resolver knows; without them the request reaches Cloudlet (botocore).
-            "AWS_DISABLE_HOST_PREFIX_INJECTION_X": "true",
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_ACCESS_KEY_ID": key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": token,

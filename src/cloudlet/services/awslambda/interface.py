@@ -1,5 +1,6 @@
 """What other services ask of Lambda, in process: S3 (bucket notifications) checks that it may
-invoke a function and queues Event invocations of it. Implemented by the Lambda provider."""
+invoke a function and queues Event invocations of it; S3 Object Lambda runs a function and
+waits for it. Implemented by the Lambda provider."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ class FunctionInvoker(Protocol):
     def enqueue_event(self, function_arn: str, payload: bytes, request_id: str) -> bool:
         """Queue an Event invocation on the delivery engine, inside the caller's transaction
         (durable with it); False when the function no longer exists."""
+        ...
+
+    async def invoke_function(self, function_arn: str, payload: bytes, request_id: str) -> tuple[bytes, bool]:
+        """Run the function once, synchronously (RequestResponse): its answer and whether that
+        is a function error. Raises Lambda's ServiceError (``ResourceNotFoundException``,
+        ``TooManyRequestsException``, ``NotImplemented`` for a runtime Cloudlet cannot run)."""
         ...
 
 

@@ -1,6 +1,8 @@
 """S3's entry points beyond its API operations (see gateway/entrypoints.py), in the order they
 are asked:
 
+- access point hosts (access_points.py): ``<name>-<account>.…`` hosts SDKs send an access point
+  ARN's requests to, answered by the AWS API with the ARN as the bucket;
 - website endpoints (website.py): ``<bucket>.s3-website[-.]<region>.localhost`` hosts and the
   ``/_website/<bucket>/`` path form;
 - browser requests to a bucket (an ``Origin``, or any ``OPTIONS``), answered by the bucket's CORS
@@ -28,8 +30,8 @@ from cloudlet.gateway.entrypoints import EntryPoint
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.s3 import access_points, website
 from cloudlet.services.s3 import cors as s3_cors
-from cloudlet.services.s3 import website
 
 if TYPE_CHECKING:
     from cloudlet.gateway.entrypoints import Front
@@ -48,6 +50,13 @@ _QUERY_AUTH = frozenset(
         "x-amz-security-token",
     }
 )
+
+
+# ---- access point hosts -----------------------------------------------------------------------
+
+
+def _to_access_point(front: Front, request: Request) -> bool:
+    return access_points.addressed(request) is not None
 
 
 # ---- website endpoints ------------------------------------------------------------------------
@@ -213,6 +222,7 @@ def _upload(front: Front, request: Request) -> Awaitable[Response]:
 
 
 ENTRY_POINTS = (
+    EntryPoint("s3.access-point", access_points.serve, when=_to_access_point),
     EntryPoint("s3.website", _website, when=_is_website),
     EntryPoint("s3.bucket-cors", _browser, when=_browser_to_bucket),
     EntryPoint("s3.form-upload", _upload, methods=frozenset({"POST"}), when=_form_upload),

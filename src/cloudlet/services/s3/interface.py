@@ -1,4 +1,5 @@
-"""What other services read from S3 in process (Lambda's deployment packages)."""
+"""What other services read from S3 in process (Lambda's deployment packages, S3 Control's
+access points)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ def read_object(runtime: Runtime, bucket: str, key: str, version_id: str | None 
     if not row.blob_id:
         return b""
     return bytes(provider.blobs.read_all(row.blob_id))
+
+
+def bucket_owner(runtime: Runtime, bucket: str) -> tuple[str, str] | None:
+    """(account, region) of a bucket, or None when there is no such bucket."""
+    provider: Any = runtime.load("s3")
+    found = provider.db.bucket(bucket) if provider is not None else None
+    return (found.account, found.region) if found is not None else None
+
+
+def policy_is_public(policy: str) -> bool:
+    """Whether S3 calls a resource policy public (as GetBucketPolicyStatus answers it)."""
+    from cloudlet.services.s3.configs import policy_is_public as is_public
+
+    return is_public(policy)

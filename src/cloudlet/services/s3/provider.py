@@ -44,6 +44,7 @@ from cloudlet.services.s3 import conditions as cond
 from cloudlet.services.s3 import encryption as sse
 from cloudlet.services.s3 import notifications as nt
 from cloudlet.services.s3 import post
+from cloudlet.services.s3.access_points import bucket_behind, is_object_lambda
 from cloudlet.services.s3.acl import Acls
 from cloudlet.services.s3.blobs import INLINE_WRITE, BlobStore
 from cloudlet.services.s3.configs import BucketConfigs
@@ -58,6 +59,7 @@ from cloudlet.services.s3.errors import signature_error as s3_signature_error
 from cloudlet.services.s3.lifecycle import Lifecycle, expiration_header
 from cloudlet.services.s3.listing import Listings
 from cloudlet.services.s3.multipart import Multipart, object_parts, part_window
+from cloudlet.services.s3.object_lambda import ObjectLambda
 from cloudlet.services.s3.objectlock import ObjectLock, lock_answer
 from cloudlet.services.s3.presign import SignerClock, check_query_auth, post_policy_shift
 from cloudlet.services.s3.settings import OBJECT_OWNERSHIPS, BucketSettings
@@ -199,7 +201,9 @@ def _created_location(request: Request | None, name: str, region: str) -> str:
     return f"http://{name}.s3.localhost{':' + port if port else ''}/"  # unverified: Cloudlet's host
 
 
-class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, ObjectLock, Provider):
+class S3Provider(
+    Multipart, Listings, BucketSettings, BucketConfigs, Acls, ObjectLock, ObjectLambda, Provider
+):
     service = "s3"
     validate_input = False  # S3 answers its own errors (MalformedXML, InvalidArgument, ...), not Coral's
 
@@ -346,7 +350,10 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
     def bucket(self, name: str) -> Bucket:
         bucket = self.db.bucket(name)
         if bucket is None:
-            raise no_such_bucket(name)
+            behind = bucket_behind(self.runtime, name)  # an access point's ARN or alias
+            bucket = self.db.bucket(behind) if behind is not None else None
+            if bucket is None:
+                raise no_such_bucket(name)
         return bucket
 
     def create_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -710,7 +717,11 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         out["ContentLength"] = end - start
         return start, end
 
-    def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def get_object(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        if is_object_lambda(params["Bucket"]):
+            return self.object_lambda_get(ctx, params)
         if ctx.request is not None and "attributes" in ctx.request.query:
             # GetObjectAttributes without its x-amz-object-attributes header (the header is what
             # routes it): S3 refuses it as GetObjectAttributes refuses a missing header
@@ -731,6 +742,8 @@ class S3Provider(Multipart, Listings, BucketSettings, BucketConfigs, Acls, Objec
         return out
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_object_lambda(params["Bucket"]):
+            return self.object_lambda_head(ctx, params)
         check_overrides(params)
         asked_key = sse.customer_key(params, reading=True)
         bucket = self.bucket(params["Bucket"])

@@ -1,0 +1,1 @@
+"""S3 Control: access points and Object Lambda access points."""
