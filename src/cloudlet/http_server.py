@@ -2,11 +2,12 @@
 
 Each connection answers its requests in order, one at a time (pipelined requests wait
 their turn). Bodies larger than ``SPOOL_AT`` go to a temporary file as they arrive, so an
-upload of any size takes flat memory; responses stream from files or async iterators
-with the transport's flow control. A handler may accept a WebSocket upgrade
-(``cloudlet.websocket``). Slow or oversized request heads are refused (408, 414, 431);
-one timer per server enforces every connection's deadline. Why not an ASGI server: see
-docs/architecture.md.
+upload of any size takes flat memory; a server given ``stream_bodies`` hands the requests it
+picks over when their head ends, their body read as it comes (``gateway.body_stream``, with
+trailers). Responses stream from files or async iterators with the transport's flow
+control. A handler may accept a WebSocket upgrade (``cloudlet.websocket``). Slow or
+oversized request heads are refused (408, 414, 431); one timer per server enforces every
+connection's deadline. Why not an ASGI server: see docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import httptools
 
 from cloudlet import spool, websocket
+from cloudlet.gateway.body_stream import BodyStream
 from cloudlet.gateway.request import Headers, Request
 from cloudlet.protocol.common import Response
 
@@ -55,6 +57,7 @@ _UNSAFE = {c: " " for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x09
 
 Handler = Callable[[Request], Response | Awaitable[Response]]
 TooLarge = Callable[[Request], Response]
+StreamBodies = Callable[[Request], bool]  # whether a request's body is read as it arrives
 
 
 def _reason(status: int) -> str:
@@ -94,15 +97,18 @@ def _header_block(headers: list[tuple[str, str]]) -> int:
 
 
 class _Incoming:
-    """The request being received: head, then body (in memory, or spooled past 8 MiB)."""
+    """The request being received: head, then body (in memory, or spooled past 8 MiB, or
+    streamed to its handler: ``stream``, with the number of head fields before trailers)."""
 
-    __slots__ = ("body", "headers", "too_large", "url")
+    __slots__ = ("body", "head_fields", "headers", "stream", "too_large", "url")
 
     def __init__(self) -> None:
         self.url = b""
         self.headers: list[tuple[str, str]] = []
         self.body = spool.Body()
         self.too_large = False
+        self.stream: BodyStream | None = None
+        self.head_fields = 0
 
     def add(self, chunk: bytes) -> None:
         if self.too_large:
@@ -115,6 +121,8 @@ class _Incoming:
 
     def discard(self) -> None:
         self.body.close()
+        if self.stream is not None:
+            self.stream.abort()
 
 
 class Connection(asyncio.Protocol):
@@ -136,6 +144,7 @@ class Connection(asyncio.Protocol):
         self.closing = False
         self.last_request = False  # close once the queued requests are answered
         self.paused_reading = False
+        self.body_held = False  # a streamed body's reader is behind: reading paused for it
         self.writable = asyncio.Event()
         self.writable.set()
         self.phase = _IDLE
@@ -236,11 +245,30 @@ class Connection(asyncio.Protocol):
                 return
         if continuing and self.transport is not None:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if self.server.stream_bodies is not None and not incoming.too_large:
+            request = self._request(incoming)
+            if self.server.stream_bodies(request):
+                incoming.stream = request.stream = BodyStream(self._hold_body)
+                incoming.head_fields = len(incoming.headers)
+                self._queue(request, self.parser.should_keep_alive(), False)
 
     def on_body(self, body: bytes) -> None:
         self.progress += 1
         self.head_bytes = 0
-        self.incoming.add(body)
+        if self.incoming.stream is not None:
+            self.incoming.stream.feed(body)
+        else:
+            self.incoming.add(body)
+
+    def _hold_body(self, held: bool) -> None:
+        """Pause (or resume) reading while a streamed body's reader is behind."""
+        if self.transport is None or self.closing or held == self.body_held:
+            return
+        self.body_held = held
+        if held:
+            self.transport.pause_reading()
+        elif not self.paused_reading:
+            self.transport.resume_reading()
 
     def _request(self, incoming: _Incoming) -> Request:
         path, _, query = incoming.url.decode("latin-1").partition("?")
@@ -258,16 +286,26 @@ class Connection(asyncio.Protocol):
         if self.closing:
             return
         incoming = self.incoming
+        self.incoming = _Incoming()
+        if incoming.stream is not None:  # handed over with its head: the body ends here
+            incoming.stream.finish(dict(incoming.headers[incoming.head_fields :]))
+            if self.task is None and not self.ready:  # already answered
+                self.phase = _IDLE
+                self.deadline = self.loop.time() + self.server.keep_alive
+            return
         request = self._request(incoming)
         body = incoming.body.value()
         if isinstance(body, bytes):
             request.body = body
         else:
             request.body_file = body
-        self.incoming = _Incoming()
         # After an upgrade request the parser stops: answered as plain HTTP, the connection ends.
         keep_alive = self.parser.should_keep_alive() and not self.parser.should_upgrade()
-        self.ready.append((request, keep_alive, incoming.too_large))
+        self._queue(request, keep_alive, incoming.too_large)
+
+    def _queue(self, request: Request, keep_alive: bool, too_large: bool) -> None:
+        """A request to answer in its turn."""
+        self.ready.append((request, keep_alive, too_large))
         if len(self.ready) >= MAX_PIPELINED and self.transport is not None and not self.paused_reading:
             self.paused_reading = True
             self.transport.pause_reading()
@@ -280,7 +318,7 @@ class Connection(asyncio.Protocol):
         if self.phase == _BODY and self.progress != self.seen:
             self.seen = self.progress
             self.deadline = now + self.server.body_timeout
-        elif self.paused_reading:  # our own back-pressure holds the request back, not the client
+        elif self.paused_reading or self.body_held:  # our own back-pressure holds it back, not the client
             self.deadline = now + self.server.head_timeout
         elif self.phase == _IDLE:
             self._close()
@@ -347,7 +385,8 @@ class Connection(asyncio.Protocol):
         while self.ready and not self.closing:
             if self.paused_reading and len(self.ready) < MAX_PIPELINED // 2 and self.transport is not None:
                 self.paused_reading = False
-                self.transport.resume_reading()
+                if not self.body_held:
+                    self.transport.resume_reading()
             request, keep_alive, too_large = self.ready.popleft()
             if too_large:
                 self._finish(request, self.server.too_large(request), False)
@@ -367,6 +406,8 @@ class Connection(asyncio.Protocol):
         """Write a response whose body is in memory, then close if the connection ends here."""
         if request.body_file is not None:
             request.body_file.close()
+        if request.stream is not None:
+            request.stream.discard()
         if response.websocket is not None:
             self._switch(request, response)
             return
@@ -399,6 +440,8 @@ class Connection(asyncio.Protocol):
         finally:
             if request.body_file is not None:
                 request.body_file.close()
+            if request.stream is not None:
+                request.stream.discard()
         if not keep_alive or (self.last_request and not self.ready):
             self._close()
             return
@@ -538,7 +581,9 @@ class HttpServer:
     Timeouts are in seconds: ``head_timeout`` for a request head from its first byte (and
     for a new connection's first byte), ``body_timeout`` between body chunks (a stall is
     noticed within one to two times it), ``keep_alive`` between requests. ``max_url`` and
-    ``max_head`` cap the request target and the header block in bytes. ``ws_*`` are the
+    ``max_head`` cap the request target and the header block in bytes. ``stream_bodies``
+    picks the requests handed over as soon as their head ends, with ``request.stream`` to
+    read the body as it arrives (their body is not limited by ``MAX_BODY``). ``ws_*`` are the
     WebSocket defaults a handler may override (see ``cloudlet.websocket``); WebSocket
     connections have no idle timeout unless given one.
     """
@@ -558,6 +603,7 @@ class HttpServer:
         ws_max_message: int = websocket.MAX_MESSAGE,
         ws_max_frame: int = websocket.MAX_FRAME,
         ws_idle_timeout: float | None = None,
+        stream_bodies: StreamBodies | None = None,
     ) -> None:
         self.handler = handler
         self.too_large = too_large
@@ -571,6 +617,7 @@ class HttpServer:
         self.ws_max_message = ws_max_message
         self.ws_max_frame = ws_max_frame
         self.ws_idle_timeout = ws_idle_timeout
+        self.stream_bodies = stream_bodies
         self.connections: set[Connection] = set()
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.TimerHandle | None = None

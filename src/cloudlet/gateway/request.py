@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import ItemsView
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from cloudlet.gateway.body_stream import BodyStream
 
 
 class Headers:
@@ -59,6 +62,8 @@ class Request:
     scheme: str = "http"
     client: str = ""
     trailers: dict[str, str] = field(default_factory=dict)
+    # A body read while it arrives, instead of ``body`` (servers with ``stream_bodies``).
+    stream: BodyStream | None = None
 
     @cached_property
     def query_list(self) -> list[tuple[str, str]]:

@@ -1,12 +1,15 @@
 """One execution environment: a child process running a function's runtime, and the Lambda
 Runtime API it talks to, served on a loopback port of its own (its requests carry no
-environment id, so the port is what tells environments apart).
+environment id, so the port is what tells environments apart). A response the runtime
+streams (``Lambda-Runtime-Function-Response-Mode: streaming``) is read as it arrives and
+passed on to the invocation's ``stream`` (response_stream.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -14,18 +17,27 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from cloudlet.gateway.body_stream import BodyAborted
 from cloudlet.gateway.entrypoints import Listener, listen
 from cloudlet.gateway.request import Request
 from cloudlet.protocol.common import Response
+from cloudlet.services.awslambda.response_stream import MAX_STREAMED, stream_error, too_large
+
+if TYPE_CHECKING:
+    from cloudlet.services.awslambda.response_stream import ResponseStream
 
 PREFIX = "/2018-06-01/runtime"
 MARKER = b"\x00cloudlet-invocation-end "  # our bootstraps' end-of-output line (python, node)
 _RESULT = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
 _ACCEPTED = b'{"status":"OK"}'
+STREAM_PAUSE = 900.0  # seconds a streamed response may pause: as long as a function may run
+# The Runtime API's header block limit: the official runtime clients send an error's X-Ray
+# cause as a header (Python's up to 1 MiB); RAPID is a Go server, whose default is 1 MiB + 4 KiB
+MAX_RUNTIME_HEAD = 1024 * 1024 + 4096  # unverified: Go's http.Server default, as RAPID's
 
 
 @dataclass
@@ -43,6 +55,7 @@ class Invocation:
     output_done: asyncio.Event = field(default_factory=asyncio.Event)
     delivered: bool = False  # the runtime took it (``/next``)
     lines: list[tuple[int, str]] = field(default_factory=list)
+    stream: ResponseStream | None = None  # where a streamed response goes as it arrives
 
 
 @dataclass
@@ -91,7 +104,9 @@ class Environment:
         return self.listener.address
 
     async def open(self) -> None:
-        self.listener = await listen(self.handle)
+        self.listener = await listen(
+            self.handle, stream_bodies=_streamed, body_timeout=STREAM_PAUSE, max_head=MAX_RUNTIME_HEAD
+        )
 
     async def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, tmpdir: Path) -> None:
         self.tmpdir = tmpdir
@@ -216,7 +231,7 @@ class Environment:
                 ),
             ]
             if invocation.client_context:
-                headers.append(("Lambda-Runtime-Client-Context", invocation.client_context))
+                headers.append(("Lambda-Runtime-Client-Context", _ascii_json(invocation.client_context)))
             return Response(200, headers, invocation.payload)
         if request.method == "POST":
             m = _RESULT.match(path)
@@ -225,6 +240,8 @@ class Environment:
                 if current is None or current.request_id != m[1] or current.result.done():
                     body = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
                     return _json(400, body)
+                if request.stream is not None:
+                    return await self._streamed(current, request)
                 current.result.set_result((m[2], request.read_body()))
                 return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
             if path == PREFIX + "/init/error":
@@ -232,6 +249,59 @@ class Environment:
                 self.init_failed.set()
                 return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
         return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})
+
+    async def _streamed(self, invocation: Invocation, request: Request) -> Response:
+        """A response streamed in chunks, passed on piece by piece to the invocation's stream
+        (kept whole for a caller that does not stream: Invoke); an error after it began comes
+        as trailers. A connection lost mid-stream sets no result: the process's exit or the
+        timeout ends the invocation."""
+        assert request.stream is not None
+        sink = invocation.stream
+        kept = bytearray()
+        size = 0
+        if sink is not None:
+            sink.begin(request.headers.get("content-type"))
+        try:
+            async for piece in request.stream:
+                size += len(piece)
+                if size > MAX_STREAMED:
+                    continue  # read to the end, dropped
+                if sink is not None:
+                    await sink.put(piece)
+                else:
+                    kept += piece
+        except BodyAborted:
+            return _json(400, {"errorMessage": "Truncated response", "errorType": "InvalidRequest"})
+        trailers = request.stream.trailers
+        error_type = trailers.get("lambda-runtime-function-error-type")
+        if size > MAX_STREAMED:
+            result = ("error", too_large(MAX_STREAMED))
+        elif error_type:
+            result = ("error", stream_error(error_type, trailers.get("lambda-runtime-function-error-body")))
+        else:
+            result = ("response", bytes(kept))
+        if not invocation.result.done():
+            invocation.result.set_result(result)
+        return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
+
+
+def _streamed(request: Request) -> bool:
+    """Whether a request is a response the runtime streams (its body read as it arrives)."""
+    return (
+        request.method == "POST"
+        and request.path.endswith("/response")
+        and (request.headers.get("lambda-runtime-function-response-mode") or "").lower() == "streaming"
+    )
+
+
+def _ascii_json(text: str) -> str:
+    """A header's JSON as ASCII (non-ASCII escaped as ``\\uXXXX``, compact): header bytes are
+    Latin-1 here, which the official runtime clients would fail to read as UTF-8. Text that is
+    not JSON is passed as it is."""
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"))
+    except ValueError:
+        return text
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -32,6 +32,9 @@ from cloudlet.services.awslambda import sandbox
 from cloudlet.services.awslambda.configure import runtime_version_arn
 from cloudlet.services.awslambda.environment import Environment, Invocation
 from cloudlet.services.awslambda.memory import MemoryWatch
+
+if TYPE_CHECKING:
+    from cloudlet.services.awslambda.response_stream import ResponseStream
 
 log = logging.getLogger("cloudlet.lambda")
 
@@ -314,8 +317,16 @@ class Executor:
     # ---- invoking ---------------------------------------------------------------------------
 
     async def invoke(
-        self, launch: Launch, request_id: str, payload: bytes, invoked_arn: str, client: str | None
+        self,
+        launch: Launch,
+        request_id: str,
+        payload: bytes,
+        invoked_arn: str,
+        client: str | None,
+        stream: ResponseStream | None = None,
     ) -> Outcome:
+        """Run one invocation; with ``stream``, a response the runtime streams goes there as it
+        arrives (the outcome's payload is then empty unless it failed)."""
         config = launch.config
         timeout = float(config.get("Timeout") or 3)
         started = time.monotonic()
@@ -335,7 +346,7 @@ class Executor:
         init, env.init_lines = env.init_lines, []
         begin = time.monotonic()
         invocation = Invocation(
-            request_id, payload, int(time.time() * 1000 + timeout * 1000), invoked_arn, client
+            request_id, payload, int(time.time() * 1000 + timeout * 1000), invoked_arn, client, stream=stream
         )
         env.give(invocation)
         done = await _first(invocation.result, env.exited, timeout)
@@ -358,7 +369,7 @@ class Executor:
             # exit) before taking this invocation: run it on a fresh environment instead
             await self.discard(env)
             self._write_lines(launch, env, init)
-            return await self.invoke(launch, request_id, payload, invoked_arn, client)
+            return await self.invoke(launch, request_id, payload, invoked_arn, client, stream)
         if done:  # the process ended mid-invocation
             await self.discard(env)
             message = (

@@ -1,5 +1,6 @@
 """Invoke: RequestResponse and DryRun on the executor (executor.py); Event invocations go to
-the delivery engine (async_invoke.py)."""
+the delivery engine (async_invoke.py); InvokeWithResponseStream (stream_invoke.py) shares the
+checks and the run path."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from cloudlet.services.iam.interface import directory
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.names import FunctionRef
     from cloudlet.services.awslambda.provider import LambdaProvider
+    from cloudlet.services.awslambda.response_stream import ResponseStream
 
 MAX_REQUEST = 6291456  # bytes (recorded: "Request must be smaller than 6291456 bytes ...")
 MAX_RESPONSE = 6291556  # bytes: 100 more than a request may carry
@@ -44,21 +46,14 @@ class Invoking:
 
     async def invoke(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         kind = params.get("InvocationType") or "RequestResponse"
-        ref = self.ref(ctx, params)
-        config, alias = self.resolve(ref)
-        payload = bytes(params.get("Payload") or b"")
-        if len(payload) > MAX_REQUEST:
-            raise too_large()
+        ref, config, alias, payload = self.invoked(ctx, params)
         if kind == "DryRun":
             return {"StatusCode": 204}
-        missing = unsupported(config.get("Runtime"))
-        if missing is not None:
-            raise not_implemented("lambda", f"Invoke ({missing})")
-        check_json(payload)
+        runnable(config, payload, "Invoke")
         if kind == "Event":  # async_invoke.py: answered once the event is stored
             self.invoke_event(ref, config, payload, ctx.request_id)
             return {"StatusCode": 202}
-        client = _client_context(params.get("ClientContext"))
+        client = decode_client_context(params.get("ClientContext"))
         # the invocation's request id is the API request's (x-amzn-RequestId), as on AWS
         outcome, config = await self.run(ref, config, alias, payload or b"{}", ctx.request_id, client)
         body, error = outcome.payload, outcome.error
@@ -80,6 +75,17 @@ class Invoking:
             out["LogResult"] = base64.b64encode(tail(outcome)).decode()
         return out
 
+    def invoked(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> tuple[FunctionRef, Doc, str | None, bytes]:
+        """The function (version or alias) an invoke names, and its payload within the limit."""
+        ref = self.ref(ctx, params)
+        config, alias = self.resolve(ref)
+        payload = bytes(params.get("Payload") or b"")
+        if len(payload) > MAX_REQUEST:
+            raise too_large()
+        return ref, config, alias, payload
+
     async def run(
         self: LambdaProvider,
         ref: FunctionRef,
@@ -88,9 +94,12 @@ class Invoking:
         payload: bytes,
         request_id: str,
         client_context: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> tuple[Outcome, Doc]:
         """Run the version ``resolve(ref)`` gave (an alias's weights pick one) once: the one
-        path every invocation takes (Invoke, Event attempts, rotation steps)."""
+        path every invocation takes (Invoke, InvokeWithResponseStream, Event attempts, rotation
+        steps). With ``stream``, it learns when the invocation is admitted (and the version),
+        and a response the function streams goes there as it arrives."""
         if alias is not None:
             config = self._weighted(ref.account, ref.region, ref.name, alias, config)
         invoked = ref.arn() if ref.qualifier else config["FunctionArn"]
@@ -103,9 +112,11 @@ class Invoking:
             metrics.add("Throttles")
             raise
         metrics.concurrency(self.concurrency.by_function[function], self.concurrency.by_region[slot.region])
+        if stream is not None:
+            stream.admit(config["Version"])
         try:
             outcome = await self.executor.invoke(
-                self._launch(config), request_id, payload, invoked, client_context
+                self._launch(config), request_id, payload, invoked, client_context, stream
             )
         finally:
             self.concurrency.release(slot)
@@ -203,7 +214,16 @@ def check_json(payload: bytes) -> None:
         ) from None
 
 
-def _client_context(value: str | None) -> str | None:
+def runnable(config: Doc, payload: bytes, operation: str) -> None:
+    """Refuse a runtime Cloudlet cannot run (NotImplemented naming ``operation``) and a payload
+    that is not JSON."""
+    missing = unsupported(config.get("Runtime"))
+    if missing is not None:
+        raise not_implemented("lambda", f"{operation} ({missing})")
+    check_json(payload)
+
+
+def decode_client_context(value: str | None) -> str | None:
     """The decoded JSON of ``X-Amz-Client-Context`` (base64), as the runtime gets it."""
     if not value:
         return None

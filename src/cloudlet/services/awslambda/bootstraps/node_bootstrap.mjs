@@ -4,12 +4,19 @@
 //
 // After each invocation's output it writes a marker line (MARKER + request id) to stdout,
 // before answering, so the server knows every line of the invocation arrived (environment.py).
+//
+// Response streaming as AWS's Node.js runtime offers it: the global `awslambda` has
+// `streamifyResponse(handler)` (the handler gets `(event, responseStream, context)`) and
+// `HttpResponseStream.from(stream, metadata)`; the response goes to the Runtime API as it is
+// written (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked), an error after it
+// began as trailers.
 
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import util from "node:util";
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 
 const MARKER = "\u0000cloudlet-invocation-end ";
@@ -181,6 +188,145 @@ async function loadHandler(root, spec) {
   return handler;
 }
 
+// ---- response streaming ------------------------------------------------------------------
+
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HIGH_WATER_MARK = Symbol.for("aws.lambda.runtime.handler.streaming.highWaterMark");
+const STREAM_RESPONSE = "response";
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+const ERROR_TYPE = "Lambda-Runtime-Function-Error-Type";
+const ERROR_BODY = "Lambda-Runtime-Function-Error-Body";
+
+// What a streaming handler writes to: the body of one POST .../response, opened by the first
+// byte (or the end), chunk by chunk as written; ended with MARKER written first.
+class ResponseStream extends Writable {
+  constructor(id, highWaterMark) {
+    super(highWaterMark ? { highWaterMark } : {});
+    this.id = id;
+    this.contentType = "application/octet-stream";
+    this.prelude = null; // HttpResponseStream.from's metadata, sent before the first byte
+    this.req = null;
+    this.done = Promise.resolve();
+    this.ended = false;
+  }
+
+  setContentType(contentType) {
+    if (this.req !== null) throw new Error("Cannot set content-type, too late.");
+    this.contentType = contentType;
+  }
+
+  open() {
+    if (this.req !== null) return this.req;
+    const headers = {
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      "Transfer-Encoding": "chunked",
+      Trailer: `${ERROR_TYPE}, ${ERROR_BODY}`,
+      "Content-Type": this.contentType,
+    };
+    const route = `${PREFIX}/invocation/${this.id}/response`;
+    const req = http.request({ host: HOST, port: Number(PORT), method: "POST", path: route, agent: false, headers });
+    this.done = new Promise((resolve) => {
+      req.on("response", (res) => {
+        res.on("end", resolve);
+        res.on("error", resolve);
+        res.resume();
+      });
+      req.on("error", resolve); // the server went away (the invocation ended)
+    });
+    this.req = req;
+    if (this.prelude !== null) {
+      req.write(this.prelude);
+      req.write(Buffer.alloc(8)); // the 8 null bytes that end the metadata prelude
+    }
+    return req;
+  }
+
+  _write(chunk, encoding, callback) {
+    if (this.ended) return callback(); // failed meanwhile: the rest is dropped
+    this.open().write(chunk, () => callback());
+  }
+
+  _final(callback) {
+    this.finish(null).then(() => callback());
+  }
+
+  // End the response: a success, or the error as trailers. Resolves once the server answered.
+  finish(error) {
+    if (this.ended) return this.done;
+    this.ended = true;
+    const req = this.open();
+    write(MARKER + this.id + "\n");
+    if (error !== null) {
+      req.addTrailers({
+        [ERROR_TYPE]: error.errorType,
+        [ERROR_BODY]: Buffer.from(JSON.stringify(error)).toString("base64"),
+      });
+    }
+    req.end();
+    return this.done;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = STREAM_RESPONSE;
+    if (options?.highWaterMark) handler[HIGH_WATER_MARK] = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream: class HttpResponseStream {
+    // The metadata (statusCode, headers, cookies) a function URL answers with, sent as JSON and
+    // 8 null bytes before the body, under the http-integration-response content type.
+    static from(stream, metadata) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.prelude = JSON.stringify(metadata);
+      return stream;
+    }
+  },
+};
+
+// Run one invocation of a streaming handler; resolves once its response was sent.
+async function runStreaming(handler, event, headers) {
+  const id = headers["lambda-runtime-aws-request-id"];
+  const stream = new ResponseStream(id, handler[HIGH_WATER_MARK]);
+  const fail = (err) => {
+    if (stream.ended) return stream.done;
+    const payload = errorPayload(err);
+    logLine("ERROR", ["Invoke Error \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+    return stream.finish(payload);
+  };
+  stream.on("error", (err) => fail(err));
+  let returned;
+  try {
+    returned = handler(event, stream, makeContext(headers, { callback: () => {} }));
+  } catch (err) {
+    return fail(err);
+  }
+  if (!returned || typeof returned.then !== "function") {
+    return fail(new Error("Streaming does not support non-async handlers."));
+  }
+  try {
+    if ((await returned) !== undefined) console.warn("Streaming handlers ignore return values.");
+  } catch (err) {
+    return fail(err);
+  }
+  if (!stream.ended) {
+    // the handler returned before the stream ended (a pipeline still writing): wait for the
+    // end, unless nothing is left that could end it
+    await new Promise((resolve) => {
+      const settle = () => {
+        process.removeListener("beforeExit", unfinished);
+        stream.removeListener("close", settle);
+        resolve();
+      };
+      const unfinished = () => fail(new Error("Response stream is not finished.")).then(settle);
+      process.once("beforeExit", unfinished);
+      stream.once("close", settle);
+      if (stream.ended) stream.done.then(settle);
+    });
+  }
+  await stream.done;
+}
+
 // ---- invocations -------------------------------------------------------------------------
 
 function makeContext(headers, state) {
@@ -279,6 +425,10 @@ async function main() {
       event = next.body.length ? JSON.parse(next.body.toString()) : {};
     } catch (err) {
       event = {};
+    }
+    if (handler[STREAMING] === STREAM_RESPONSE) {
+      await runStreaming(handler, event, next.headers);
+      continue;
     }
     const [kind, body] = await run(handler, event, next.headers);
     if (kind === "error") {
