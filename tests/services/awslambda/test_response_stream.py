@@ -376,6 +376,13 @@ def test_dry_run_and_bad_input(lam, lam_raw, function, role, name):
     with pytest.raises(ClientError) as exc:
         lam.invoke_with_response_stream(FunctionName=function, ClientContext="%%%")
     assert error_of(exc)[0] == "InvalidRequestContentException"
+    for not_an_object in (b"not json", b"[1, 2]"):  # base64 of something other than a JSON object
+        with pytest.raises(ClientError) as exc:
+            lam.invoke(FunctionName=function, ClientContext=base64.b64encode(not_an_object).decode())
+        assert error_of(exc)[:2] == (
+            "InvalidRequestContentException",
+            "Client context must be a valid Base64-encoded JSON object.",
+        )
     with pytest.raises(ClientError) as exc:
         lam.invoke_with_response_stream(FunctionName=function, Payload=b'"' + b"x" * 6291456 + b'"')
     assert error_of(exc) == (

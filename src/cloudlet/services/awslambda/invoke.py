@@ -228,11 +228,14 @@ def decode_client_context(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise ServiceError(
-            "InvalidRequestContentException",
-            "Client context must be a valid Base64-encoded JSON object.",
-            400,
-            fields={"Type": "User"},
-        ) from None  # unverified wording
+        text = base64.b64decode(value, validate=True).decode()
+        if isinstance(orjson.loads(text), dict):
+            return text
+    except (binascii.Error, UnicodeDecodeError, orjson.JSONDecodeError):
+        pass
+    raise ServiceError(
+        "InvalidRequestContentException",
+        "Client context must be a valid Base64-encoded JSON object.",
+        400,
+        fields={"Type": "User"},
+    )  # unverified wording
