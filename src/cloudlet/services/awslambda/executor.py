@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from cloudlet.services.awslambda import sandbox
+from cloudlet.services.awslambda import log_format, sandbox
 from cloudlet.services.awslambda.configure import runtime_version_arn
 from cloudlet.services.awslambda.environment import Environment, Invocation
 from cloudlet.services.awslambda.memory import MemoryWatch
@@ -154,7 +154,11 @@ class Executor:
             needed = [launch.code_dir, *launch.layer_dirs, BOOTSTRAPS, Path(argv[0])]
             argv = sandbox.wrap(argv, tmpdir, [*needed, Path(sys.prefix), Path(sys.base_prefix)])
         env.marks_end = _family(launch.config.get("Runtime") or "") != "provided"
-        env.init_lines.append((self.now_ms(), _init_start(launch)))
+        label, arn = _runtime_version(launch)
+        settings = log_format.LogSettings.of(launch.config)
+        env.init_lines += log_format.init_start(
+            settings, launch.config, self.now_ms(), label, arn, initialization
+        )
         await env.spawn(argv, variables, launch.code_dir, tmpdir)
         self.ensure_reaper()
         return env
@@ -227,6 +231,7 @@ class Executor:
         if python_paths:
             variables["PYTHONPATH"] = os.pathsep.join(python_paths)
         variables.update((config.get("Environment") or {}).get("Variables") or {})
+        variables.update(log_format.environment(config))  # unverified: over a function's own values
         return variables
 
     async def acquire(self, launch: Launch) -> tuple[Environment, bool]:
@@ -283,8 +288,14 @@ class Executor:
 
     async def _provisioned_env(self, launch: Launch, tag: tuple[str, str]) -> str | None:
         env = await self._start(launch, "provisioned-concurrency")
+        began = time.monotonic()
         failure = await self._init(env, "")
-        self._write_lines(launch, env, env.init_lines)
+        init_ms = (time.monotonic() - began) * 1000
+        settings = log_format.LogSettings.of(launch.config)
+        init = log_format.init_done(
+            settings, env.init_lines, self.now_ms(), init_ms, failure, "provisioned-concurrency"
+        )
+        self._write_lines(launch, env, init)
         env.init_lines = []
         if failure is not None:
             await env.kill()
@@ -342,7 +353,9 @@ class Executor:
             if failure is not None:
                 init = env.init_lines
                 await self.discard(env)
-                return self._finish(launch, env, request_id, [], failure, 0.0, init_ms, True, init=init)
+                return self._finish(
+                    launch, env, request_id, [], failure, 0.0, init_ms, True, init=init, init_failed=True
+                )
         init, env.init_lines = env.init_lines, []
         begin = time.monotonic()
         invocation = Invocation(
@@ -425,12 +438,22 @@ class Executor:
         error: bool,
         memory: int = 0,
         init: list[tuple[int, str]] | None = None,
+        init_failed: bool = False,
     ) -> Outcome:
         """The invocation's log (INIT_START and init output on a cold start, START, output,
-        END, REPORT) written to its stream; the outcome."""
+        END, REPORT; with the JSON log format, platform records and filtered output instead:
+        log_format.py) written to its stream; the outcome."""
         config = launch.config
         end = self.now_ms()
         first = min([t for t, _ in lines] + [end])
+        settings = log_format.LogSettings.of(config)
+        if settings.json:
+            events = log_format.invocation(
+                settings, config, request_id, init or [], lines, first, end, body, error, duration, init_ms, memory,
+                init_failed,
+            )  # fmt: skip
+            self._write_lines(launch, env, events)
+            return Outcome(body, error, [message for _, message in events], duration)
         report = (
             f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
             f"Billed Duration: {max(1, math.ceil(duration))} ms\t"
@@ -462,13 +485,12 @@ def _site_dirs() -> str:
     return os.pathsep.join(d for d in dirs if os.path.isdir(d))
 
 
-def _init_start(launch: Launch) -> str:
-    """The INIT_START line of a cold start (recorded form; the version label is Cloudlet's)."""
+def _runtime_version(launch: Launch) -> tuple[str, str]:
+    """The runtime version and its ARN INIT_START names (recorded form; the label is Cloudlet's)."""
     runtime = launch.config.get("Runtime") or ""
     m = re.match(r"^(python|nodejs|provided|[a-z]+)\.?(.*?)(?:\.x)?$", runtime)
     label = f"{m[1]}:{m[2]}" if m else runtime
-    arn = runtime_version_arn(launch.region, runtime)
-    return f"INIT_START Runtime Version: {label}.v1\tRuntime Version ARN: {arn}"  # unverified: .v1
+    return f"{label}.v1", runtime_version_arn(launch.region, runtime)  # unverified: .v1
 
 
 async def _first(future: asyncio.Future[Any], event: asyncio.Event, timeout: float) -> bool:

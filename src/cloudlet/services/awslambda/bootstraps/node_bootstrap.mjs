@@ -39,9 +39,54 @@ function write(text) {
   }
 }
 
+// The function's LoggingConfig, as Lambda tells runtimes (both set with the JSON format only):
+// console methods below AWS_LAMBDA_LOG_LEVEL write nothing; with JSON each call is one object.
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const JSON_LOGS = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+const MIN_LEVEL = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()] || LEVELS.TRACE;
+
 function logLine(level, args) {
+  if (LEVELS[level] < MIN_LEVEL) return;
+  if (JSON_LOGS) return write(jsonLine(level, args) + "\n");
   const message = util.format(...args).replace(/\n/g, "\r");
   write(`${new Date().toISOString()}\t${currentId}\t${level}\t${message}\n`);
+}
+
+// A console call as AWS's Node.js runtime writes it in JSON: timestamp, level, requestId (none
+// during init), message: a lone argument as itself (an Error as errorType, errorMessage,
+// stackTrace), several as util.format's string, with the first Error's members alongside.
+function jsonLine(level, [message, ...params]) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentId };
+  if (params.length === 0) {
+    record.message = message;
+    try {
+      return JSON.stringify(record, (_key, value) => (value instanceof Error ? errorMembers(value) : value));
+    } catch {
+      record.message = util.format(message); // circular or otherwise not JSON
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(message, ...params);
+  const err = params.find((param) => param instanceof Error);
+  return JSON.stringify(err ? { ...record, ...errorMembers(err, false) } : record);
+}
+
+function errorMembers(err, own = true) {
+  const members = {
+    errorType: err?.constructor?.name ?? "UnknownError",
+    errorMessage: err.message,
+    stackTrace: typeof err.stack === "string" ? err.stack.split("\n") : err.stack,
+  };
+  return own ? Object.assign(members, err) : members;
+}
+
+// How an error the runtime caught is logged: `<what> \t{...}` in text, a JSON ERROR record.
+function logError(what, payload) {
+  if (JSON_LOGS) {
+    const err = { errorType: payload.errorType, errorMessage: payload.errorMessage, stackTrace: payload.trace };
+    return logLine("ERROR", [err]);
+  }
+  logLine("ERROR", [what + " \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
 }
 
 for (const [name, level] of [
@@ -51,6 +96,7 @@ for (const [name, level] of [
   ["error", "ERROR"],
   ["debug", "DEBUG"],
   ["trace", "TRACE"],
+  ["fatal", "FATAL"],
 ]) {
   console[name] = (...args) => logLine(level, args);
 }
@@ -107,7 +153,7 @@ class RuntimeError extends Error {
 
 async function initError(err) {
   const payload = errorPayload(err);
-  logLine("ERROR", ["Uncaught Exception \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+  logError("Uncaught Exception", payload);
   try {
     await post("/init/error", payload, payload.errorType);
   } finally {
@@ -291,7 +337,7 @@ async function runStreaming(handler, event, headers) {
   const fail = (err) => {
     if (stream.ended) return stream.done;
     const payload = errorPayload(err);
-    logLine("ERROR", ["Invoke Error \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+    logError("Invoke Error", payload);
     return stream.finish(payload);
   };
   stream.on("error", (err) => fail(err));
@@ -432,7 +478,7 @@ async function main() {
     }
     const [kind, body] = await run(handler, event, next.headers);
     if (kind === "error") {
-      logLine("ERROR", ["Invoke Error \t" + JSON.stringify({ ...without(body), stack: body.trace })]);
+      logError("Invoke Error", body);
     }
     write(MARKER + id + "\n");
     if (kind === "error") await post(`/invocation/${id}/error`, body, body.errorType);
@@ -444,7 +490,7 @@ async function main() {
 // the process exits (AWS's runtime does the same; the environment is replaced).
 async function fatal(err, what) {
   const payload = errorPayload(err);
-  logLine("ERROR", [what + " \t" + JSON.stringify({ ...without(payload), stack: payload.trace })]);
+  logError(what, payload);
   if (currentId !== undefined) {
     write(MARKER + currentId + "\n");
     try {

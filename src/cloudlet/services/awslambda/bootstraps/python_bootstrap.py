@@ -27,6 +27,11 @@ if TYPE_CHECKING:  # typing, logging and traceback are imported only when used: 
 
 MARKER = "\x00cloudlet-invocation-end "
 PREFIX = "/2018-06-01/runtime"
+# The function's LoggingConfig, as Lambda tells runtimes (set with the JSON format only).
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+LOG_LEVEL = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+LOG_LEVEL = "DEBUG" if LOG_LEVEL == "TRACE" else LOG_LEVEL  # Python's logging has no TRACE
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # the JSON records' timestamp (seconds, UTC)
 
 
 class RuntimeApi:
@@ -114,6 +119,10 @@ def _error(exc: BaseException, request_id: str = "") -> dict[str, Any]:
 
 
 def _log_error(payload: dict[str, Any]) -> None:
+    if JSON_LOGS:  # one ERROR record with the error's members, as AWS's runtime writes it
+        record = {"timestamp": time.strftime(TIME_FORMAT, time.gmtime()), "level": "ERROR", **payload}
+        print(json.dumps(record, ensure_ascii=False, default=str), flush=True)
+        return
     lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"]
     if payload.get("stackTrace"):
         lines.append("Traceback (most recent call last):")
@@ -207,17 +216,63 @@ IDS = _RequestIds()
 
 
 def _setup_logging(logging: Any) -> None:
-    """AWS's root handler and format, installed as soon as ``logging`` is imported."""
+    """AWS's root handler and format (text, or JSON records), installed as soon as ``logging``
+    is imported; the root level is AWS_LAMBDA_LOG_LEVEL's (TRACE is DEBUG), else WARNING."""
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(IDS)
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
-    )
+    if JSON_LOGS:
+        formatter = _json_formatter(logging)
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]
-    root.setLevel(logging.WARNING)
+    root.setLevel(LOG_LEVEL if isinstance(logging.getLevelName(LOG_LEVEL), int) else logging.WARNING)
+
+
+# LogRecord attributes that are not the caller's own ``extra`` members.
+RECORD_FIELDS = frozenset(
+    {
+        "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+        "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+        "threadName", "processName", "process", "message", "asctime", "aws_request_id",
+    }
+)  # fmt: skip
+
+
+def _json_formatter(logging: Any) -> Any:
+    """A formatter writing each record as the JSON object AWS's Python runtime writes: timestamp,
+    level, message (a dict logged alone stays an object), logger, requestId; for an exception
+    errorType, errorMessage, stackTrace and location; then the record's ``extra`` members."""
+
+    class JsonFormatter(logging.Formatter):  # type: ignore[misc]
+        def format(self, record: Any) -> str:
+            level = min(50, max(0, record.levelno)) // 10 * 10
+            message = record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+            out: dict[str, Any] = {
+                "timestamp": time.strftime(TIME_FORMAT, time.gmtime(record.created)),
+                "level": logging.getLevelName(level),
+                "message": message,
+                "logger": record.name,
+            }
+            if record.exc_info and record.exc_info[0] is not None:
+                import traceback
+
+                kind, error, tb = record.exc_info
+                out["stackTrace"] = traceback.format_tb(tb)
+                out["errorType"] = kind.__name__
+                out["errorMessage"] = str(error)
+            out["requestId"] = getattr(record, "aws_request_id", None)
+            if "stackTrace" in out:
+                out["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+            out.update((k, v) for k, v in record.__dict__.items() if k not in RECORD_FIELDS and k not in out)
+            kept = {k: v for k, v in out.items() if v is not None}
+            return json.dumps(kept, ensure_ascii=False, default=str)
+
+    return JsonFormatter()
 
 
 class _LoggingHook:
