@@ -55,3 +55,42 @@ def test_functions_survive_kill_9(tmp_path):
         assert (root / zips[0].stem / "index.py").is_file()
     finally:
         server.kill()
+
+
+def test_provisioned_concurrency_allocated_again_after_kill_9(tmp_path):
+    """Pre-started environments die with the server; the config comes back and allocates again."""
+    import time
+
+    server = ServerProcess(str(tmp_path)).start()
+    code = "import os\ndef handler(e, c):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n"
+    try:
+        iam = client("iam", server.endpoint)
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        lam = client("lambda", server.endpoint)
+        lam.create_function(
+            FunctionName="warm",
+            Runtime="python3.12",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": make_zip({"index.py": code})},
+            Publish=True,
+        )
+        lam.put_provisioned_concurrency_config(
+            FunctionName="warm", Qualifier="1", ProvisionedConcurrentExecutions=1
+        )
+    finally:
+        server.kill()
+    server.start()
+    try:
+        lam = client("lambda", server.endpoint)
+        deadline = time.monotonic() + 30
+        while True:
+            answer = json.loads(lam.invoke(FunctionName="warm", Qualifier="1")["Payload"].read())
+            if answer == "provisioned-concurrency" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert answer == "provisioned-concurrency"
+        config = lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="1")
+        assert config["Status"] == "READY"
+    finally:
+        server.kill()
