@@ -29,7 +29,7 @@ import httptools
 from cloudlet import spool, websocket
 from cloudlet.gateway.body_stream import BodyStream
 from cloudlet.gateway.request import Headers, Request
-from cloudlet.protocol.common import Response
+from cloudlet.protocol.common import BodyCut, Response
 
 log = logging.getLogger("cloudlet.http")
 
@@ -474,13 +474,19 @@ class Connection(asyncio.Protocol):
         if head_only:
             _close_body(body)
             return
-        async for chunk in _chunks(body):
-            if self.closing:
-                return
-            if chunk:
-                self._write_bytes(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-                if not self.writable.is_set():
-                    await self.writable.wait()
+        try:
+            async for chunk in _chunks(body):
+                if self.closing:
+                    return
+                if chunk:
+                    self._write_bytes(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+                    if not self.writable.is_set():
+                        await self.writable.wait()
+        except Exception as exc:  # the head went out: no other answer can follow, the body ends cut
+            if not isinstance(exc, BodyCut):
+                log.exception("failed streaming the answer to %s %s", request.method, request.path)
+            self._close()
+            return
         if chunked:
             self._write_bytes(b"0\r\n\r\n")
 

@@ -13,7 +13,7 @@ What is checked, and when (the README's "Signatures" section says the same):
 - **Every service, with** ``--verify-signatures``: SigV4 headers and presigned URLs of every
   request, and a signed request whose access key Cloudlet does not know is refused.
 - **Lambda function URLs with** ``AuthType: AWS_IAM``, always: as with ``--verify-signatures``
-  (services/awslambda/urls.py), since the signature is the URL's only authentication.
+  (services/awslambda/url_auth.py), since the signature is the URL's only authentication.
 - **Never**: unsigned requests (they are anonymous), SigV4a (ECDSA) and S3 Express session
   signatures.
 - **The key itself, always**: credentials STS issued are refused once the service clock passes
@@ -389,7 +389,7 @@ class Signatures:
     def check(self, request: Request, creds: Credentials, *, strict: bool = False) -> Verdict:
         """None when the request may go on; a :class:`Refusal`; or an awaitable of either when
         the body is on disk and has to be read. ``strict`` checks as ``--verify-signatures``
-        does whatever the mode (function URLs with ``AWS_IAM``: services/awslambda/urls.py).
+        does whatever the mode (function URLs with ``AWS_IAM``: services/awslambda/url_auth.py).
 
         First the key itself: one Cloudlet issued that has expired on the Cloudlet clock, or an
         IAM key deleted or made inactive, is refused whatever the mode (a key Cloudlet never

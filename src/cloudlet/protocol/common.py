@@ -21,6 +21,7 @@ class Response:
 
     ``websocket`` (a ``cloudlet.websocket.WebSocketHandler``) accepts a WebSocket upgrade:
     the server answers 101 with ``headers`` and hands the connection to that handler.
+    An async iterator that raises :class:`BodyCut` ends the answer unfinished.
     """
 
     status: int = 200
@@ -34,6 +35,11 @@ class Response:
             if k.lower() == lname:
                 return v
         return None
+
+
+class BodyCut(Exception):
+    """Raised by a streamed body to end its answer unfinished: the connection closes without
+    the body's end (a chunked answer's last chunk), so the client sees it cut short."""
 
 
 class SerializationError(ServiceError):
