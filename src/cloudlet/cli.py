@@ -1,4 +1,4 @@
-"""The ``cloudlet`` command: start, stop, status, reset, env, clock."""
+"""The ``cloudlet`` command: start, stop, status, reset, env, clock, logs (cli_logs.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from cloudlet import __version__
+from cloudlet import __version__, cli_logs
 from cloudlet.config import Config, private_dir, private_file
 from cloudlet.core.credentials import parse_credential_list
 from cloudlet.services.registry import PROVIDERS
@@ -330,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("-y", "--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
+
+    cli_logs.add_parser(sub)
 
     p = sub.add_parser("clock", help="show or advance the service clock")
     _common(p)

@@ -41,6 +41,11 @@ class Config:
     lambda_idle_seconds: float = 600.0
     # Lambda's concurrency limit per account and Region (AWS's default quota: 1,000)
     lambda_account_concurrency: int = 1000
+    # Lambda hot reload: function code given as this S3Bucket with an absolute directory as
+    # S3Key runs that directory, edits taking effect on the next invoke (empty: off)
+    lambda_hot_reload_bucket: str = "hot-reload"
+    # allow hot reload when Cloudlet listens on an address other than loopback
+    lambda_hot_reload_any_host: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:

@@ -14,6 +14,7 @@ import orjson
 
 from cloudlet.core import ids
 from cloudlet.protocol.errors import ServiceError, not_implemented
+from cloudlet.services.awslambda import local_code
 from cloudlet.services.awslambda.executor import Launch, Outcome, tail, unsupported
 from cloudlet.services.awslambda.metrics import FunctionMetrics
 from cloudlet.services.awslambda.names import ref_of_arn
@@ -116,7 +117,12 @@ class Invoking:
             stream.admit(config["Version"])
         try:
             outcome = await self.executor.invoke(
-                self._launch(config), request_id, payload, invoked, client_context, stream
+                self._launch(config, await local_code.current(config)),
+                request_id,
+                payload,
+                invoked,
+                client_context,
+                stream,
             )
         finally:
             self.concurrency.release(slot)
@@ -157,7 +163,9 @@ class Invoking:
             roll -= float(weight)
         return config
 
-    def _launch(self: LambdaProvider, config: Doc) -> Launch:
+    def _launch(self: LambdaProvider, config: Doc, stamped: str | None = None) -> Launch:
+        """How to start an environment of ``config``; ``stamped``: its hot-reload directory's
+        stamp (local_code.py) when taken."""
         name = config["FunctionName"]
         region, account = config["FunctionArn"].split(":")[3:5]
         layers = []
@@ -167,11 +175,12 @@ class Invoking:
                 layers.append(path)
         group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
         version = config["Version"]
-        key = (f"{config['FunctionArn']}", version, config.get("RevisionId") or "", config["_code_id"])
+        key = (f"{config['FunctionArn']}", version, config.get("RevisionId") or "")
+        code_dir, key = local_code.code_of(self.codes, self.executor, key, config, stamped)
         return Launch(
             key=key,
             config=config,
-            code_dir=self.codes.unpacked(config["_code_id"]),
+            code_dir=code_dir,
             layer_dirs=layers,
             account=account,
             region=region,

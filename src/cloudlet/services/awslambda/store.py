@@ -157,7 +157,8 @@ class LambdaStore:
 
     def put_version(self, account: str, region: str, name: str, config: Doc) -> None:
         version = config["Version"]
-        stored = {k: v for k, v in config.items() if not k.startswith("_")}
+        # internal members stay out, but a hot-reload directory (local_code.py) is kept
+        stored = {k: v for k, v in config.items() if not k.startswith("_") or k == "_hot_reload_dir"}
         self.db.execute(
             "INSERT INTO lambda_versions (account, region, name, version, seq, code_id, config) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, name, version) "

@@ -12,6 +12,7 @@ from cloudlet.protocol.validate import validate
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.logs import names
 from cloudlet.services.logs.ingest import EVENT_OVERHEAD, MAX_BATCH_BYTES, check_batch
+from cloudlet.services.logs.live_tail import LiveTails
 from cloudlet.services.logs.names import group_not_found, invalid, stream_not_found
 from cloudlet.services.logs.patterns import PatternError, compile_pattern
 from cloudlet.services.logs.retention import RetentionSweeper
@@ -50,6 +51,7 @@ class LogsProvider(Provider):
         self.db = LogsStore(self.store)
         self.retention = RetentionSweeper(self)
         self.sink = _Sink(self)
+        self.tails = LiveTails(self.clock)  # StartLiveTail sessions (live_tail.py)
 
     async def start(self) -> None:
         self.retention.start()
@@ -469,6 +471,10 @@ class LogsProvider(Provider):
             out["nextToken"] = names.encode(list(after))
         return out
 
+    @_checked
+    def start_live_tail(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"responseStream": self.tails.start(self.db, ctx, params)}
+
     # ---- metric filters -----------------------------------------------------------------
 
     @_checked
@@ -586,6 +592,10 @@ class _Sink:
             db.touch_stream(group.account, group.region, group.name, stream.name)
             return
         db.append(group.account, group.region, group.name, stream, events, now)
+        tails = self.provider.tails
+        if tails.watching(group.account, group.region, group.name):  # pushed once committed
+            key = (group.account, group.region, group.name, stream.name)
+            self.provider.store.after_commit(lambda: tails.publish(*key, events, now))
         if group.retention:
             due = (events[0][0] + group.retention * DAY_MS) / 1000
             if group.expire_at is None or due < group.expire_at:
