@@ -62,6 +62,19 @@ if TYPE_CHECKING:
 MAX_SKEW = 15 * 60
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# The query parameters of a SigV4 presigned URL that are its signature (lower-cased), not
+# headers it hoists into the query; SigV2's are AWSAccessKeyId, Signature and Expires.
+PRESIGN_QUERY = frozenset(
+    {
+        "x-amz-algorithm",
+        "x-amz-credential",
+        "x-amz-date",
+        "x-amz-expires",
+        "x-amz-signedheaders",
+        "x-amz-signature",
+        "x-amz-security-token",
+    }
+)
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 _S3_NAMES = frozenset({"s3", "s3-object-lambda"})  # S3 Express ("s3express") signs sessions: not checked

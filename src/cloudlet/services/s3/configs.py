@@ -371,6 +371,20 @@ def _public_statement(statement: Any) -> bool:
     return True
 
 
+def check_policy(policy: str) -> None:
+    """A resource policy document as S3 checks it (its MalformedPolicy messages)."""
+    try:
+        parsed = orjson.loads(policy)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict) or not policy.lstrip().startswith("{"):
+        raise ServiceError(
+            "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
+        )
+    if "Statement" not in parsed:
+        raise ServiceError("MalformedPolicy", "Missing required field Statement", 400)
+
+
 def policy_is_public(policy: str) -> bool:
     """Whether S3 calls a bucket policy public: an Allow to a wildcard principal that no
     condition pins to fixed sources, accounts, networks or keys."""

@@ -28,6 +28,7 @@ from cloudlet.gateway import cors
 from cloudlet.gateway.detect import parse_credentials, s3_bucket_named
 from cloudlet.gateway.entrypoints import EntryPoint
 from cloudlet.gateway.request import Request
+from cloudlet.gateway.signatures import PRESIGN_QUERY
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.s3 import access_points, website
@@ -37,19 +38,6 @@ if TYPE_CHECKING:
     from cloudlet.gateway.entrypoints import Front
 
 Answer = Response | Awaitable[Response]
-
-# Query parameters of presigned URLs that are the signature itself, not hoisted headers.
-_QUERY_AUTH = frozenset(
-    {
-        "x-amz-algorithm",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-expires",
-        "x-amz-signedheaders",
-        "x-amz-signature",
-        "x-amz-security-token",
-    }
-)
 
 
 # ---- access point hosts -----------------------------------------------------------------------
@@ -88,7 +76,7 @@ def _hoistable(request: Request) -> list[tuple[str, str]]:
     return [
         (name.lower(), value)
         for name, value in request.query_list
-        if name.lower().startswith("x-amz-") and name.lower() not in _QUERY_AUTH
+        if name.lower().startswith("x-amz-") and name.lower() not in PRESIGN_QUERY
     ]
 
 

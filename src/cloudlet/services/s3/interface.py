@@ -32,6 +32,13 @@ def bucket_owner(runtime: Runtime, bucket: str) -> tuple[str, str] | None:
     return (found.account, found.region) if found is not None else None
 
 
+def check_policy(policy: str) -> None:
+    """A resource policy document as S3 checks a bucket policy (MalformedPolicy otherwise)."""
+    from cloudlet.services.s3.configs import check_policy as check
+
+    check(policy)
+
+
 def policy_is_public(policy: str) -> bool:
     """Whether S3 calls a resource policy public (as GetBucketPolicyStatus answers it)."""
     from cloudlet.services.s3.configs import policy_is_public as is_public

@@ -36,7 +36,7 @@ from urllib.parse import quote, unquote, urlsplit
 import orjson
 
 from cloudlet.core import ids
-from cloudlet.gateway.signatures import signing_key
+from cloudlet.gateway.signatures import PRESIGN_QUERY, signing_key
 from cloudlet.protocol.errors import ServiceError, not_implemented
 from cloudlet.protocol.model import service_model
 from cloudlet.services.awslambda.interface import function_invoker
@@ -60,20 +60,7 @@ _CONTROL = frozenset(
     {"RequestRoute", "RequestToken", "StatusCode", "ErrorCode", "ErrorMessage", "ContentLength"}
 )
 # Query parameters and headers that carry a request's authorization (left out of userRequest).
-_AUTH_QUERY = frozenset(
-    {
-        "x-amz-algorithm",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-expires",
-        "x-amz-signedheaders",
-        "x-amz-signature",
-        "x-amz-security-token",
-        "awsaccesskeyid",
-        "signature",
-        "expires",
-    }
-)
+_AUTH_QUERY = PRESIGN_QUERY | {"awsaccesskeyid", "signature", "expires"}
 _AUTH_HEADERS = frozenset({"authorization", "x-amz-security-token"})
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import RequestContext
+from cloudlet.services.s3.configs import check_policy
 from cloudlet.services.s3.errors import malformed_xml
 from cloudlet.services.s3.lifecycle import check_rules
 from cloudlet.services.s3.tags import check_tag_set
@@ -95,16 +94,7 @@ class BucketSettings:
     def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self.bucket(params["Bucket"])
         policy = params.get("Policy") or ""
-        try:
-            parsed = orjson.loads(policy)
-        except orjson.JSONDecodeError:
-            parsed = None
-        if not isinstance(parsed, dict) or not policy.lstrip().startswith("{"):
-            raise ServiceError(
-                "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
-            )
-        if "Statement" not in parsed:
-            raise ServiceError("MalformedPolicy", "Missing required field Statement", 400)
+        check_policy(policy)
         ctx.extra["status"] = 204
         return self._put_setting(params, "Policy", policy)
 

@@ -13,11 +13,8 @@ import base64
 import binascii
 from typing import Any
 
-import orjson
-
-from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
-from cloudlet.services.s3.interface import bucket_owner, policy_is_public
+from cloudlet.services.s3.interface import bucket_owner, check_policy, policy_is_public
 from cloudlet.services.s3control import names
 from cloudlet.services.s3control.names import (
     ACCESS_POINT_MAX,
@@ -403,14 +400,5 @@ def _checked_policy(policy: str | None) -> str:
     """A policy document as S3 checks a bucket policy (its MalformedPolicy messages)."""
     if not policy:
         raise malformed_xml()
-    try:
-        parsed = orjson.loads(policy)
-    except orjson.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, dict) or not policy.lstrip().startswith("{"):
-        raise ServiceError(
-            "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
-        )
-    if "Statement" not in parsed:
-        raise ServiceError("MalformedPolicy", "Missing required field Statement", 400)
+    check_policy(policy)
     return policy
