@@ -238,6 +238,9 @@ def cmd_env(args: argparse.Namespace) -> int:
     print("export AWS_SECRET_ACCESS_KEY=test")
     print(f"export AWS_DEFAULT_REGION={region}")
     print(f"export AWS_REGION={region}")
+    # operations whose host takes a prefix (Logs' StartLiveTail, S3's WriteGetObjectResponse)
+    # would otherwise go to <prefix>.127.0.0.1, which no resolver knows
+    print("export AWS_DISABLE_HOST_PREFIX_INJECTION=true")
     return 0
 
 

@@ -80,6 +80,7 @@ def test_env_prints_exports():
     assert "export AWS_ACCESS_KEY_ID=test" in lines
     assert "export AWS_SECRET_ACCESS_KEY=test" in lines
     assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in lines)
+    assert "export AWS_DISABLE_HOST_PREFIX_INJECTION=true" in lines
 
 
 def test_environment_variables_configure_flags():
