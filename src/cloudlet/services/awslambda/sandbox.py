@@ -21,18 +21,18 @@ from pathlib import Path
 log = logging.getLogger("cloudlet.lambda")
 
 HOST_TMP = Path("/tmp")
-# $1: the environment's directory; then the directories to keep (read-only); "--"; the command
+# $1: the environment's directory; then the directories to keep (read-only); "--"; the command.
+# A refused mount leaves the process on the host's /tmp (said on stderr) rather than failing it.
 _SCRIPT = r"""
-set -e
-own=$1; shift
+own=$1; shift; ok=1
 while [ "$1" != "--" ]; do
-  mkdir -p "$own/$(basename "$1")"
-  mount --bind "$1" "$own/$(basename "$1")"
-  mount -o remount,bind,ro "$own/$(basename "$1")"
+  kept="$own/$(basename "$1")"
+  { mkdir -p "$kept" && mount --bind "$1" "$kept" && mount -o remount,bind,ro "$kept"; } || ok=0
   shift
 done
 shift
-mount --rbind "$own" /tmp
+if [ $ok = 1 ]; then mount --rbind "$own" /tmp || ok=0; fi
+[ $ok = 1 ] || echo "cloudlet: this environment's /tmp is the host's (a mount was refused)" >&2
 cd "$PWD"
 exec "$@"
 """
