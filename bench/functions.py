@@ -39,6 +39,7 @@ from workloads import (
     Target,
     loop_figures,
     measured_loop,
+    wait_ready,
 )
 
 CLIENTS = 4
@@ -226,6 +227,7 @@ def lambda_async_dest(target: Target) -> Figures:
 
 
 def lambda_warm_rss(target: Target) -> Figures:
+    wait_ready(target)  # a fresh server: the runner does not wait for it
     _, lam = _clients(target)
     name, _ = _create(target, SLEEP_HANDLER)
     lam.invoke(FunctionName=name, Payload=b"{}")  # type: ignore[attr-defined]

@@ -336,3 +336,24 @@ def test_environment_replaced_before_its_role_credentials_expire(lam, role, name
     cloudlet.advance_clock(12 * 3600 - 600)  # the credentials expire in 10 minutes
     later = invoke(lam, name)[1]
     assert later["pid"] != first["pid"] and later["arn"] == first["arn"]
+
+
+def test_provisioned_environment_replaced_before_its_credentials_expire(lam, role, name, cloudlet):
+    create(lam, role, name)
+    lam.publish_version(FunctionName=name)
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1
+    )
+    wait_ready(lam, name, "1")
+    first = invoke(lam, name, Qualifier="1")[1]
+    assert first["init"] == "provisioned-concurrency"
+    cloudlet.advance_clock(12 * 3600 - 600)  # its credentials expire in 10 minutes
+    deadline = time.monotonic() + 30
+    while True:  # the expiring one is dropped and a new one pre-started in its place
+        body = invoke(lam, name, Qualifier="1")[1]
+        if (body["init"] == "provisioned-concurrency" and body["pid"] != first["pid"]) or (
+            time.monotonic() > deadline
+        ):
+            break
+        time.sleep(0.05)
+    assert body["init"] == "provisioned-concurrency" and body["pid"] != first["pid"]

@@ -126,14 +126,18 @@ class Executor:
 
     # ---- environments -----------------------------------------------------------------------
 
-    def _take_idle(self, key: tuple[str, ...]) -> Environment | None:
-        """The most recently used free environment, pre-started (provisioned) ones first."""
-        envs = self.idle.get(key) or []
+    def _take_idle(self, launch: Launch) -> Environment | None:
+        """The most recently used free environment, pre-started (provisioned) ones first. One
+        that ended or whose role credentials are about to expire is dropped (a provisioned one
+        replaced by a new pre-started environment)."""
+        envs = self.idle.get(launch.key) or []
         while envs:
             env = envs.pop(next((i for i in range(len(envs)) if envs[i].provisioned), -1))
             if env.alive and env.credentials_expire > self.clock.now() + CREDENTIALS_MARGIN:
                 return env
-            self.later(env.kill())  # ended, or its role's credentials about to expire
+            self.later(env.kill())
+            if env.provisioned is not None:
+                self.later(self._provisioned_env(launch, env.provisioned))
         return None
 
     def _new(self, launch: Launch) -> Environment:
@@ -236,7 +240,7 @@ class Executor:
 
     async def acquire(self, launch: Launch) -> tuple[Environment, bool]:
         """A free environment for ``launch.key`` (warm), else a new one (cold)."""
-        env = self._take_idle(launch.key)
+        env = self._take_idle(launch)
         cold = env is None
         if env is None:
             env = await self._start(launch)
