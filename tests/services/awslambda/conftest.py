@@ -46,6 +46,19 @@ def make_zip(files: dict[str, str] | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def create_python(lam, role: str, name: str, code: str, **extra) -> None:
+    """A python3.12 function ``name`` whose ``index.py`` is ``code`` (handler ``index.handler``
+    unless ``Handler`` is given)."""
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler=extra.pop("Handler", "index.handler"),
+        Code={"ZipFile": make_zip({"index.py": code})},
+        **extra,
+    )
+
+
 @pytest.fixture
 def name() -> str:
     return f"fn-{uuid.uuid4().hex[:10]}"

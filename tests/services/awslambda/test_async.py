@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.services.awslambda.conftest import error_of, make_zip
+from tests.services.awslambda.conftest import create_python, error_of
 
 OK = "def handler(event, context):\n    return {'got': event, 'id': context.aws_request_id}\n"
 FAIL = "def handler(event, context):\n    raise Exception('intentional failure')\n"
@@ -27,14 +27,7 @@ def logs(aws_client):
 
 def create(lam, role, code: str, **extra) -> str:
     name = f"fn-{uuid.uuid4().hex[:10]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": code})},
-        **extra,
-    )
+    create_python(lam, role, name, code, **extra)
     return name
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-from tests.services.awslambda.conftest import TRUST, error_of, make_zip
+from tests.services.awslambda.conftest import TRUST, create_python, error_of
 
 from cloudlet.config import Config
 from cloudlet.services.awslambda import sandbox
@@ -38,14 +38,7 @@ def lam(aws_client):
 
 
 def create(lam, role, name, code=SLEEPER, **extra) -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": code})},
-        **extra,
-    )
+    create_python(lam, role, name, code, **extra)
 
 
 def invoke(lam, name, event=None, **extra):

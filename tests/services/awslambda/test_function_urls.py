@@ -16,7 +16,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from tests.services.awslambda.conftest import make_zip
+from tests.services.awslambda.conftest import create_python
 
 ECHO = """
 import base64, json
@@ -42,14 +42,7 @@ FORBIDDEN = (
 
 
 def create(lam, role, name, code: str = ECHO, **extra) -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": code})},
-        **extra,
-    )
+    create_python(lam, role, name, code, **extra)
 
 
 def public_url(lam, name, qualifier=None, allow=True, **config) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.services.awslambda.conftest import error_of, make_zip
+from tests.services.awslambda.conftest import create_python, error_of
 
 HANDLER = """
 import os, tempfile
@@ -40,14 +40,7 @@ def handler(event, context):
 
 
 def create(lam, role, name, code: str, **extra) -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler=extra.pop("Handler", "index.handler"),
-        Code={"ZipFile": make_zip({"index.py": code})},
-        **extra,
-    )
+    create_python(lam, role, name, code, **extra)
 
 
 def call(lam, name, event=None, **extra) -> tuple[dict, object]:

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.services.awslambda.conftest import make_zip
+from tests.services.awslambda.conftest import create_python, make_zip
 from tests.services.awslambda.test_official_rics import NODE_BOOTSTRAP, PY_BOOTSTRAP
 from tests.services.awslambda.test_runtimes import zip_of
 
@@ -52,15 +52,7 @@ def handler(event, context):
 
 
 def create(lam, role, name, code=PYTHON, logging=None, **extra) -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": code})},
-        **({"LoggingConfig": logging} if logging else {}),
-        **extra,
-    )
+    create_python(lam, role, name, code, **({"LoggingConfig": logging} if logging else {}), **extra)
 
 
 def call(lam, name, event=None, **extra) -> tuple[dict, object, list[str]]:
