@@ -41,6 +41,7 @@ PROVIDERS: dict[str, str] = {
     "logs": "cloudlet.services.logs.provider:LogsProvider",
     "s3": "cloudlet.services.s3.provider:S3Provider",
     "s3control": "cloudlet.services.s3control.provider:S3ControlProvider",
+    "sns": "cloudlet.services.sns.provider:SnsProvider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "ssm": "cloudlet.services.ssm.provider:SsmProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
@@ -58,6 +59,7 @@ COMPONENTS: dict[str, str] = {
     "logs": "logs",
     "s3": "s3",
     "s3control": "s3control",
+    "sns": "sns",
     "sqs": "sqs",
     "ssm": "ssm",
     "secretsmanager": "secretsmanager",
@@ -78,10 +80,12 @@ KEEP_CONTENT_ENCODING: frozenset[str] = frozenset({"s3"})
 
 # Entry points beyond the AWS API that services claim (gateway/entrypoints.py), as
 # "module:NAME" of a tuple of EntryPoint; loaded without the services' providers. Asked in this
-# order: Lambda's (``/_lambda/`` paths, function URL hosts) before S3's, whose browser and form
-# entry points would otherwise take a function URL's ``/<bucket name>`` paths.
+# order: Lambda's (``/_lambda/`` paths, function URL hosts) and SNS's (``/_sns/`` signing
+# certificate) before S3's, whose browser and form entry points would otherwise take their
+# ``/<bucket name>`` paths.
 ENTRY_POINTS: dict[str, str] = {
     "lambda": "cloudlet.services.awslambda.entry:ENTRY_POINTS",
+    "sns": "cloudlet.services.sns.entry:ENTRY_POINTS",
     "s3": "cloudlet.services.s3.entry:ENTRY_POINTS",
 }
 
