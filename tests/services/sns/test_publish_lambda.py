@@ -95,3 +95,45 @@ def test_publish_invokes_the_function_with_the_sns_record(sns, sqs, lam, role, m
     assert (got["Subject"], got["Message"]) == ("[Subject] Test subject", "Hello world.")
     assert got["MessageAttributes"] == {"a": {"Type": "String", "Value": "b"}}
     assert got["UnsubscribeUrl"].endswith(f"SubscriptionArn={sub}")
+
+
+def test_a_topic_as_lambda_on_failure_destination_and_dead_letter_target(sns, sqs, lam, role, make_topic):
+    """Lambda's asynchronous invocation sends its OnFailure record and its dead-letter message
+    to SNS topics through the delivery engine, and the topics deliver them to SQS."""
+    records = make_topic("on-failure")
+    letters = make_topic("dead-letters")
+    queues = {}
+    for topic in (records, letters):
+        url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        queues[topic] = url
+    name = f"fail-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": make_zip({"index.py": "def handler(e, c):\n    raise ValueError('no')\n"})},
+        DeadLetterConfig={"TargetArn": letters},
+    )
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": records}},
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 7}')
+    record = recorded_invocation(sqs, queues[records])
+    assert record is not None
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"order": 7}
+    assert record["responsePayload"]["errorType"] == "ValueError"
+    deadline = time.monotonic() + 20
+    letter = None
+    while letter is None and time.monotonic() < deadline:
+        got = sqs.receive_message(
+            QueueUrl=queues[letters], WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages")
+        letter = got[0] if got else None
+    assert letter is not None and json.loads(letter["Body"]) == {"order": 7}
+    assert letter["MessageAttributes"]["ErrorMessage"]["StringValue"] == "no"

@@ -78,6 +78,7 @@ from cloudlet.services.s3.wire import (
     object_url,
     owner_of,
 )
+from cloudlet.services.sns.interface import topic_publisher
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 MAX_KEY_BYTES = 1024
@@ -1062,8 +1063,11 @@ class S3Provider(
             if invoker is not None:  # a function deleted since: S3 drops the event
                 invoker.enqueue_event(arn, message.encode(), ids.uuid4())
             return
-        if kind != nt.SQS:
-            return  # SNS delivery arrives with that service
+        if kind == nt.SNS:
+            publisher = topic_publisher(self.runtime)
+            if publisher is not None:  # a topic deleted since: S3 drops the event
+                publisher.publish_message(arn, message, nt.SNS_SUBJECT)
+            return
         sqs = self.runtime.load("sqs")
         if sqs is None or sqs.queue_by_arn(arn) is None:
             return  # the queue was deleted since: S3 drops the event

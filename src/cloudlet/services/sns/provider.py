@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from cloudlet.core.delivery import Outbound
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.sns import attributes as attrs
@@ -73,6 +74,7 @@ class SnsProvider(Provider):
         self.db = SnsStore(self.store)
         self.signer = Signer(self.store)
         self.deliveries.register(publishing.TO_SQS, publishing.SqsTarget(self.runtime).deliver)
+        self.deliveries.register_sender("sns", self.send_outbound)
 
     def resource_counts(self) -> dict[str, int]:
         return {k: v for k, v in self.db.total().items() if v}
@@ -420,6 +422,39 @@ class SnsProvider(Provider):
         if "SequenceNumber" in entry:
             out["SequenceNumber"] = entry["SequenceNumber"]
         return out
+
+    def send_outbound(self, arn: str, message: Outbound) -> None:
+        """A record the delivery engine sends to a topic (a Lambda destination or dead-letter
+        topic); SQS-style message attributes become the message's attributes."""
+        group = message.extra.get("MessageGroupId")
+        if not self.publish_message(arn, message.body, None, message.attributes or None, group):
+            raise topic_not_found()
+
+    def publish_message(
+        self,
+        topic_arn: str,
+        message: str,
+        subject: str | None = None,
+        attributes: dict[str, dict[str, Any]] | None = None,
+        group_id: str | None = None,
+    ) -> bool:
+        """Publish for another service (interface.py), inside its transaction; False when the
+        topic does not exist. Links in the notification point at Cloudlet's own endpoint."""
+        parts = topic_arn.split(":")
+        topic = self.db.topic(topic_arn) if len(parts) >= 6 else None
+        if topic is None:
+            return False
+        extra = {"endpoint": self.runtime.config.endpoint}
+        ctx = RequestContext("sns", "Publish", parts[4], parts[3], str(uuid.uuid4()), extra=extra)
+        params: dict[str, Any] = {"Message": message}
+        if subject is not None:
+            params["Subject"] = subject
+        if attributes:
+            params["MessageAttributes"] = attributes
+        if group_id:
+            params["MessageGroupId"] = group_id
+        publishing.fan_out(self, ctx, topic, publishing.check_entry(topic, params))
+        return True
 
     def publish_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         entries = params.get("PublishBatchRequestEntries") or []

@@ -74,9 +74,11 @@ def check_entry(topic: Topic, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_url(ctx: RequestContext) -> str:
+    """Where the signing certificate and unsubscribe links are served: the host the request
+    used, or Cloudlet's own endpoint for a message another service published in process."""
     request = ctx.request
     host = request.headers.get("host") if request is not None else None
-    return f"http://{host}" if host else f"https://sns.{ctx.region}.amazonaws.com"
+    return f"http://{host}" if host else ctx.extra.get("endpoint", f"https://sns.{ctx.region}.amazonaws.com")
 
 
 def _pretty(fields: dict[str, Any]) -> str:
