@@ -54,32 +54,37 @@ class Exact(Condition):
 
 
 @dataclass(frozen=True)
-class Prefix(Condition):
-    """``{"prefix": "x"}`` or with ``equals-ignore-case`` inside (``fold``)."""
+class _Affix(Condition):
+    """A string's start or end (``prefix``/``suffix``), with ``equals-ignore-case`` inside
+    (``fold``: compared case-folded, the pattern's text folded once when compiled)."""
 
     text: str
     fold: bool = False
 
+    def __post_init__(self) -> None:
+        if self.fold:
+            object.__setattr__(self, "text", self.text.casefold())
+
     def test(self, value: Any) -> bool:
         if not isinstance(value, str):
             return False
-        if self.fold:
-            return value.casefold().startswith(self.text.casefold())
+        return self._has(value.casefold() if self.fold else value)
+
+    def _has(self, value: str) -> bool:
+        raise NotImplementedError
+
+
+class Prefix(_Affix):
+    """``{"prefix": "x"}`` or ``{"prefix": {"equals-ignore-case": "x"}}``."""
+
+    def _has(self, value: str) -> bool:
         return value.startswith(self.text)
 
 
-@dataclass(frozen=True)
-class Suffix(Condition):
-    """``{"suffix": "x"}`` or with ``equals-ignore-case`` inside (``fold``)."""
+class Suffix(_Affix):
+    """``{"suffix": "x"}`` or ``{"suffix": {"equals-ignore-case": "x"}}``."""
 
-    text: str
-    fold: bool = False
-
-    def test(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        if self.fold:
-            return value.casefold().endswith(self.text.casefold())
+    def _has(self, value: str) -> bool:
         return value.endswith(self.text)
 
 
@@ -89,8 +94,11 @@ class EqualsIgnoreCase(Condition):
 
     text: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text.casefold())  # folded once, when compiled
+
     def test(self, value: Any) -> bool:
-        return isinstance(value, str) and value.casefold() == self.text.casefold()
+        return isinstance(value, str) and value.casefold() == self.text
 
 
 @dataclass(frozen=True)
