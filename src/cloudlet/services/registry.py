@@ -35,6 +35,7 @@ SERVICES: tuple[str, ...] = (
 PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
+    "events": "cloudlet.services.events.provider:EventsProvider",
     "iam": "cloudlet.services.iam.provider:IamProvider",
     "kms": "cloudlet.services.kms.provider:KmsProvider",
     "lambda": "cloudlet.services.awslambda.provider:LambdaProvider",
@@ -53,6 +54,7 @@ PROVIDERS: dict[str, str] = {
 COMPONENTS: dict[str, str] = {
     "dynamodb": "dynamodb",
     "dynamodbstreams": "dynamodbstreams",
+    "events": "eventbridge",
     "iam": "iam",
     "kms": "kms",
     "lambda": "lambda",
@@ -90,4 +92,4 @@ ENTRY_POINTS: dict[str, str] = {
 }
 
 # Consumers of the internal event channel: provider -> topic prefixes it takes.
-CONSUMERS: dict[str, tuple[str, ...]] = {}
+CONSUMERS: dict[str, tuple[str, ...]] = {"events": ("events.bus.",)}
