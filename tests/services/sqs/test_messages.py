@@ -221,6 +221,27 @@ def test_long_poll_returns_as_soon_as_a_message_arrives(sqs, aws_client, make_qu
     assert elapsed < 10  # far below the 20 s wait
 
 
+def test_long_poll_wakes_for_a_send_made_before_the_poll_first_runs(sqs, make_queue, cloudlet):
+    """A receive that found the queue empty answers a coroutine the server awaits later; a
+    message sent in between (an in-process send by SNS or EventBridge) must still wake it."""
+    from cloudlet.services.base import RequestContext
+
+    url = make_queue("pollgap")
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    async def receive_across_a_send():
+        provider = cloudlet.app.runtime.load("sqs")
+        ctx = RequestContext("sqs", "ReceiveMessage", arn.split(":")[4], "us-east-1", "test")
+        poll = provider.receive_message(ctx, {"QueueUrl": url, "WaitTimeSeconds": 20})
+        provider.send(arn, {"MessageBody": "in the gap"}, sender_id="test")
+        return await poll
+
+    start = time.monotonic()
+    got = cloudlet.call(receive_across_a_send, timeout=30)
+    assert got["Messages"][0]["Body"] == "in the gap"
+    assert time.monotonic() - start < 10  # not the whole 20 s wait
+
+
 def test_long_poll_ends_when_the_clock_passes_the_wait(sqs, make_queue, cloudlet):
     url = make_queue("pollclock")
     result: dict = {}

@@ -742,21 +742,32 @@ class SqsProvider(Provider):
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         deadline = self.clock.now() + wait
+        signal = self._listen(queue.id)  # before looking: a send from now on wakes the poll
         received = self._receive_now(queue, params, count or 1, visibility)
         if received or wait == 0:
             return self._receive_answer(queue, received)
-        return self._long_poll(queue, params, count or 1, visibility, deadline)
+        return self._long_poll(queue, params, count or 1, visibility, deadline, signal)
 
     async def _long_poll(
-        self, queue: Queue, params: dict[str, Any], count: int, visibility: int | None, deadline: float
+        self,
+        queue: Queue,
+        params: dict[str, Any],
+        count: int,
+        visibility: int | None,
+        deadline: float,
+        signal: asyncio.Event,
     ) -> dict[str, Any]:
-        """Wait for messages until ``deadline``, waking on sends and on messages becoming visible."""
+        """Wait for messages until ``deadline``, waking on sends and on messages becoming visible.
+
+        ``signal`` was taken before the last look at the queue, so a send made after that look
+        (even before this coroutine first runs) wakes it."""
         received: list[dict[str, Any]] = []
         while not received:
             now = self.clock.now()
             if now >= deadline:
                 break
-            await self._wait(queue.id, min(deadline, self.db.next_visible(queue.id, now) or deadline))
+            await self.clock.wait(signal, min(deadline, self.db.next_visible(queue.id, now) or deadline))
+            signal = self._listen(queue.id)
             current = self.db.queue_by_id(queue.id)
             if current is None:
                 return {}
@@ -1069,11 +1080,12 @@ class SqsProvider(Provider):
         if event is not None:
             event.set()
 
-    async def _wait(self, queue_id: int, until: float) -> None:
+    def _listen(self, queue_id: int) -> asyncio.Event:
+        """The event the next send to the queue sets (shared by every poll waiting on it)."""
         event = self._signals.get(queue_id)
         if event is None:
             event = self._signals[queue_id] = asyncio.Event()
-        await self.clock.wait(event, until)
+        return event
 
     def _record(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
         series = self._series.get((queue.id, name))
