@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.config import Config
@@ -48,3 +52,43 @@ def error_of(exc) -> tuple[str, str, int]:
         response["Error"]["Message"],
         response["ResponseMetadata"]["HTTPStatusCode"],
     )
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Records each request on the server; /token answers an OAuth token after ``delay``."""
+
+    def _answer(self) -> None:
+        server = self.server
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        server.requests.append(  # type: ignore[attr-defined]
+            {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
+        )
+        if self.path.startswith("/token"):
+            time.sleep(server.delay)  # type: ignore[attr-defined]
+            answer = json.dumps({"access_token": "tok", "expires_in": 3600}).encode()
+        else:
+            answer = b"{}"
+        self.send_response(server.status if not self.path.startswith("/token") else 200)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    do_POST = do_PUT = do_GET = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def http_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    server.requests = []
+    server.status = 200
+    server.delay = 0.0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -28,7 +28,7 @@ def page_after(token: str | None) -> str:
     if not token:
         return ""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise validation("The provided NextToken is not valid.") from None  # unverified
 

@@ -58,7 +58,12 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
         self.channel.subscribe("events", self._from_channel)
 
     def resource_counts(self) -> dict[str, int]:
-        return {k: v for k, v in self.db.total().items() if v}
+        counts = {**self.db.total(), **self.connection_counts()}
+        return {k: v for k, v in counts.items() if v}
+
+    def reset(self) -> None:
+        self.routes.load([])
+        self._reset_connections()
 
     # ---- PutEvents ------------------------------------------------------------------------
 
