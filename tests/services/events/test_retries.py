@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 from tests.services.events.conftest import Recorder, unique
@@ -129,3 +130,18 @@ def test_event_waiting_for_a_retry_survives_kill_9(tmp_path):
         server.kill()
         endpoint.shutdown()
         endpoint.server_close()
+
+
+def test_invocation_rate_limit_spreads_calls_over_seconds(events, http_endpoint, cloudlet):
+    bus, _, destination = api_destination_rule(events, f"{http_endpoint.url}/slow")
+    name = destination.split(":api-destination/")[1].split("/")[0]
+    events.update_api_destination(Name=name, InvocationRateLimitPerSecond=1)
+    events.put_events(Entries=[entry(bus), entry(bus), entry(bus)])
+    time.sleep(0.3)
+    assert len(http_endpoint.requests) == 1
+    cloudlet.advance_clock(1)
+    time.sleep(0.3)
+    assert len(http_endpoint.requests) == 2
+    cloudlet.advance_clock(1)
+    time.sleep(0.3)
+    assert len(http_endpoint.requests) == 3

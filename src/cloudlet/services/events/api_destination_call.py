@@ -33,7 +33,9 @@ from cloudlet.services.events.connections import (
     API_KEY,
     BASIC,
     DEAUTHORIZED,
+    DEFAULT_RATE,
     OAUTH,
+    ApiDestination,
     Connection,
     auth_of_secret,
     find_connection,
@@ -275,6 +277,27 @@ def invocation_rate(provider: ConnectionsApi, destination_arn: str) -> int | Non
     return int(destination.data["InvocationRateLimitPerSecond"]) if destination else None
 
 
+def _take_rate_slot(provider: ConnectionsApi, destination: ApiDestination) -> None:
+    """Count a call against the destination's InvocationRateLimitPerSecond (per second of the
+    service clock); beyond it the delivery waits for the next second, as a throttled attempt
+    (not a retry; still bounded by the target's MaximumEventAgeInSeconds)."""
+    limit = int(destination.data.get("InvocationRateLimitPerSecond") or DEFAULT_RATE)
+    now = provider.clock.now()
+    second = int(now)
+    windows: dict[str, tuple[int, int]] = provider.__dict__.setdefault("_destination_rates", {})
+    start, count = windows.get(destination.arn, (second, 0))
+    if start != second:
+        start, count = second, 0
+    if count >= limit:
+        raise DeliveryFailure(
+            "THROTTLING",
+            f"Invocation rate of {destination.name} exceeded.",
+            throttled=True,
+            retry_after=second + 1 - now,
+        )  # unverified: the code AWS records for an attempt over the rate
+    windows[destination.arn] = (start, count + 1)
+
+
 async def call_api_destination(
     provider: ConnectionsApi,
     destination_arn: str,
@@ -287,6 +310,7 @@ async def call_api_destination(
     if destination is None:
         # unverified: the error code and message AWS records
         raise DeliveryFailure("NO_RESOURCE", f"API destination {destination_arn} does not exist.", final=True)
+    _take_rate_slot(provider, destination)
     connection = find_connection(provider.store, destination.connection_arn)
     if connection is None:
         raise DeliveryFailure(
