@@ -85,7 +85,11 @@ def test_wildcard_escapes() -> None:
 
 
 INVALID = [
-    ('["not", "a", "dict"]', "Filter is not an object"),
+    (
+        '["not", "a", "dict"]',
+        'Filter is not an object\n at [Source: (String)"["not", "a", "dict"]"; line: 1, column: 2]',
+    ),
+    (["not", "a", "dict"], "Filter is not an object"),
     ({"int": 1}, '"int" must be an object or an array'),
     ({"k": []}, "Empty arrays are not allowed"),
     ({"k": [["v"]]}, "Match value must be String, number, true, false, or null"),

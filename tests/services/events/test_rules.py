@@ -181,3 +181,38 @@ def test_test_event_pattern(events):
     with pytest.raises(ClientError) as exc:
         events.test_event_pattern(EventPattern='{"source": ["x"]}', Event="not json")
     assert error_of(exc)[0] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (
+            "this is valid json but not a dict",
+            "Unrecognized token 'this': was expecting (JSON String, Number, Array, Object or token "
+            "'null', 'true' or 'false')\n at [Source: (String)\"this is valid json but not a dict\"; line: 1, column: 5]",
+        ),
+        (
+            "{'bad': 'quotation'}",
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name\n"
+            " at [Source: (String)\"{'bad': 'quotation'}\"; line: 1, column: 2]",
+        ),
+        (
+            '{"not": closed mark"',
+            "Unrecognized token 'closed': was expecting (JSON String, Number, Array, Object or token "
+            "'null', 'true' or 'false')\n at [Source: (String)\"{\"not\": closed mark\"\"; line: 1, column: 15]",
+        ),
+        (
+            '["not", "a", "dict", "but valid json"]',
+            'Filter is not an object\n at [Source: (String)"["not", "a", "dict", "but valid json"]"; line: 1, column: 2]',
+        ),
+    ],
+)
+def test_pattern_that_is_not_a_json_object(events, pattern, reason):
+    """AWS quotes its JSON parser, with the location (recorded)."""
+    with pytest.raises(ClientError) as exc:
+        events.put_rule(Name=unique("r"), EventPattern=pattern)
+    assert error_of(exc) == (
+        "InvalidEventPatternException",
+        f"Event pattern is not valid. Reason: {reason}",
+        400,
+    )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudlet.core import jackson
 from cloudlet.core.patterns.conditions import (
     AnythingBut,
     Cidr,
@@ -45,10 +46,14 @@ class ObjectMatcher:
 def compile_pattern(source: str | Mapping[str, Any]) -> ObjectMatcher:
     """Parse and validate a pattern; raise PatternError with AWS's reason if bad."""
     if isinstance(source, str):
+        text = source
         try:
-            source = json.loads(source)
+            source = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise PatternError(exc.msg) from None  # unverified: AWS quotes Jackson's text
+            reason, line, column = jackson.describe(text, exc)
+            raise PatternError(reason + jackson.location(jackson.quoted(text), line, column)) from None
+        if not isinstance(source, Mapping):  # recorded with the location of the first value
+            raise PatternError("Filter is not an object" + jackson.location(jackson.quoted(text), 1, 2))
     if not isinstance(source, Mapping):
         raise PatternError("Filter is not an object")
     return _object(source)
