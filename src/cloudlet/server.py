@@ -73,6 +73,8 @@ class Admin:
             ("GET", "/_cloudlet/metrics"): self.metrics,
             ("GET", "/_cloudlet/deliveries"): self.deliveries,
             ("POST", "/_cloudlet/deliveries"): self.deliver,
+            ("GET", "/_cloudlet/sns/sent"): self.sns_sent,
+            ("DELETE", "/_cloudlet/sns/sent"): self.sns_sent,
         }
 
     async def handle(self, request: Request) -> Response | None:
@@ -191,6 +193,12 @@ class Admin:
                 slot=keys["slot"],
             )
         return _json(200, {"id": delivery_id})
+
+    async def sns_sent(self, request: Request) -> Response:
+        """What SNS sent to email, SMS and mobile push endpoints (services/sns/sink.py)."""
+        from cloudlet.services.sns.sink import admin
+
+        return admin(self.runtime, request)
 
     async def metrics(self, request: Request) -> Response:
         """Recorded metrics: ``?namespace=AWS/SQS[&name=...][&account=...][&region=...]``."""

@@ -140,7 +140,7 @@ def check_subscription_attribute(name: str, value: str, *, creating: bool) -> st
                 "or MessageAttributes"
             )  # unverified
         return value
-    if name in ("FilterPolicy", "DeliveryPolicy", "ReplayPolicy") and value:
+    if name in ("DeliveryPolicy", "ReplayPolicy") and value:  # FilterPolicy: filtering.check_policy
         _json(name, value, prefix)
     elif name == "RedrivePolicy" and value:
         policy = _json(name, value, prefix)

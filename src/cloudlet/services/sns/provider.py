@@ -1,7 +1,7 @@
 """Amazon SNS: topics, subscriptions, tags and topic policies (publishing comes next).
 
-Filter policies are stored and checked for JSON form only; matching belongs to the
-event-pattern engine (core/patterns/) once it is wired in.
+Filter policies are checked when set and applied in the fan-out (filtering.py, on the
+event-pattern engine in core/patterns/).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from cloudlet.core.delivery import Outbound
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.sns import attributes as attrs
-from cloudlet.services.sns import messages, publishing
+from cloudlet.services.sns import confirmation, delivery_policy, endpoints, filtering, messages, publishing
+from cloudlet.services.sns import metrics as sns_metrics
 from cloudlet.services.sns.errors import (
     check_arn,
     invalid,
@@ -26,7 +27,9 @@ from cloudlet.services.sns.errors import (
     subscription_not_found,
     topic_not_found,
 )
+from cloudlet.services.sns.http_delivery import TO_HTTP, check_url
 from cloudlet.services.sns.signing import Signer
+from cloudlet.services.sns.sink import Sink
 from cloudlet.services.sns.store import SnsStore, Subscription, Topic
 
 PAGE = 100
@@ -36,7 +39,7 @@ _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
 PROTOCOLS = frozenset(
     {"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"}
 )
-CONFIRMED_AT_ONCE = frozenset({"sqs", "lambda", "firehose", "application"})
+CONFIRMED_AT_ONCE = frozenset({"sqs", "lambda", "firehose", "application", "sms"})
 PENDING = "pending confirmation"
 
 
@@ -73,7 +76,10 @@ class SnsProvider(Provider):
         super().__init__(runtime)
         self.db = SnsStore(self.store)
         self.signer = Signer(self.store)
-        self.deliveries.register(publishing.TO_SQS, publishing.SqsTarget(self.runtime).deliver)
+        self.sink = Sink(self.store)
+        self.tokens = confirmation.Tokens(self)
+        endpoints.register(self)  # SQS and HTTP/S delivery targets, with their dead-letter messages
+        sns_metrics.observe_deliveries(self.deliveries, self.metrics, publishing.TO_SQS, TO_HTTP)
         self.deliveries.register_sender("sns", self.send_outbound)
 
     def resource_counts(self) -> dict[str, int]:
@@ -151,7 +157,7 @@ class SnsProvider(Provider):
             SubscriptionsConfirmed=str(confirmed),
             SubscriptionsPending=str(pending),
             SubscriptionsDeleted="0",
-            EffectiveDeliveryPolicy=attrs.dumps(attrs.EFFECTIVE_DELIVERY_POLICY),
+            EffectiveDeliveryPolicy=attrs.dumps(delivery_policy.topic_effective(topic)),
         )
         if out.get("DeliveryPolicy") == "":
             del out["DeliveryPolicy"]
@@ -277,6 +283,7 @@ class SnsProvider(Provider):
             key: attrs.check_subscription_attribute(key, value, creating=True)
             for key, value in (params.get("Attributes") or {}).items()
         }
+        filtering.check_policy(given.get("FilterPolicy"), given.get("FilterPolicyScope"), creating=True)
         with self.store.transaction():
             topic = self._topic(ctx, params.get("TopicArn"))
             self._check_endpoint(topic, protocol, endpoint)
@@ -284,6 +291,8 @@ class SnsProvider(Provider):
             if existing is not None:
                 if any(existing.attributes.get(k) != v for k, v in given.items()):
                     raise invalid("Attributes Reason: Subscription already exists with different attributes")
+                if existing.pending:  # asked again: the confirmation goes again (unverified)
+                    confirmation.request_confirmation(self, ctx, topic, existing, again=True)
                 if existing.pending and not params.get("ReturnSubscriptionArn"):
                     return {"SubscriptionArn": PENDING}
                 return {"SubscriptionArn": existing.arn}
@@ -304,6 +313,8 @@ class SnsProvider(Provider):
                 given,
             )
             self.db.put_subscription(sub)
+            if pending:
+                confirmation.request_confirmation(self, ctx, topic, sub)
         if pending and not params.get("ReturnSubscriptionArn"):
             return {"SubscriptionArn": PENDING}
         return {"SubscriptionArn": sub.arn}
@@ -323,25 +334,29 @@ class SnsProvider(Provider):
             if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda":
                 raise invalid("Lambda endpoint ARN")  # unverified
         elif protocol in ("http", "https"):
-            if not endpoint.lower().startswith(f"{protocol}://"):
+            if not check_url(endpoint, protocol):
                 raise invalid("Endpoint must match the specified protocol")  # unverified
         elif protocol in ("email", "email-json"):
             if "@" not in endpoint:
                 raise invalid("Email address")  # unverified
         elif protocol == "sms":
             if not re.fullmatch(r"\+?[0-9]{5,15}", endpoint):
-                raise invalid(f"Invalid SMS endpoint: {endpoint}")  # unverified prefix
+                raise ServiceError("InvalidParameterException", f"Invalid SMS endpoint: {endpoint}", 400)
         elif not endpoint:
             raise invalid("Endpoint")  # unverified
 
     def confirm_subscription(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._topic(ctx, params.get("TopicArn"))
-        raise invalid("Token")  # no confirmation tokens are sent yet
+        """Also reached without credentials, as the SubscribeURL of a confirmation message."""
+        arn = confirmation.confirm(self, params.get("TopicArn") or "", params.get("Token") or "")
+        return {"SubscriptionArn": arn}
 
     def unsubscribe(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = params.get("SubscriptionArn") or ""
         check_arn(arn, "SubscriptionArn")
         with self.store.transaction():
+            sub = self.db.subscription(arn) if not ctx.access_key else None
+            if sub is not None:  # the UnsubscribeURL, unsigned: the endpoint hears of it
+                confirmation.farewell(self, ctx, sub)
             self.db.delete_subscription(arn)  # unsubscribing twice succeeds, as on AWS
         return {}
 
@@ -374,6 +389,8 @@ class SnsProvider(Provider):
     def get_subscription_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         sub = self._subscription(params.get("SubscriptionArn"))
         out = {k: v for k, v in sub.attributes.items() if v != ""}
+        if "FilterPolicy" not in out:  # recorded: a scope set without a policy is not shown
+            out.pop("FilterPolicyScope", None)
         out.update(
             ConfirmationWasAuthenticated="true" if not sub.pending else "false",
             Endpoint=sub.endpoint,
@@ -385,7 +402,8 @@ class SnsProvider(Provider):
             TopicArn=sub.topic_arn,
         )
         if sub.protocol in ("http", "https"):
-            out["EffectiveDeliveryPolicy"] = attrs.dumps(attrs.EFFECTIVE_DELIVERY_POLICY)  # unverified
+            topic = self.db.topic(sub.topic_arn)
+            out["EffectiveDeliveryPolicy"] = attrs.dumps(delivery_policy.effective(topic, sub))
         return {"Attributes": out}
 
     def set_subscription_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -394,6 +412,11 @@ class SnsProvider(Provider):
         with self.store.transaction():
             sub = self._subscription(params.get("SubscriptionArn"))
             value = attrs.check_subscription_attribute(name, value, creating=False)
+            if name in ("FilterPolicy", "FilterPolicyScope"):
+                checked = {**sub.attributes, name: value}
+                filtering.check_policy(
+                    checked.get("FilterPolicy"), checked.get("FilterPolicyScope"), creating=False
+                )
             sub.attributes[name] = value
             if name == "FilterPolicy" and value:
                 sub.attributes.setdefault("FilterPolicyScope", "MessageAttributes")
@@ -406,13 +429,13 @@ class SnsProvider(Provider):
         arn = params.get("TopicArn") or params.get("TargetArn")
         if not arn:
             if params.get("PhoneNumber"):
-                return {"MessageId": str(uuid.uuid4())}  # SMS is accepted and not sent
+                return endpoints.publish_sms(self, params)  # kept in the sink
             raise invalid("TopicArn or TargetArn Reason: no value for required parameter")  # unverified
         parameter = "TopicArn" if params.get("TopicArn") else "TargetArn"
         check_arn(arn, parameter)
         if ":endpoint/" in arn:
-            raise ServiceError(
-                "NotFoundException", "Endpoint does not exist", 404
+            raise invalid(
+                "TargetArn Reason: No endpoint found for the target arn specified"
             )  # no platform endpoints yet
         with self.store.transaction():
             topic = self._topic(ctx, arn, parameter)

@@ -1,8 +1,8 @@
 """Publish's checks and its fan-out to SQS and Lambda subscribers, through the delivery engine.
 
 Every delivery is written in the Publish transaction, so a message acknowledged to the
-publisher reaches its subscribers across a kill -9. Filter policies are not applied yet
-(they will be, through core/patterns/): every confirmed subscriber gets every message.
+publisher reaches its subscribers across a kill -9. A subscriber whose filter policy
+refuses the message (filtering.py) gets nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import orjson
 from cloudlet.core.delivery import Attempt, DeliveryFailure
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.interface import function_invoker
-from cloudlet.services.sns import messages
+from cloudlet.services.sns import endpoints, filtering, messages
+from cloudlet.services.sns import metrics as sns_metrics
 from cloudlet.services.sns.errors import invalid
 from cloudlet.services.sns.signing import CERT_PATH, Signer
 from cloudlet.services.sns.store import Subscription, Topic
@@ -160,18 +161,22 @@ def fan_out(provider: SnsProvider, ctx: RequestContext, topic: Topic, entry: dic
         provider.db.remember(
             topic.arn, entry["Dedup"], message_id, entry["SequenceNumber"], now + DEDUP_WINDOW, now
         )
+    sns_metrics.published(provider.metrics, topic, entry)
     for sub in provider.db.confirmed(topic.arn):
+        if not filtering.accepts(provider, topic, sub, entry):
+            continue
         fields = notification(ctx, provider.signer, topic, sub, entry, message_id, now)
         if sub.protocol == "sqs":
             _to_sqs(provider, sub, entry, fields)
         elif sub.protocol == "lambda":
             _to_lambda(provider, ctx, topic, sub, fields)
-        # other protocols: delivery not implemented yet
+        else:  # HTTP/S, and the sink of email, SMS and mobile push
+            endpoints.deliver(provider, topic, sub, entry, fields)
     return message_id
 
 
 def _to_sqs(provider: SnsProvider, sub: Subscription, entry: dict[str, Any], fields: dict[str, Any]) -> None:
-    payload: dict[str, Any] = {"queue": sub.endpoint}
+    payload: dict[str, Any] = {"queue": sub.endpoint, "topic": sub.topic_arn}  # topic: for metrics
     if sub.attributes.get("RawMessageDelivery") == "true":
         payload["body"] = fields["Message"]
         payload["attributes"] = messages.sqs_attributes(entry["Attributes"])
@@ -182,7 +187,10 @@ def _to_sqs(provider: SnsProvider, sub: Subscription, entry: dict[str, Any], fie
         payload.update(group=entry["Group"], dedup=entry["Dedup"])
     if "Group" in entry:
         order_key = f"{sub.arn}/{entry['Group']}"
-    provider.deliveries.enqueue(TO_SQS, payload, order_key=order_key)
+    policy = endpoints.sqs_policy(sub)
+    if policy is not None:
+        payload["redrive"] = True  # a missing queue is a client-side error: to the dead-letter queue
+    provider.deliveries.enqueue(TO_SQS, payload, policy, order_key=order_key)
 
 
 def _to_lambda(
@@ -193,9 +201,12 @@ def _to_lambda(
         return
     context = {"aws:SourceArn": topic.arn, "aws:SourceAccount": topic.account}
     if not invoker.service_may_invoke(sub.endpoint, "sns.amazonaws.com", context):
-        log.warning("SNS may not invoke %s for %s; message dropped", sub.endpoint, sub.arn)
+        if not endpoints.lambda_refused(provider, sub, fields):
+            log.warning("SNS may not invoke %s for %s; message dropped", sub.endpoint, sub.arn)
+        sns_metrics.failed(provider.metrics, topic.arn)
         return
     invoker.enqueue_event(sub.endpoint, lambda_event(fields, sub), ctx.request_id)
+    sns_metrics.delivered(provider.metrics, topic.arn)
 
 
 class SqsTarget:
@@ -217,4 +228,5 @@ class SqsTarget:
         try:
             sqs.send(payload["queue"], entry, sender_id=SNS_SENDER_ID)
         except ServiceError as exc:
-            raise DeliveryFailure(exc.code, exc.message, final=exc.code != "QueueDoesNotExist") from exc
+            final = exc.code != "QueueDoesNotExist" or bool(payload.get("redrive"))
+            raise DeliveryFailure(exc.code, exc.message, final=final) from exc

@@ -18,6 +18,8 @@ KEY_META = "sns.signing_key"
 CERT_META = "sns.signing_cert"
 CERT_PATH = "/_sns/SimpleNotificationService-cloudlet.pem"
 _NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+# SubscriptionConfirmation and UnsubscribeConfirmation messages sign these instead.
+_CONFIRMATION_KEYS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 
 
 class Signer:
@@ -69,8 +71,9 @@ class Signer:
         return self._cert
 
     def sign(self, fields: dict[str, Any], version: str) -> str:
-        """The base64 signature of a notification's fields."""
-        text = "".join(f"{k}\n{fields[k]}\n" for k in _NOTIFICATION_KEYS if k in fields)
+        """The base64 signature of a notification's (or a confirmation's) fields."""
+        keys = _NOTIFICATION_KEYS if fields.get("Type") == "Notification" else _CONFIRMATION_KEYS
+        text = "".join(f"{k}\n{fields[k]}\n" for k in keys if k in fields)
         digest = hashes.SHA256() if version == "2" else hashes.SHA1()
         signature = self._load().sign(text.encode(), padding.PKCS1v15(), digest)
         return base64.b64encode(signature).decode()
