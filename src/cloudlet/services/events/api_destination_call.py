@@ -10,24 +10,21 @@ on the service clock (or until the endpoint answers 401/407).
 An answer must come within 5 seconds (AWS's documented limit). A 2xx answer is a delivery;
 401, 407, 408, 409, 429 (throttled) and 5xx answers, timeouts and connection failures are
 retried by the target's retry policy; any other answer is final (the developer guide's list,
-recalled; 408 as the brief asks).
-
-Requests use asyncio streams (no client library in the dependencies), HTTP/1.1 with
-``Connection: close``.
+recalled; unverified). Requests go through core/http_client.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import ssl
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 
+from cloudlet.core import http_client
 from cloudlet.core.delivery import DeliveryFailure
+from cloudlet.core.http_client import Answer
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.events.connections import (
     API_KEY,
@@ -46,7 +43,6 @@ if TYPE_CHECKING:
     from cloudlet.services.events.connections import ConnectionsApi
 
 TIMEOUT = 5.0  # seconds of real time an endpoint has to answer (documented)
-MAX_HEAD = 65_536
 MAX_BODY = 1_048_576  # bytes of an answer read at most (EventBridge asks for bytes=0-1048575)
 USER_AGENT = "Amazon/EventBridge/ApiDestinations"  # unverified: recalled
 ERROR_CODE = "SDK_CLIENT_ERROR"  # unverified: the dead-letter ERROR_CODE of a failed call
@@ -54,80 +50,11 @@ RETRIED = frozenset({401, 407, 408, 409, 429})
 NO_BODY = frozenset({"GET", "HEAD"})  # unverified: methods sent without the event
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-
 async def http_request(
     method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, timeout: float = TIMEOUT
 ) -> Answer:
-    """One HTTP/1.1 exchange; raises OSError, TimeoutError or ValueError."""
-    parts = urlsplit(url)
-    secure = parts.scheme.lower() == "https"
-    host = parts.hostname or ""
-    port = parts.port or (443 if secure else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc.rsplit('@', 1)[-1]}"]
-    lines += [f"{k}: {_clean(v)}" for k, v in headers]
-    if body is not None:
-        lines.append(f"Content-Length: {len(body)}")
-    lines.append("Connection: close")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-
-    async def exchange() -> Answer:
-        context = ssl.create_default_context() if secure else None
-        reader, writer = await asyncio.open_connection(host, port, ssl=context, limit=MAX_HEAD)
-        try:
-            writer.write(head + (body or b""))
-            await writer.drain()
-            raw = await reader.readuntil(b"\r\n\r\n")
-            status_line, *header_lines = raw.decode("latin-1").split("\r\n")
-            fields = status_line.split(" ", 2)
-            if len(fields) < 2 or not fields[0].startswith("HTTP/") or not fields[1].isdigit():
-                raise ValueError(f"not an HTTP answer: {status_line[:80]!r}")
-            status = int(fields[1])
-            got: dict[str, str] = {}
-            for line in header_lines:
-                name, sep, value = line.partition(":")
-                if sep:
-                    got[name.strip().lower()] = value.strip()
-            return Answer(status, got, await _read_body(reader, method, status, got))
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (OSError, ssl.SSLError):
-                pass
-
-    return await asyncio.wait_for(exchange(), timeout)
-
-
-def _clean(value: str) -> str:
-    return value.replace("\r", " ").replace("\n", " ")
-
-
-async def _read_body(
-    reader: asyncio.StreamReader, method: str, status: int, headers: dict[str, str]
-) -> bytes:
-    if method == "HEAD" or status in (204, 304) or status < 200:
-        return b""
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        out = bytearray()
-        while len(out) < MAX_BODY:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                break
-            out += await reader.readexactly(size)
-            await reader.readexactly(2)
-        return bytes(out[:MAX_BODY])
-    length = headers.get("content-length")
-    if length is not None and length.isdigit():
-        return await reader.readexactly(min(int(length), MAX_BODY))
-    return await reader.read(MAX_BODY)
+    """One HTTP exchange (core/http_client.py); raises OSError, TimeoutError or ValueError."""
+    return await http_client.request(method, url, headers, body, timeout=timeout, max_body=MAX_BODY)
 
 
 # ---- request parts --------------------------------------------------------------------------
@@ -221,7 +148,7 @@ async def fetch_token(provider: ConnectionsApi, connection: Connection) -> str:
             raise DeliveryFailure(
                 ERROR_CODE, "The OAuth authorization endpoint did not answer in time."
             ) from exc
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except (OSError, ValueError) as exc:
             provider.connection_authorized(
                 arn, False, f"Failed to connect to the authorization endpoint: {exc}"
             )
@@ -362,7 +289,7 @@ async def call_api_destination(
         raise DeliveryFailure(
             ERROR_CODE, f"The endpoint did not answer within {TIMEOUT:.0f} seconds."
         ) from exc
-    except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+    except (OSError, ValueError) as exc:
         raise DeliveryFailure(ERROR_CODE, f"Unable to invoke ApiDestination endpoint: {exc}") from exc
     status = answer.status
     if 200 <= status < 300:

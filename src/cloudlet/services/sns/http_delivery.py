@@ -1,4 +1,4 @@
-"""HTTP/S deliveries: one POST per attempt, made with asyncio streams (no client library), with
+"""HTTP/S deliveries: one POST per attempt (core/http_client.py), with
 the headers SNS sends (recorded from AWS: User-Agent, ``x-amz-sns-*``, Content-Type).
 
 A 2xx answer is a delivery. A 5xx answer, a connection that fails or an answer that does not
@@ -9,19 +9,17 @@ message goes to the dead-letter queue, if there is one (unverified: whether SNS 
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import ssl
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from cloudlet.core import http_client
 from cloudlet.core.delivery import Attempt, DeliveryFailure
 
 TO_HTTP = "sns.http"
 USER_AGENT = "Amazon Simple Notification Service Agent"
 TIMEOUT = 15.0  # seconds of real time an endpoint has to answer (network time, not service time)
-MAX_HEAD = 65_536  # bytes of an answer's status line and headers read at most
+MAX_ANSWER = 65_536  # bytes of an answer's body read at most
 
 
 def headers_for(
@@ -55,39 +53,10 @@ def check_url(url: str, scheme: str) -> bool:
 
 
 async def post(url: str, body: bytes, headers: list[list[str]], timeout: float = TIMEOUT) -> int:
-    """POST ``body`` to ``url``; the answer's status code. Raises OSError/TimeoutError/ValueError."""
-    parts = urlsplit(url)
-    secure = parts.scheme.lower() == "https"
-    host = parts.hostname or ""
-    port = parts.port or (443 if secure else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rsplit('@', 1)[-1]}"]
-    lines += [f"{k}: {v}" for k, v in headers]
-    if parts.username is not None:  # SNS sends a URL's user and password as basic authentication
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        lines.append("Authorization: Basic " + base64.b64encode(pair.encode()).decode())
-    lines += [f"Content-Length: {len(body)}", "Connection: close"]
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-    async def exchange() -> int:
-        context = ssl.create_default_context() if secure else None
-        reader, writer = await asyncio.open_connection(host, port, ssl=context)
-        try:
-            writer.write(head + body)
-            await writer.drain()
-            status_line = await reader.readuntil(b"\r\n")
-            fields = status_line.decode("latin-1").split(" ", 2)
-            if len(fields) < 2 or not fields[0].startswith("HTTP/") or not fields[1].isdigit():
-                raise ValueError(f"not an HTTP answer: {status_line[:80]!r}")
-            return int(fields[1])
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (OSError, ssl.SSLError):
-                pass
-
-    return await asyncio.wait_for(exchange(), timeout)
+    """POST ``body`` to ``url`` (its user and password, if any, as basic authentication); the
+    answer's status code. Raises OSError/TimeoutError/ValueError."""
+    answer = await http_client.request("POST", url, headers, body, timeout=timeout, max_body=MAX_ANSWER)
+    return answer.status
 
 
 class HttpTarget:
@@ -108,7 +77,7 @@ class HttpTarget:
             status = await post(payload["url"], payload["body"].encode(), payload["headers"])
         except TimeoutError as exc:
             raise DeliveryFailure("Timeout", f"no answer within {TIMEOUT:.0f} s") from exc
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except (OSError, ValueError) as exc:
             raise DeliveryFailure("ConnectionError", str(exc) or type(exc).__name__) from exc
         if 200 <= status < 300:
             return
