@@ -11,6 +11,7 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
+from fanout import eventbridge_to_sqs, pattern_match_1000_rules, sns_fanout_filtered
 from functions import lambda_async_dest, lambda_cold, lambda_invoke, lambda_invoke_sat, lambda_warm_rss
 from identity import kms_decrypt_sat, kms_encrypt_sat, secrets_get_sat, ssm_get_sat
 from s3 import (
@@ -115,6 +116,31 @@ WORKLOADS: dict[str, Workload] = {
                 Metric("rss_after_mb", "MiB", False, "smaller", "larger"),
             ),
             fresh_server=True,
+        ),
+        Workload(
+            "eventbridge_to_sqs",
+            eventbridge_to_sqs,
+            (
+                Metric("p50_ms", "ms", False),
+                Metric("p99_ms", "ms", False),
+                Metric("events_per_s", "ev/s", True),
+                *_SAT_CPU,
+            ),
+        ),
+        Workload(
+            "sns_fanout_filtered",
+            sns_fanout_filtered,
+            (
+                Metric("p50_ms", "ms", False),
+                Metric("p99_ms", "ms", False),
+                Metric("deliveries_per_s", "msg/s", True),
+                *_SAT_CPU,
+            ),
+        ),
+        Workload(
+            "pattern_match_1000_rules",
+            pattern_match_1000_rules,
+            (Metric("events_per_s", "ev/s", True), Metric("us_per_event", "us", False)),
         ),
         Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
         Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),
