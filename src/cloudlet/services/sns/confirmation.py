@@ -121,9 +121,7 @@ def _fields(
 
 
 def _json(fields: dict[str, Any]) -> str:
-    from cloudlet.services.sns.publishing import _pretty
-
-    return _pretty(fields)
+    return messages.envelope_json(fields)
 
 
 def _post(

@@ -66,12 +66,12 @@ def sqs_policy(sub: Subscription) -> Policy | None:
 def lambda_refused(provider: SnsProvider, sub: Subscription, fields: dict[str, Any]) -> bool:
     """A Lambda subscriber that is gone or refuses SNS (a client-side error, not retried): the
     message goes to the dead-letter queue, if any; whether it did."""
-    from cloudlet.services.sns.publishing import TO_SQS, _pretty
+    from cloudlet.services.sns.publishing import TO_SQS
 
     target = delivery_policy.dead_letter_arn(sub)
     if target is None:
         return False
-    payload = {"queue": target, "body": _pretty(fields)}
+    payload = {"queue": target, "body": messages.envelope_json(fields)}
     # A dead-letter queue that does not exist loses the message, as on AWS.
     provider.deliveries.enqueue(TO_SQS, payload, Policy(max_retries=0))
     return True
@@ -91,8 +91,6 @@ def deliver(
 def _to_http(
     provider: SnsProvider, topic: Topic, sub: Subscription, entry: dict[str, Any], fields: dict[str, Any]
 ) -> None:
-    from cloudlet.services.sns.publishing import _pretty
-
     policy = delivery_policy.effective(topic, sub)
     raw = sub.attributes.get("RawMessageDelivery") == "true"
     headers = headers_for(
@@ -104,14 +102,12 @@ def _to_http(
         if entry["Attributes"]:
             payload["attributes"] = messages.sqs_attributes(entry["Attributes"])
     else:
-        payload["body"] = _pretty(fields)
+        payload["body"] = messages.envelope_json(fields)
     engine_policy = delivery_policy.http_policy(policy, delivery_policy.dead_letter_arn(sub))
     provider.deliveries.enqueue(TO_HTTP, payload, engine_policy)
 
 
 def _to_sink(provider: SnsProvider, sub: Subscription, fields: dict[str, Any]) -> None:
-    from cloudlet.services.sns.publishing import _pretty
-
     record = {
         "type": "Notification",
         "protocol": sub.protocol,
@@ -120,7 +116,7 @@ def _to_sink(provider: SnsProvider, sub: Subscription, fields: dict[str, Any]) -
         "topicArn": fields["TopicArn"],
         "messageId": fields["MessageId"],
         "subject": fields.get("Subject"),
-        "message": _pretty(fields) if sub.protocol == "email-json" else fields["Message"],
+        "message": messages.envelope_json(fields) if sub.protocol == "email-json" else fields["Message"],
         "timestamp": fields["Timestamp"],
         "unsubscribeUrl": fields["UnsubscribeURL"],
     }

@@ -149,3 +149,19 @@ def from_payload(attributes: dict[str, dict[str, str]]) -> dict[str, dict[str, A
         else:
             out[name] = dict(attr)
     return out
+
+
+def envelope_json(fields: dict[str, Any]) -> str:
+    """The notification JSON as SNS lays it out (``"Key" : value``, one member a line)."""
+    # unverified: the exact whitespace of SNS's layout
+    lines = []
+    for key, value in fields.items():
+        if key == "MessageAttributes":
+            inner = ",\n".join(
+                f"    {orjson.dumps(name).decode()} : {orjson.dumps(attr).decode()}"
+                for name, attr in value.items()
+            )
+            lines.append(f'  "MessageAttributes" : {{\n{inner}\n  }}')
+        else:
+            lines.append(f"  {orjson.dumps(key).decode()} : {orjson.dumps(value).decode()}")
+    return "{\n" + ",\n".join(lines) + "\n}"

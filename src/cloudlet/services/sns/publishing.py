@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cloudlet.sns")
 
 TO_SQS = "sns.sqs"
+RAW_PROTOCOLS = frozenset({"sqs", "http", "https", "firehose"})  # where RawMessageDelivery applies
 DEDUP_WINDOW = 300.0  # seconds a FIFO topic remembers a deduplication id
 SNS_SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # unverified: the SenderId SQS shows for SNS's messages
 
@@ -82,22 +83,6 @@ def _base_url(ctx: RequestContext) -> str:
     return f"http://{host}" if host else ctx.extra.get("endpoint", f"https://sns.{ctx.region}.amazonaws.com")
 
 
-def _pretty(fields: dict[str, Any]) -> str:
-    """The notification JSON as SNS lays it out (``"Key" : value``, one member a line)."""
-    # unverified: the exact whitespace of SNS's layout
-    lines = []
-    for key, value in fields.items():
-        if key == "MessageAttributes":
-            inner = ",\n".join(
-                f"    {orjson.dumps(name).decode()} : {orjson.dumps(attr).decode()}"
-                for name, attr in value.items()
-            )
-            lines.append(f'  "MessageAttributes" : {{\n{inner}\n  }}')
-        else:
-            lines.append(f"  {orjson.dumps(key).decode()} : {orjson.dumps(value).decode()}")
-    return "{\n" + ",\n".join(lines) + "\n}"
-
-
 def notification(
     ctx: RequestContext,
     signer: Signer,
@@ -106,8 +91,10 @@ def notification(
     entry: dict[str, Any],
     message_id: str,
     now: float,
+    signed: bool = True,
 ) -> dict[str, Any]:
-    """The fields of the notification ``sub`` gets (SQS's and HTTP's member names)."""
+    """The fields of the notification ``sub`` gets (SQS's and HTTP's member names); not
+    ``signed`` for a raw delivery, which sends the message alone."""
     fifo = "SequenceNumber" in entry
     base = _base_url(ctx)
     fields: dict[str, Any] = {"Type": "Notification", "MessageId": message_id}
@@ -118,7 +105,7 @@ def notification(
         fields["Subject"] = entry["Subject"]
     fields["Message"] = messages.message_for(entry["Message"], entry["Structure"], sub.protocol)
     fields["Timestamp"] = messages.timestamp(now)
-    if not fifo:
+    if not fifo and signed:
         version = topic.attributes.get("SignatureVersion") or "1"
         fields["SignatureVersion"] = version
         fields["Signature"] = signer.sign(fields, version)
@@ -165,7 +152,8 @@ def fan_out(provider: SnsProvider, ctx: RequestContext, topic: Topic, entry: dic
     for sub in provider.db.confirmed(topic.arn):
         if not filtering.accepts(provider, topic, sub, entry):
             continue
-        fields = notification(ctx, provider.signer, topic, sub, entry, message_id, now)
+        raw = sub.protocol in RAW_PROTOCOLS and sub.attributes.get("RawMessageDelivery") == "true"
+        fields = notification(ctx, provider.signer, topic, sub, entry, message_id, now, signed=not raw)
         if sub.protocol == "sqs":
             _to_sqs(provider, sub, entry, fields)
         elif sub.protocol == "lambda":
@@ -181,7 +169,7 @@ def _to_sqs(provider: SnsProvider, sub: Subscription, entry: dict[str, Any], fie
         payload["body"] = fields["Message"]
         payload["attributes"] = messages.sqs_attributes(entry["Attributes"])
     else:
-        payload["body"] = _pretty(fields)
+        payload["body"] = messages.envelope_json(fields)
     order_key = None
     if "Group" in entry and sub.endpoint.endswith(".fifo"):
         payload.update(group=entry["Group"], dedup=entry["Dedup"])

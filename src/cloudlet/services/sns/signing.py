@@ -19,6 +19,7 @@ CERT_META = "sns.signing_cert"
 CERT_PATH = "/_sns/SimpleNotificationService-cloudlet.pem"
 _NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 # SubscriptionConfirmation and UnsubscribeConfirmation messages sign these instead.
+_RECENT = 64  # signatures remembered (a message's subscribers share one)
 _CONFIRMATION_KEYS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 
 
@@ -29,6 +30,7 @@ class Signer:
         self.store = store
         self._key: rsa.RSAPrivateKey | None = None
         self._cert: bytes | None = None
+        self._recent: dict[tuple[str, str], str] = {}  # the last signatures, by text and version
 
     def _load(self) -> rsa.RSAPrivateKey:
         if self._key is not None:
@@ -62,6 +64,7 @@ class Signer:
     def _forget(self) -> None:
         self._key = None
         self._cert = None
+        self._recent.clear()
 
     def certificate(self) -> bytes:
         """The PEM certificate whose key signs the notifications."""
@@ -74,6 +77,12 @@ class Signer:
         """The base64 signature of a notification's (or a confirmation's) fields."""
         keys = _NOTIFICATION_KEYS if fields.get("Type") == "Notification" else _CONFIRMATION_KEYS
         text = "".join(f"{k}\n{fields[k]}\n" for k in keys if k in fields)
+        known = self._recent.get((text, version))
+        if known is not None:  # the same message to another subscriber: RSA once per message
+            return known
         digest = hashes.SHA256() if version == "2" else hashes.SHA1()
-        signature = self._load().sign(text.encode(), padding.PKCS1v15(), digest)
-        return base64.b64encode(signature).decode()
+        signature = base64.b64encode(self._load().sign(text.encode(), padding.PKCS1v15(), digest)).decode()
+        if len(self._recent) >= _RECENT:
+            self._recent.clear()
+        self._recent[(text, version)] = signature
+        return signature
