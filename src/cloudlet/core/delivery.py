@@ -430,6 +430,28 @@ class DeliveryEngine:
         self._count(target, "enqueued")
         return delivery_id
 
+    def deliver_or_enqueue(
+        self,
+        first_attempt: Callable[[], object],
+        target: str,
+        payload: Any,
+        policy: Policy | None = None,
+        **options: Any,
+    ) -> int | None:
+        """Make a delivery's first attempt at once, when its target is in process and cheap
+        (a queue: ``first_attempt`` runs inside the caller's transaction); when that attempt
+        raises (a DeliveryFailure, as a handler would), the delivery is enqueued as :meth:`enqueue` would (its retries, dead-letter
+        queue and records then run in the engine). None when the first attempt went."""
+        try:
+            first_attempt()
+        except DeliveryFailure:
+            return self.enqueue(target, payload, policy, **options)
+        except Exception:
+            log.exception("the first attempt of a delivery to %s failed; the engine retries it", target)
+            return self.enqueue(target, payload, policy, **options)
+        self._count(target, "delivered-at-once")
+        return None
+
     def cancel(self, cancel_key: str) -> int:
         """Remove the pending deliveries made with ``cancel_key``; how many there were.
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 
 @dataclass
 class Answer:
@@ -33,6 +31,8 @@ async def request(
     """One request; its answer with at most ``max_body`` bytes of body. Raises OSError or
     TimeoutError when the endpoint cannot be reached or does not answer in time, ValueError
     for an answer that is not HTTP."""
+    import httpx  # on first use: services that never call out do not pay for its import
+
     clean = [(str(k), str(v).replace("\r", " ").replace("\n", " ")) for k, v in headers]
     try:
         async with (

@@ -81,6 +81,7 @@ def _dims_text(items: tuple[tuple[str, str], ...]) -> str:
 
 
 Collector = Callable[["Metrics"], None]
+_SERIES_KEPT = 65_536  # Series kept for reuse by ``Metrics.series``
 
 
 class Series:
@@ -120,6 +121,7 @@ class Metrics:
         self.store = store
         store.migrate("metrics", MIGRATIONS)
         self._pending: dict[Key, list[Any]] = {}
+        self._series: dict[tuple[tuple[str, str, str, str, str], str], Series] = {}
         self._collectors: list[Collector] = []
         self._sampled_minute = -1
         self._background = BackgroundTask(self._loop)
@@ -148,8 +150,15 @@ class Metrics:
         unit: str = "Count",
         dimensions: dict[str, str] | None = None,
     ) -> Series:
-        """One metric's identity, for callers recording it often (its key is built once)."""
-        return Series(self, (account, region, namespace, name, _dims(dimensions)), unit)
+        """One metric's identity, for callers recording it often (its key is built once; the
+        same identity answers the same Series)."""
+        prefix = (account, region, namespace, name, _dims(dimensions))
+        series = self._series.get((prefix, unit))
+        if series is None:
+            if len(self._series) >= _SERIES_KEPT:
+                self._series.clear()
+            series = self._series[(prefix, unit)] = Series(self, prefix, unit)
+        return series
 
     def add_collector(self, collector: Collector) -> None:
         """Call ``collector(metrics)`` once per minute to record gauges."""

@@ -240,3 +240,14 @@ def test_cross_account_put_needs_the_bus_policy(aws_client, events, sqs, make_qu
     (message,) = receive(sqs, url)
     body = json.loads(message["Body"])
     assert body["account"] == "111122223333" and body["source"] == "partner"
+
+
+def test_sqs_targets_are_sent_inside_put_events(events, sqs, wired, cloudlet):
+    """A standard queue target gets its event inside the PutEvents call (no engine round trip);
+    the engine counts those deliveries as made at once."""
+    before = cloudlet.admin("/_cloudlet/deliveries")["targets"].get("events.target", {})
+    bus, _, url, _ = wired()
+    events.put_events(Entries=[entry(bus)])
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")  # already there
+    after = cloudlet.admin("/_cloudlet/deliveries")["targets"]["events.target"]
+    assert after.get("delivered-at-once", 0) == before.get("delivered-at-once", 0) + 1

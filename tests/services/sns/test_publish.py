@@ -334,3 +334,17 @@ def test_publish_by_target_arn(sns, sqs, make_topic):
     url, _ = subscribed_queue(sns, sqs, topic, RawMessageDelivery="true")
     sns.publish(TargetArn=topic, Message="by target")
     assert [m["Body"] for m in receive(sqs, url)] == ["by target"]
+
+
+def test_sqs_subscribers_get_the_message_inside_publish(sns, aws_client, make_topic, cloudlet):
+    """A standard topic's SQS subscriber gets its message inside the Publish call."""
+    sqs = aws_client("sqs")
+    topic = make_topic()
+    url = sqs.create_queue(QueueName=f"inline-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    before = cloudlet.admin("/_cloudlet/deliveries")["targets"].get("sns.sqs", {})
+    sns.publish(TopicArn=topic, Message="at once")
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")
+    after = cloudlet.admin("/_cloudlet/deliveries")["targets"]["sns.sqs"]
+    assert after.get("delivered-at-once", 0) == before.get("delivered-at-once", 0) + 1

@@ -59,6 +59,13 @@ class EventsMetrics:
         for rule in rules:
             self._add(rule.account, rule.region, rule.arn, "TriggeredRules")
 
+    def invoked_at_once(self, rule: Rule) -> None:
+        """A target invoked inside PutEvents (an SQS queue): no wait before the attempt."""
+        self._add(rule.account, rule.region, rule.arn, "Invocations")
+        self._add(
+            rule.account, rule.region, rule.arn, "IngestiontoInvocationStartLatency", 0.0, "Milliseconds"
+        )
+
     def failed(self, rule: Rule) -> None:
         """An invocation that failed before any attempt (its input could not be rendered)."""
         for metric in ("Invocations", "FailedInvocations"):

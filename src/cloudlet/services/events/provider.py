@@ -46,7 +46,7 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
         self.routes = Routes()
         self.routes.load(self.db.all_rules())
         self.event_metrics = EventsMetrics(self.metrics, self.clock)
-        delivery = TargetDelivery(self)
+        delivery = self.target_delivery = TargetDelivery(self)
         self.deliveries.register(
             TARGET,
             Target(
@@ -143,8 +143,18 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
             payload["group"] = group
         if hops:
             payload["hops"] = hops
-        order_key = f"{rule.arn}/{target['Id']}/{group}" if group else None
-        self.deliveries.enqueue(TARGET, payload, delivery_policy(target), created=now, order_key=order_key)
+        policy = delivery_policy(target)
+        if group:  # FIFO: a group's events wait behind its pending deliveries
+            order_key = f"{rule.arn}/{target['Id']}/{group}"
+            self.deliveries.enqueue(TARGET, payload, policy, created=now, order_key=order_key)
+        elif target["Arn"].startswith("arn:") and target["Arn"].split(":", 3)[2] == "sqs":
+            went = self.deliveries.deliver_or_enqueue(
+                lambda: self.target_delivery.to_sqs(payload), TARGET, payload, policy, created=now
+            )
+            if went is None:
+                self.event_metrics.invoked_at_once(rule)
+        else:
+            self.deliveries.enqueue(TARGET, payload, policy, created=now)
 
     def forward_to_bus(self, payload: dict[str, Any]) -> None:
         """A bus target: put the event on the target bus (in another account or Region too)."""

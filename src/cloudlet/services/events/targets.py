@@ -81,7 +81,7 @@ class TargetDelivery:
         except ValueError:
             raise _final("INVALID_PARAMETER", f"Target ARN {arn} is not valid.") from None  # unverified
         if service == "sqs":
-            self._to_sqs(payload)
+            self.to_sqs(payload)
         elif service == "lambda":
             self._to_lambda(payload)
         elif service == "sns":
@@ -95,7 +95,8 @@ class TargetDelivery:
         else:
             raise _final("UNSUPPORTED_TARGET", f"Cloudlet does not deliver to {service} targets yet.")
 
-    def _to_sqs(self, payload: dict[str, Any]) -> None:
+    def to_sqs(self, payload: dict[str, Any]) -> None:
+        """Send the event into an SQS queue target (also as a first attempt made at once)."""
         sqs = self.runtime.load("sqs")
         if sqs is None:
             raise _final("NO_RESOURCE", "SQS is not served")

@@ -35,9 +35,9 @@ _PHONE = re.compile(r"\+?[0-9]{5,15}")  # unverified: the numbers SNS takes (E.1
 
 def register(provider: SnsProvider) -> None:
     """The engine targets and timers of SNS's deliveries."""
-    from cloudlet.services.sns.publishing import TO_SQS, SqsTarget
+    from cloudlet.services.sns.publishing import TO_SQS
 
-    provider.deliveries.register(TO_SQS, Target(SqsTarget(provider.runtime).deliver, dead_letter=dead_letter))
+    provider.deliveries.register(TO_SQS, Target(provider.sqs_target.deliver, dead_letter=dead_letter))
     http = HttpTarget(subscribed=lambda arn: provider.db.subscription(arn) is not None)
     provider.deliveries.register(TO_HTTP, Target(http.deliver, dead_letter=dead_letter))
     provider.scheduler.register(

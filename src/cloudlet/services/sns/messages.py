@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
-from datetime import UTC, datetime
+import time
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -110,8 +112,19 @@ def check_structure(message: str, structure: str | None) -> None:
         raise invalid("Message Structure - No default entry in JSON message body")
 
 
+@lru_cache(maxsize=64)
 def timestamp(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """``2024-01-02T03:04:05.678Z``: UTC to the millisecond."""
+    fraction, whole = math.modf(now)  # rounded to the microsecond first, as datetime does
+    micros = round(fraction * 1_000_000)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    t = time.gmtime(whole)
+    millis = micros // 1000
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        f".{millis:03d}Z"
+    )
 
 
 def envelope_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:

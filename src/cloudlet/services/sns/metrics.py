@@ -46,7 +46,7 @@ def record(metrics: Metrics, topic_arn: str, name: str, value: float = 1.0, unit
     parts = topic_arn.split(":")
     if len(parts) < 6:
         return
-    metrics.record(parts[4], parts[3], NAMESPACE, name, value, unit, {"TopicName": parts[5]})
+    metrics.series(parts[4], parts[3], NAMESPACE, name, unit, {"TopicName": parts[5]}).add(value)
 
 
 def published(metrics: Metrics, topic: Topic, entry: dict[str, Any]) -> None:

@@ -78,6 +78,7 @@ class SnsProvider(Provider):
         self.signer = Signer(self.store)
         self.sink = Sink(self.store)
         self.tokens = confirmation.Tokens(self)
+        self.sqs_target = publishing.SqsTarget(self.runtime)
         endpoints.register(self)  # SQS and HTTP/S delivery targets, with their dead-letter messages
         sns_metrics.observe_deliveries(self.deliveries, self.metrics, publishing.TO_SQS, TO_HTTP)
         self.deliveries.register_sender("sns", self.send_outbound)

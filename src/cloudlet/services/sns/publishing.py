@@ -178,7 +178,24 @@ def _to_sqs(provider: SnsProvider, sub: Subscription, entry: dict[str, Any], fie
     policy = endpoints.sqs_policy(sub)
     if policy is not None:
         payload["redrive"] = True  # a missing queue is a client-side error: to the dead-letter queue
-    provider.deliveries.enqueue(TO_SQS, payload, policy, order_key=order_key)
+    if order_key is not None:  # FIFO: a group's messages wait behind its pending deliveries
+        provider.deliveries.enqueue(TO_SQS, payload, policy, order_key=order_key)
+        return
+    went = provider.deliveries.deliver_or_enqueue(
+        lambda: provider.sqs_target.send(payload), TO_SQS, payload, policy
+    )
+    if went is None:
+        sns_metrics.delivered(provider.metrics, sub.topic_arn)
+
+
+def sqs_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """SendMessage's members for an SQS delivery's payload."""
+    entry: dict[str, Any] = {"MessageBody": payload["body"]}
+    if payload.get("attributes"):
+        entry["MessageAttributes"] = messages.from_payload(payload["attributes"])
+    if payload.get("group"):
+        entry.update(MessageGroupId=payload["group"], MessageDeduplicationId=payload["dedup"])
+    return entry
 
 
 def _to_lambda(
@@ -204,12 +221,11 @@ class SqsTarget:
         self.runtime = runtime
 
     def deliver(self, attempt: Attempt) -> None:
-        payload = attempt.payload
-        entry: dict[str, Any] = {"MessageBody": payload["body"]}
-        if payload.get("attributes"):
-            entry["MessageAttributes"] = messages.from_payload(payload["attributes"])
-        if payload.get("group"):
-            entry.update(MessageGroupId=payload["group"], MessageDeduplicationId=payload["dedup"])
+        self.send(attempt.payload)
+
+    def send(self, payload: dict[str, Any]) -> None:
+        """Send a delivery's payload into its queue (also as a first attempt made at once)."""
+        entry = sqs_entry(payload)
         sqs = self.runtime.load("sqs")
         if sqs is None:
             raise DeliveryFailure("NoSqs", "SQS is not served", final=True)

@@ -474,7 +474,8 @@ class SqsProvider(Provider):
         self._check_kms_key(queue)
         with self.store.transaction():
             result = self._check_and_enqueue(queue, entry, sender_id)
-        self._signal(queue.id)
+            # a send inside the caller's transaction (SNS's Publish) wakes polls once it lasts
+            self.store.after_commit(lambda: self._signal(queue.id))
         return result
 
     def send_outbound(self, queue_arn: str, message: Outbound) -> None:
