@@ -4,7 +4,9 @@ Per rule (dimensions ``RuleName`` and, on a custom bus, ``EventBusName`` + ``Rul
 account-wide: TriggeredRules and MatchedEvents when events match, Invocations (attempts that
 reached a verdict: a success, or a failure given up on), FailedInvocations,
 RetryInvocationAttempts, InvocationsSentToDLQ, InvocationsFailedToBeSentToDLQ, and
-IngestiontoInvocationStartLatency (milliseconds from the event's put to the first attempt).
+IngestiontoInvocationStartLatency (milliseconds from the event's put to the first attempt);
+account-wide PutEventsLatency (the time each PutEvents request took). ThrottledRules is never
+recorded: Cloudlet does not throttle rules.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class EventsMetrics:
         dimensions = _dimensions(rule_arn) if rule_arn else [None]
         for dims in dimensions:
             self.metrics.record(account, region, NAMESPACE, metric, value, unit, dims)
+
+    def put_events(self, account: str, region: str, milliseconds: float) -> None:
+        """PutEventsLatency: the time a PutEvents request took to accept its entries."""
+        self.metrics.series(account, region, NAMESPACE, "PutEventsLatency", "Milliseconds").add(milliseconds)
 
     def matched(self, bus: Bus, rules: list[Rule]) -> None:
         if not rules:

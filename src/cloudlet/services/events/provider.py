@@ -9,6 +9,7 @@ reaches its targets across a kill -9. Schedules are timers on the service clock.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -84,6 +85,7 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
                 if bus is None:
                     raise bus_not_found(name or DEFAULT)
                 buses[name] = bus
+        started = time.perf_counter()
         results: list[dict[str, Any]] = []
         failed = 0
         with self.store.transaction():
@@ -102,6 +104,7 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
                     continue
                 self.route(bus, event, now)
                 results.append({"EventId": event["id"]})
+        self.event_metrics.put_events(ctx.account, ctx.region, (time.perf_counter() - started) * 1000)
         return {"FailedEntryCount": failed, "Entries": results}
 
     # ---- routing --------------------------------------------------------------------------
