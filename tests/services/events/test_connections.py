@@ -29,11 +29,6 @@ def oauth(endpoint: str = "http://127.0.0.1:9/token") -> dict:
     }
 
 
-@pytest.fixture
-def secretsmanager(aws_client):
-    return aws_client("secretsmanager")
-
-
 def create(events, auth_type: str, auth: dict, name: str | None = None) -> tuple[str, dict]:
     name = name or unique("conn")
     return name, events.create_connection(Name=name, AuthorizationType=auth_type, AuthParameters=auth)

@@ -185,7 +185,8 @@ def _token_of(answer: Answer) -> tuple[str | None, float | None]:
 
 
 def _auth(provider: ConnectionsApi, connection: Connection) -> dict[str, Any]:
-    """The connection's AuthParameters with their secret values."""
+    """The connection's AuthParameters with their secret values, read from its Secrets Manager
+    secret (connections.py ``connection_secret``) on every call."""
     try:
         return auth_of_secret(connection.auth_type, provider.connection_secret(connection))
     except ServiceError as exc:

@@ -1,9 +1,10 @@
 """EventBridge connections and API destinations: a mixin of the EventBridge provider.
 
 A connection holds how to authorize calls to an HTTP endpoint (Basic, an API key, OAuth
-client credentials) and extra HTTP parameters; AWS keeps its secret values in a Secrets
-Manager secret ``events!connection/<name>/<uuid>``: Cloudlet reports that ARN and keeps the
-value, in the JSON form AWS's secret holds, in the connection's row (see ``_write_secret``). An
+client credentials) and extra HTTP parameters; its secret values live, as on AWS, in a Secrets
+Manager secret ``events!connection/<name>/<uuid>`` that EventBridge manages (``OwningService``
+``events``; secretsmanager/interface.py), in the JSON form AWS's secret holds; only when this
+Cloudlet does not serve Secrets Manager does the value stay in the connection's row. An
 API destination is an endpoint, a method and a rate limit, calling through a connection;
 it is ACTIVE while its connection is AUTHORIZED (recorded). OAuth connections start
 AUTHORIZING (recorded) and become AUTHORIZED once a token is obtained, in the background.
@@ -24,11 +25,13 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from cloudlet.core.arn import make_arn
 from cloudlet.protocol.errors import ServiceError, validation_error
 from cloudlet.protocol.model import service_model
 from cloudlet.protocol.validate import validate
 from cloudlet.services.base import RequestContext
 from cloudlet.services.events.errors import already_exists, not_found, validation
+from cloudlet.services.secretsmanager.interface import managed_secrets
 
 if TYPE_CHECKING:
     from cloudlet.core.clock import Clock
@@ -80,6 +83,7 @@ DEAUTHORIZING = "DEAUTHORIZING"
 DEFAULT_RATE = 300  # InvocationRateLimitPerSecond when not given (recorded)
 PAGE = 100  # unverified: the default page size of ListConnections / ListApiDestinations
 SECRET_PREFIX = "events!connection/"
+OWNING_SERVICE = "events"  # OwningService of a connection's secret
 _PARAM_LISTS = (
     ("HeaderParameters", "header_parameters"),
     ("QueryStringParameters", "query_string_parameters"),
@@ -96,7 +100,9 @@ class Connection:
     state: str
     data: dict[str, Any]  # AuthorizationType, AuthParameters (no secrets), Description, ...
     secret_arn: str
-    secret: dict[str, Any] | None  # the secret's value when kept here (Secrets Manager not served)
+    # the secret's value when kept in the row (Secrets Manager not served, or rows written before
+    # connections kept it there); None: it is in the Secrets Manager secret ``secret_arn``
+    secret: dict[str, Any] | None
     created: float
     modified: float
     authorized: float | None
@@ -165,7 +171,7 @@ def _save_connection(store: Store, c: Connection) -> None:
         "INSERT INTO events_connections (arn, account, region, name, state, data, secret_arn, secret, "
         "created, modified, authorized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (arn) DO UPDATE SET state = excluded.state, data = excluded.data, "
-        "secret = excluded.secret, modified = excluded.modified, authorized = excluded.authorized",
+        "secret_arn = excluded.secret_arn, secret = excluded.secret, modified = excluded.modified, authorized = excluded.authorized",
         (
             c.arn,
             c.account,
@@ -388,6 +394,11 @@ def _check_url(url: str, member: str) -> None:
         raise validation(f"Invalid {member} {url}: it must be an HTTP or HTTPS URL.")  # unverified
 
 
+def _secret_name(connection: str) -> str:
+    """The name of a connection's secret (recorded: ``events!connection/<name>/<uuid>``)."""
+    return f"{SECRET_PREFIX}{connection}/{uuid.uuid4()}"
+
+
 def _suffix() -> str:
     """The six random letters and digits ending a secret's ARN."""
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(6))
@@ -494,21 +505,58 @@ class ConnectionsApi:
     # ---- the secret ----------------------------------------------------------------------
 
     def _write_secret(self, c: Connection, value: dict[str, Any]) -> None:
-        """Keep ``value`` as the connection's secret.
+        """Keep ``value`` as the connection's secret: a new version of its Secrets Manager
+        secret, or a new secret when it has none yet (created, or its secret is gone or was
+        kept in the row); in the row when Secrets Manager is not served. Joins the caller's
+        transaction."""
+        secrets_ = managed_secrets(self.runtime)
+        if secrets_ is None:
+            if not c.secret_arn:
+                c.secret_arn = make_arn(
+                    "secretsmanager", c.region, c.account, f"secret:{_secret_name(c.name)}-{_suffix()}"
+                )
+            c.secret = value
+            return
+        text = orjson.dumps(value).decode()  # unverified: AWS's JSON spacing (its keys are recorded)
+        if c.secret_arn and c.secret is None:
+            try:
+                secrets_.put_managed_secret_value(c.secret_arn, text)
+                return
+            except ServiceError as exc:
+                if exc.code != "ResourceNotFoundException":
+                    raise
+        c.secret_arn = secrets_.create_managed_secret(
+            c.account, c.region, _secret_name(c.name), text, OWNING_SERVICE
+        )
+        c.secret = None
 
-        AWS keeps it in a Secrets Manager secret named ``events!connection/<name>/<uuid>``;
-        Cloudlet's Secrets Manager refuses ``!`` in the names customers give (as AWS does) and
-        has no path for service-managed secrets yet, so the value stays in the connection's
-        row, under the ARN AWS's secret would have."""
-        c.secret = value
+    def _delete_secret(self, c: Connection) -> None:
+        """Delete the connection's Secrets Manager secret at once (in the caller's transaction)."""
+        secrets_ = managed_secrets(self.runtime)
+        if secrets_ is not None and c.secret is None and c.secret_arn:
+            secrets_.delete_managed_secret(c.secret_arn)
 
     def connection_secret(self, c: Connection) -> dict[str, Any]:
-        """The connection's secret value (a ServiceError when it cannot be read)."""
-        if c.secret is None:
+        """The connection's secret value, read from Secrets Manager (a ServiceError when it
+        cannot be read: gone, marked for deletion, undecryptable)."""
+        if c.secret is not None:
+            return c.secret
+        reader = managed_secrets(self.runtime)
+        if reader is None:
             raise ServiceError(
                 "ResourceNotFoundException", f"Secrets Manager can't find {c.secret_arn}.", 400
+            )  # unverified
+        answer = reader.read_secret(c.account, c.region, c.secret_arn)
+        try:
+            value = orjson.loads(answer.get("SecretString") or "")
+        except orjson.JSONDecodeError:
+            value = None
+        if not isinstance(value, dict):
+            # unverified: what AWS reports for a connection secret that is not a JSON object
+            raise ServiceError(
+                "InvalidRequestException", f"The secret {c.secret_arn} does not hold a JSON object.", 400
             )
-        return c.secret
+        return value
 
     # ---- OAuth authorization -------------------------------------------------------------
 
@@ -582,7 +630,7 @@ class ConnectionsApi:
             name,
             state,
             data,
-            ctx.arn("secretsmanager", f"secret:{SECRET_PREFIX}{name}/{uuid.uuid4()}-{_suffix()}"),
+            "",  # the secret's ARN, once created (_write_secret)
             None,
             now,
             now,
@@ -709,6 +757,7 @@ class ConnectionsApi:
             # unverified: AWS may refuse to delete a connection its API destinations use; here
             # they stay, INACTIVE, until given another connection
             self.store.execute("DELETE FROM events_connections WHERE arn = ?", (c.arn,))
+            self._delete_secret(c)
         self.oauth_tokens.pop(c.arn, None)
         return self._connection_state(c, DELETING)  # recorded: DELETING, then gone
 

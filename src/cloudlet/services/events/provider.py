@@ -19,6 +19,7 @@ from cloudlet.core.arn import parse_arn
 from cloudlet.core.delivery import DeliveryFailure, Outbound, Target
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.events import envelope
+from cloudlet.services.events.archives import ArchivesApi
 from cloudlet.services.events.buses import DEFAULT, BusesApi
 from cloudlet.services.events.connections import ConnectionsApi
 from cloudlet.services.events.envelope import EntryError
@@ -37,13 +38,14 @@ SCHEDULE_TIMER = "events.schedule"
 MAX_ENTRIES = 10
 
 
-class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
+class EventsProvider(BusesApi, RulesApi, ConnectionsApi, ArchivesApi, Provider):
     service = "events"
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         self.db = EventsStore(self.store)
         self._init_connections()
+        self._init_archives()
         self.routes = Routes()
         self.routes.load(self.db.all_rules())
         self.event_metrics = EventsMetrics(self.metrics, self.clock)
@@ -65,6 +67,7 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
     def reset(self) -> None:
         self.routes.load([])
         self._reset_connections()
+        self._load_archives()
 
     # ---- PutEvents ------------------------------------------------------------------------
 
@@ -121,6 +124,8 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, Provider):
         """Make the deliveries of ``event`` on ``bus`` (inside the caller's transaction): one per
         target of each matching rule (``rules`` when given: a schedule's or a replay's); how
         many rules matched."""
+        if "replay-name" not in event:  # a replayed event is not archived again
+            self.archive_event(bus, event, now)
         matched = self.routes.matching(bus.arn, event) if rules is None else rules
         self.event_metrics.matched(bus, matched)
         for rule in matched:

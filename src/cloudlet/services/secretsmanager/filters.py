@@ -32,7 +32,7 @@ def _attributes(secret: Secret, key: str) -> tuple[list[str], bool]:
     if key == "primary-region":
         return [secret.primary_region or secret.region], False
     if key == "owning-service":
-        return [], False
+        return ([secret.owning_service] if secret.owning_service else []), False
     # all: every attribute, and each word of it, not case-sensitive
     values = [secret.name, secret.description or "", secret.primary_region or secret.region]
     values += [t["Key"] for t in tags] + [t["Value"] for t in tags]

@@ -21,8 +21,9 @@ from cloudlet.core.arn import parse_arn
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.secretsmanager import errors as err
-from cloudlet.services.secretsmanager import policies, replication, rotation, values
+from cloudlet.services.secretsmanager import managed, policies, replication, rotation, values
 from cloudlet.services.secretsmanager.filters import matches
+from cloudlet.services.secretsmanager.managed import ManagedSecretsApi
 from cloudlet.services.secretsmanager.passwords import random_password
 from cloudlet.services.secretsmanager.store import Secret, SecretsStore, Version
 
@@ -85,7 +86,7 @@ def _page_offset(token: str | None) -> int:
     raise ServiceError("InvalidNextTokenException", "The NextToken value is invalid.", 400)  # unverified
 
 
-class SecretsManagerProvider(Provider):
+class SecretsManagerProvider(ManagedSecretsApi, Provider):
     service = "secretsmanager"
 
     def __init__(self, runtime: Any) -> None:
@@ -119,7 +120,7 @@ class SecretsManagerProvider(Provider):
                 return found
             candidates = self.db.by_arn_prefix(account, region, secret_id)
             return candidates[0] if len(candidates) == 1 else None
-        if not _NAME.match(secret_id):
+        if not managed.MANAGED_NAME.match(secret_id):  # "!" names a managed secret
             raise err.invalid_name()
         return self.db.by_name(account, region, secret_id)
 
@@ -139,6 +140,7 @@ class SecretsManagerProvider(Provider):
         secret = self._secret(ctx, secret_id)
         if secret.primary_region is not None:
             raise replication.replica_read_only()
+        managed.check_customer_call(secret, ctx.operation)
         return secret
 
     # ---- versions --------------------------------------------------------------------
@@ -448,6 +450,7 @@ class SecretsManagerProvider(Provider):
         staged = {v.version_id: _sorted_stages(v.stages) for v in self.db.versions(secret.id) if v.stages}
         if staged:
             out[stages_key] = staged
+        out.update(managed.owning_service_entry(secret))
         out["CreatedDate"] = _date(secret.created)
         if secret.primary_region is not None:
             out["PrimaryRegion"] = secret.primary_region
@@ -560,6 +563,7 @@ class SecretsManagerProvider(Provider):
             raise err.not_found()
         if secret.primary_region is not None:
             raise replication.replica_read_only()
+        managed.check_customer_call(secret, "DeleteSecret", force_delete=force)
         if secret.replicas:
             # unverified: AWS's wording
             raise err.invalid_request(

@@ -51,6 +51,8 @@ MIGRATIONS = [
     );
     CREATE INDEX sm_versions_seq ON sm_versions (secret_id, seq)
     """,
+    # the service that manages a secret (OwningService), None for customers' secrets
+    "ALTER TABLE sm_secrets ADD COLUMN owning_service TEXT",
 ]
 
 
@@ -77,6 +79,7 @@ class Secret:
     rotation: dict[str, Any] = field(default_factory=dict)
     primary_region: str | None = None  # set on a replica: the region of its primary
     replicas: list[dict[str, Any]] = field(default_factory=list)  # on a primary
+    owning_service: str | None = None  # a secret another service manages (managed.py)
 
 
 @dataclass
@@ -111,6 +114,7 @@ def _secret(row: Any) -> Secret:
         rotation=orjson.loads(row["rotation"]),
         primary_region=row["primary_region"],
         replicas=orjson.loads(row["replicas"]),
+        owning_service=row["owning_service"],
     )
 
 
@@ -172,8 +176,8 @@ class SecretsStore:
     def insert(self, secret: Secret) -> Secret:
         cur = self.db.execute(
             "INSERT INTO sm_secrets (account, region, name, arn, description, kms_key_id, tags, policy, "
-            "created, last_changed, last_accessed, deleted, deletion_date, rotation, primary_region, replicas) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created, last_changed, last_accessed, deleted, deletion_date, rotation, primary_region, replicas, "
+            "owning_service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 secret.account,
                 secret.region,
@@ -191,6 +195,7 @@ class SecretsStore:
                 _json(secret.rotation),
                 secret.primary_region,
                 _json(secret.replicas),
+                secret.owning_service,
             ),
         )
         secret.id = int(cur.lastrowid or 0)
