@@ -171,3 +171,32 @@ def test_s3_object_events_reach_default_bus_rules(aws_client, events, sqs, make_
     assert event["detail-type"] == "Object Created" and event["detail"]["object"]["key"] == "k"
     events.remove_targets(Rule=rule, Ids=["q"])
     events.delete_rule(Name=rule)
+
+
+def test_function_errors_follow_the_functions_own_async_retries(events, sqs, lam, role, make_queue):
+    """EventBridge invokes a Lambda target asynchronously: a function that raises counts as
+    delivered for the rule (nothing in the target's DLQ); the function's own event invoke
+    config and dead-letter queue take the failure, as on AWS."""
+    target_dlq_url, target_dlq_arn = make_queue("target-dlq")
+    function_dlq_url, function_dlq_arn = make_queue("function-dlq")
+    arn = lam.create_function(
+        FunctionName=unique("fn"),
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": make_zip({"index.py": "def handler(e, c):\n    raise ValueError('boom')\n"})},
+        DeadLetterConfig={"TargetArn": function_dlq_arn},
+    )["FunctionArn"]
+    lam.put_function_event_invoke_config(FunctionName=arn, MaximumRetryAttempts=0)
+    bus, rule_arn = make_rule(events, {"Arn": arn, "DeadLetterConfig": {"Arn": target_dlq_arn}})
+    lam.add_permission(
+        FunctionName=arn,
+        StatementId="events",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=rule_arn,
+    )
+    event_id = events.put_events(Entries=[entry(bus)])["Entries"][0]["EventId"]
+    (message,) = receive(sqs, function_dlq_url, wait=30)
+    assert json.loads(message["Body"])["id"] == event_id
+    assert receive(sqs, target_dlq_url, wait=1) == []
