@@ -8,7 +8,6 @@ from typing import Any
 
 from cloudlet.core.patterns.compile import ObjectMatcher, compile_pattern
 from cloudlet.core.patterns.errors import PatternError
-from cloudlet.core.patterns.match import match
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
@@ -55,42 +54,3 @@ def compile_filter_policy(source: str | Mapping[str, Any], scope: str = "Message
     if combos > MAX_COMBINATIONS:
         raise PatternError("Filter policy is too complex")
     return compiled
-
-
-def attributes_as_event(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """MessageAttributes -> a dict to match: Number numeric, String.Array parsed, Binary dropped."""
-    event: dict[str, Any] = {}
-    for name, attr in attributes.items():
-        data_type = str(attr.get("DataType", ""))
-        value = attr.get("StringValue")
-        if data_type.startswith("Binary") or value is None:
-            continue
-        if data_type.startswith("Number"):
-            try:
-                event[name] = float(value)
-            except ValueError:
-                continue
-        elif data_type.startswith("String.Array"):
-            try:
-                event[name] = json.loads(value)
-            except ValueError:
-                event[name] = value  # unverified: AWS treats a bad array as a plain string
-        else:
-            event[name] = value
-    return event
-
-
-def policy_matches(
-    compiled: ObjectMatcher,
-    scope: str,
-    attributes: Mapping[str, Mapping[str, Any]],
-    body: str,
-) -> bool:
-    """Apply a compiled policy to a published message in the given scope."""
-    if scope == "MessageBody":
-        try:
-            event = json.loads(body)
-        except ValueError:
-            return False
-        return isinstance(event, dict) and match(compiled, event)
-    return match(compiled, attributes_as_event(attributes))

@@ -13,8 +13,6 @@ AUTHORIZING (recorded) and become AUTHORIZED once a token is obtained, in the ba
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import secrets
 import string
@@ -30,6 +28,7 @@ from cloudlet.protocol.errors import ServiceError, validation_error
 from cloudlet.protocol.model import service_model
 from cloudlet.protocol.validate import validate
 from cloudlet.services.base import RequestContext
+from cloudlet.services.events.buses import page_after, page_token
 from cloudlet.services.events.errors import already_exists, not_found, validation
 from cloudlet.services.secretsmanager.interface import managed_secrets
 
@@ -404,19 +403,6 @@ def _suffix() -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(6))
 
 
-def _page_token(after: str) -> str:
-    return base64.urlsafe_b64encode(after.encode()).decode()
-
-
-def _page_after(token: str | None) -> str:
-    if not token:
-        return ""
-    try:
-        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise validation("The provided NextToken is not valid.") from None  # unverified
-
-
 def _check_input(ctx: RequestContext, params: dict[str, Any]) -> None:
     """Every constraint of the operation's input, as the front end reports them together
     (the dispatcher leaves OWN_CHECKS to this), HttpMethod's values in AWS's order."""
@@ -670,7 +656,7 @@ class ConnectionsApi:
 
     def list_connections(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         limit = params.get("Limit") or PAGE
-        after = _page_after(params.get("NextToken"))
+        after = page_after(params.get("NextToken"))
         sql = "SELECT * FROM events_connections WHERE account = ? AND region = ? AND name > ?"
         args: list[Any] = [ctx.account, ctx.region, after]
         if params.get("ConnectionState"):
@@ -682,7 +668,7 @@ class ConnectionsApi:
         page = found[:limit]
         out: dict[str, Any] = {"Connections": [self._connection_entry(c) for c in page]}
         if len(found) > limit:
-            out["NextToken"] = _page_token(page[-1].name)
+            out["NextToken"] = page_token(page[-1].name)
         return out
 
     @staticmethod
@@ -840,7 +826,7 @@ class ConnectionsApi:
     def list_api_destinations(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         _check_input(ctx, params)
         limit = params.get("Limit") or PAGE
-        after = _page_after(params.get("NextToken"))
+        after = page_after(params.get("NextToken"))
         sql = "SELECT * FROM events_api_destinations WHERE account = ? AND region = ? AND name > ?"
         args: list[Any] = [ctx.account, ctx.region, after]
         if params.get("ConnectionArn"):
@@ -852,7 +838,7 @@ class ConnectionsApi:
         page = found[:limit]
         out: dict[str, Any] = {"ApiDestinations": [self._destination_view(d, listing=True) for d in page]}
         if len(found) > limit:
-            out["NextToken"] = _page_token(page[-1].name)
+            out["NextToken"] = page_token(page[-1].name)
         return out
 
     def update_api_destination(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

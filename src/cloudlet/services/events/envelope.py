@@ -73,17 +73,9 @@ def event_of(entry: dict[str, Any], account: str, region: str, now: float) -> di
         raise EntryError("NotAuthorizedForSourceException", "Not authorized for the source.")
     when = entry.get("Time")
     seconds = when.timestamp() if isinstance(when, dt.datetime) else float(when) if when is not None else now
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": detail_type,
-        "source": source,
-        "account": account,
-        "time": iso_time(seconds),
-        "region": region,
-        "resources": list(entry.get("Resources") or []),
-        "detail": detail,
-    }
+    return service_event(
+        source, detail_type, detail, account, region, seconds, list(entry.get("Resources") or [])
+    )
 
 
 def service_event(

@@ -54,22 +54,6 @@ SUBSCRIPTION_ATTRIBUTES = frozenset(
     }
 )
 
-EFFECTIVE_DELIVERY_POLICY = {
-    "http": {
-        "defaultHealthyRetryPolicy": {
-            "minDelayTarget": 20,
-            "maxDelayTarget": 20,
-            "numRetries": 3,
-            "numMaxDelayRetries": 0,
-            "numNoDelayRetries": 0,
-            "numMinDelayRetries": 0,
-            "backoffFunction": "linear",
-        },
-        "disableSubscriptionOverrides": False,
-        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"},
-    }
-}
-
 
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
