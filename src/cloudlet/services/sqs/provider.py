@@ -649,7 +649,10 @@ class SqsProvider(Provider):
         }
         seq = self.db.insert_message(queue.id, row)
         out: dict[str, Any] = {"MessageId": message_id, "MD5OfMessageBody": row["md5_body"]}
-        self._add_md5s(out, user_attrs, system_attrs)
+        if user_attrs:
+            out["MD5OfMessageAttributes"] = row["md5_attributes"]
+        if system_attrs:
+            out["MD5OfMessageSystemAttributes"] = row["md5_system"]
         if queue.fifo:
             sequence = msg.sequence_number(seq)
             out["SequenceNumber"] = sequence
