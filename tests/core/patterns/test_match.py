@@ -132,6 +132,15 @@ INVALID = [
         "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.",
     ),
     ({"k": [{"anything-but": {"exists": False}}]}, "Unsupported anything-but pattern: exists"),
+    (
+        {"k": [{"numeric": [">", 5_000_000_001]}]},
+        "Value must be between -5000000000 and 5000000000, inclusive",
+    ),
+    (
+        {"k": [{"numeric": [">=", 0, "<", 6e9]}]},
+        "Value must be between -5000000000 and 5000000000, inclusive",
+    ),
+    ({"k": [{"numeric": ["=", 0.1234567]}]}, "Only values upto 6 decimals are supported"),
 ]
 
 
@@ -159,3 +168,12 @@ def test_mutated_value_does_not_match(event: dict[str, Any], data: st.DataObject
     key = data.draw(st.sampled_from(sorted(event)))
     mutated = dict(event, **{key: ["not-the-same", event[key]].__repr__() + "x"})
     assert not match(compile_pattern(pattern), mutated)
+
+
+def test_numeric_limits_of_events() -> None:
+    """Numeric matching works on -5.0e9..+5.0e9: the limits themselves match, beyond them nothing."""
+    pattern = compile_pattern({"k": [{"numeric": [">=", -5e9, "<=", 5e9]}]})
+    assert match(pattern, {"k": 5_000_000_000}) and match(pattern, {"k": -5e9})
+    assert match(pattern, {"k": 0.123456})
+    assert not match(pattern, {"k": 5_000_000_001})
+    assert not match(compile_pattern({"k": [{"numeric": [">", 0]}]}), {"k": 1e10})

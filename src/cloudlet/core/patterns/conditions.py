@@ -20,6 +20,7 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+NUMERIC_LIMIT = 5_000_000_000  # numeric matching works on -5.0e9..+5.0e9 (AWS's user guide)
 
 
 def is_number(value: Any) -> bool:
@@ -122,6 +123,8 @@ class Numeric(Condition):
         if not is_number(value):
             return False
         number = float(value)
+        if not -NUMERIC_LIMIT <= number <= NUMERIC_LIMIT:
+            return False  # unverified: outside the documented range no numeric condition matches
         if self.low is not None:
             bound, inclusive = self.low
             if number < bound or (number == bound and not inclusive):
