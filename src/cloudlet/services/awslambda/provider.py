@@ -21,6 +21,7 @@ from cloudlet.services.awslambda.async_invoke import AsyncInvoking
 from cloudlet.services.awslambda.code import MAX_UNZIPPED, CodeStore, Package
 from cloudlet.services.awslambda.concurrency import Concurrency
 from cloudlet.services.awslambda.errors import conflict, function_not_found, invalid, precondition
+from cloudlet.services.awslambda.event_source_mappings import EventSourceMappings
 from cloudlet.services.awslambda.executor import Executor
 from cloudlet.services.awslambda.invoke import Invoking
 from cloudlet.services.awslambda.layers import Layers
@@ -53,7 +54,15 @@ _CONFIGURABLE = (
 
 
 class LambdaProvider(
-    Invoking, ResponseStreaming, AsyncInvoking, Aliases, Permissions, Layers, Settings, Provider
+    Invoking,
+    ResponseStreaming,
+    AsyncInvoking,
+    Aliases,
+    Permissions,
+    Layers,
+    Settings,
+    EventSourceMappings,
+    Provider,
 ):
     service = "lambda"
     # AWS answers a Runtime outside its list with InvalidParameterValueException (recorded),

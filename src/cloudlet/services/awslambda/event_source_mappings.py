@@ -1,0 +1,179 @@
+"""Event source mappings: the control plane (Create/Get/Update/Delete/List).
+
+Mappings live in ``lambda_settings`` under kind ``esm`` with an empty function name and the
+UUID as qualifier, so they outlive the function they point to (as AWS keeps them). No poller
+consumes the sources yet: see docs/lambda.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from cloudlet.core.arn import make_arn
+from cloudlet.core.patterns.compile import compile_pattern
+from cloudlet.core.patterns.errors import PatternError
+from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.awslambda.errors import conflict, invalid
+from cloudlet.services.awslambda.names import parse_function
+from cloudlet.services.awslambda.util import page
+
+if TYPE_CHECKING:
+    from cloudlet.services.awslambda.provider import LambdaProvider
+    from cloudlet.services.base import RequestContext
+
+KIND = "esm"
+NOT_POLLED = "PROBLEM: Cloudlet does not poll this event source yet"  # Cloudlet's own wording
+_BATCH_WINDOW = (
+    "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+)
+_UPDATABLE = (
+    "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria",
+    "ScalingConfig", "DestinationConfig", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
+    "MaximumRetryAttempts", "ParallelizationFactor", "TumblingWindowInSeconds",
+)  # fmt: skip
+
+
+def _missing() -> ServiceError:
+    return ServiceError(
+        "ResourceNotFoundException",
+        "The resource you requested does not exist.",
+        404,
+        fields={"Type": "User"},
+    )
+
+
+def _source_kind(arn: str | None) -> str:
+    parts = (arn or "").split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        raise invalid("Unrecognized event source.")
+    if parts[2] == "sqs":
+        return "sqs"
+    if parts[2] == "kinesis" or (parts[2] == "dynamodb" and "/stream/" in parts[5]):
+        return "stream"
+    raise invalid("Unrecognized event source.")
+
+
+def _check(kind: str, doc: dict[str, Any]) -> None:
+    size = doc["BatchSize"]
+    if kind == "sqs" and size > 10 and doc.get("MaximumBatchingWindowInSeconds", 0) < 1:
+        raise invalid(_BATCH_WINDOW)
+    for item in (doc.get("FilterCriteria") or {}).get("Filters") or []:
+        try:
+            compile_pattern(item.get("Pattern") or "")
+        except PatternError:
+            raise invalid("Invalid filter pattern definition.") from None  # unverified wording
+
+
+class EventSourceMappings:
+    def _esm(self: LambdaProvider, ctx: RequestContext, mapping_id: str) -> dict[str, Any]:
+        doc = self.db.setting(ctx.account, ctx.region, "", KIND, mapping_id)
+        if doc is None:
+            raise _missing()
+        return doc
+
+    def _esm_answer(self: LambdaProvider, doc: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+        out = {k: v for k, v in doc.items() if not k.startswith("_")}
+        if state:
+            out["State"] = state
+        return out
+
+    def create_event_source_mapping(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        source = params.get("EventSourceArn")
+        kind = _source_kind(source)
+        ref = parse_function(params["FunctionName"], ctx.account, ctx.region)
+        if self.db.function(ref.account, ref.region, ref.name) is None:
+            raise invalid("Function does not exist")
+        if kind == "stream" and not params.get("StartingPosition"):
+            raise invalid(
+                "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: "
+                "Member must not be null."
+            )
+        mapping_id = str(uuid.uuid4())
+        doc: dict[str, Any] = {
+            "UUID": mapping_id,
+            "BatchSize": params.get("BatchSize") or (10 if kind == "sqs" else 100),
+            "MaximumBatchingWindowInSeconds": params.get("MaximumBatchingWindowInSeconds", 0),
+            "EventSourceArn": source,
+            "FunctionArn": ref.arn(),
+            "LastModified": self.clock.now(),
+            "State": "Enabled" if params.get("Enabled", True) else "Disabled",
+            "StateTransitionReason": "USER_INITIATED",
+            "FunctionResponseTypes": params.get("FunctionResponseTypes") or [],
+            "EventSourceMappingArn": make_arn(
+                "lambda", ctx.region, ctx.account, f"event-source-mapping:{mapping_id}"
+            ),
+        }
+        for key in (*_UPDATABLE[3:], "StartingPosition", "StartingPositionTimestamp"):
+            if params.get(key) is not None:
+                doc[key] = params[key]
+        doc["LastProcessingResult"] = NOT_POLLED  # no poller yet, for any source: said, not hidden
+        _check(kind, doc)
+        with self.store.transaction():
+            if kind == "sqs":
+                for other in self.db.settings(ctx.account, ctx.region, "", KIND).values():
+                    if other["EventSourceArn"] == source and other["FunctionArn"] == doc["FunctionArn"]:
+                        raise conflict(
+                            f'An event source mapping with SQS arn (" {source} ") and function '
+                            f'(" {ref.name} ") already exists. Please update or delete the existing '
+                            f"mapping with UUID {other['UUID']}"
+                        )
+            doc["_tags"] = params.get("Tags") or {}
+            self.db.put_setting(ctx.account, ctx.region, "", KIND, mapping_id, doc)
+        return self._esm_answer(doc, "Creating")
+
+    def get_event_source_mapping(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._esm_answer(self._esm(ctx, params["UUID"]))
+
+    def update_event_source_mapping(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        with self.store.transaction():
+            doc = self._esm(ctx, params["UUID"])
+            for key in _UPDATABLE:
+                if params.get(key) is not None:
+                    doc[key] = params[key]
+            if params.get("FunctionName"):
+                ref = parse_function(params["FunctionName"], ctx.account, ctx.region)
+                if self.db.function(ref.account, ref.region, ref.name) is None:
+                    raise invalid("Function does not exist")
+                doc["FunctionArn"] = ref.arn()
+            _check(_source_kind(doc["EventSourceArn"]), doc)
+            shown = "Updating"
+            if params.get("Enabled") is not None:
+                was = doc["State"]
+                doc["State"] = "Enabled" if params["Enabled"] else "Disabled"
+                if doc["State"] != was:
+                    shown = "Enabling" if params["Enabled"] else "Disabling"
+            doc["LastModified"] = self.clock.now()
+            self.db.put_setting(ctx.account, ctx.region, "", KIND, doc["UUID"], doc)
+        return self._esm_answer(doc, shown)
+
+    def delete_event_source_mapping(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        with self.store.transaction():
+            doc = self._esm(ctx, params["UUID"])
+            self.db.delete_setting(ctx.account, ctx.region, "", KIND, doc["UUID"])
+        return self._esm_answer(doc, "Deleting")
+
+    def list_event_source_mappings(
+        self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        docs = list(self.db.settings(ctx.account, ctx.region, "", KIND).values())
+        if params.get("EventSourceArn"):
+            docs = [d for d in docs if d["EventSourceArn"] == params["EventSourceArn"]]
+        if params.get("FunctionName"):
+            ref = parse_function(params["FunctionName"], ctx.account, ctx.region)
+            docs = [d for d in docs if d["FunctionArn"].split(":")[6] == ref.name]
+            if ref.qualifier:
+                docs = [d for d in docs if d["FunctionArn"] == ref.arn()]
+        chunk, marker = page(docs, lambda d: d["UUID"], params.get("Marker"), params.get("MaxItems"))
+        out: dict[str, Any] = {"EventSourceMappings": [self._esm_answer(d) for d in chunk]}
+        if marker:
+            out["NextMarker"] = marker
+        return out
