@@ -23,6 +23,7 @@ from cloudlet.core.patterns.compile import ObjectMatcher
 from cloudlet.core.patterns.match import match
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.events.buses import PAGE, page_after, page_token
+from cloudlet.services.events.envelope import entry_size
 from cloudlet.services.events.errors import (
     already_exists,
     bus_not_found,
@@ -86,7 +87,6 @@ MAX_ACTIVE_REPLAYS = 10  # concurrent replays per account and Region (unverified
 ACTIVE = ("STARTING", "RUNNING", "CANCELLING")
 DAY = 86400.0
 PURGE_EVERY = 3600.0  # while archiving, expire an archive's old events at most this often
-TIME_BYTES = 14  # an event's time counts for 14 bytes, as in PutEvents' size
 
 
 @dataclass
@@ -100,18 +100,17 @@ class ArchiveRef:
 
 
 def event_size(event: dict[str, Any]) -> int:
-    """An archived event's size, counted as PutEvents counts an entry's: time, source,
-    detail-type, detail and resources (unverified: AWS's SizeBytes may count more)."""
-    size = TIME_BYTES
-    for key in ("source", "detail-type"):
-        value = event.get(key)
-        if isinstance(value, str):
-            size += len(value.encode())
-    size += len(orjson.dumps(event.get("detail", {})))
-    for resource in event.get("resources") or ():
-        if isinstance(resource, str):
-            size += len(resource.encode())
-    return size
+    """An archived event's size, counted as PutEvents counts the entry it came from
+    (unverified: AWS's SizeBytes may count more)."""
+    return entry_size(
+        {
+            "Time": event.get("time"),
+            "Source": event.get("source"),
+            "DetailType": event.get("detail-type"),
+            "Detail": orjson.dumps(event.get("detail", {})).decode(),
+            "Resources": event.get("resources"),
+        }
+    )
 
 
 def event_time(event: dict[str, Any], default: float) -> float:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from cloudlet.core.arn import parse_arn
+from cloudlet.core.policy.document import PolicyError, parse_policy
+from cloudlet.core.policy.evaluator import Request, Source, applicable
 from cloudlet.services.events.errors import already_exists, bus_not_found, not_found, validation
 from cloudlet.services.events.store import Bus
 
@@ -207,9 +209,6 @@ class BusesApi:
         """Whether ``account`` may put events on ``bus`` (its own, or allowed by the bus policy)."""
         if account == bus.account:
             return True
-        from cloudlet.core.policy.document import PolicyError, parse_policy
-        from cloudlet.core.policy.evaluator import Request, Source, applicable
-
         policy_data = bus.data.get("Policy")
         if not policy_data:
             return False

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.core.delivery import Attempt, Outbound, Outcome, Policy, Target
 from cloudlet.services.sns import confirmation, delivery_policy, messages
+from cloudlet.services.sns import metrics as sns_metrics
 from cloudlet.services.sns.errors import invalid
 from cloudlet.services.sns.http_delivery import TO_HTTP, HttpTarget, headers_for
 from cloudlet.services.sns.store import Subscription, Topic
@@ -37,9 +38,12 @@ def register(provider: SnsProvider) -> None:
     """The engine targets and timers of SNS's deliveries."""
     from cloudlet.services.sns.publishing import TO_SQS
 
-    provider.deliveries.register(TO_SQS, Target(provider.sqs_target.deliver, dead_letter=dead_letter))
+    observe = sns_metrics.delivery_observer(provider.metrics)
+    provider.deliveries.register(
+        TO_SQS, Target(provider.sqs_target.deliver, dead_letter=dead_letter, observe=observe)
+    )
     http = HttpTarget(subscribed=lambda arn: provider.db.subscription(arn) is not None)
-    provider.deliveries.register(TO_HTTP, Target(http.deliver, dead_letter=dead_letter))
+    provider.deliveries.register(TO_HTTP, Target(http.deliver, dead_letter=dead_letter, observe=observe))
     provider.scheduler.register(
         confirmation.EXPIRE_PENDING, lambda arn: confirmation.expire_pending(provider, arn)
     )

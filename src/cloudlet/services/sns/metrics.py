@@ -16,10 +16,10 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cloudlet.core.delivery import Attempt, Target
+from cloudlet.core.delivery import Attempt
 
 if TYPE_CHECKING:
     from cloudlet.core.metrics import Metrics
@@ -95,21 +95,13 @@ def _topic_of(payload: Any) -> str | None:
     return None
 
 
-def observe_deliveries(deliveries: Any, metrics: Metrics, *names: str) -> None:
-    """Give the registered engine targets ``names`` an ``observe`` hook recording the
-    delivery metrics (a target already observed keeps its hook, called first)."""
-    for name in names:
-        target: Target | None = deliveries.targets.get(name)
-        if target is None:
-            continue
-        previous = target.observe
+def delivery_observer(metrics: Metrics) -> Callable[[str, Attempt], None]:
+    """The ``observe`` hook of SNS's engine targets: the delivery metrics of each attempt."""
 
-        def observe(event: str, attempt: Attempt, previous: Any = previous) -> None:
-            if previous is not None:
-                previous(event, attempt)
-            metric = _ENGINE_EVENTS.get(event)
-            topic = _topic_of(attempt.payload) if metric is not None else None
-            if topic is not None:
-                record(metrics, topic, metric)  # type: ignore[arg-type]
+    def observe(event: str, attempt: Attempt) -> None:
+        metric = _ENGINE_EVENTS.get(event)
+        topic = _topic_of(attempt.payload) if metric is not None else None
+        if topic is not None:
+            record(metrics, topic, metric)  # type: ignore[arg-type]
 
-        deliveries.register(name, dataclasses.replace(target, observe=observe))
+    return observe

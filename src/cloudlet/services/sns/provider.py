@@ -19,7 +19,6 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.sns import attributes as attrs
 from cloudlet.services.sns import confirmation, delivery_policy, endpoints, filtering, messages, publishing
-from cloudlet.services.sns import metrics as sns_metrics
 from cloudlet.services.sns.errors import (
     check_arn,
     invalid,
@@ -27,7 +26,7 @@ from cloudlet.services.sns.errors import (
     subscription_not_found,
     topic_not_found,
 )
-from cloudlet.services.sns.http_delivery import TO_HTTP, check_url
+from cloudlet.services.sns.http_delivery import check_url
 from cloudlet.services.sns.signing import Signer
 from cloudlet.services.sns.sink import Sink
 from cloudlet.services.sns.store import SnsStore, Subscription, Topic
@@ -80,7 +79,6 @@ class SnsProvider(Provider):
         self.tokens = confirmation.Tokens(self)
         self.sqs_target = publishing.SqsTarget(self.runtime)
         endpoints.register(self)  # SQS and HTTP/S delivery targets, with their dead-letter messages
-        sns_metrics.observe_deliveries(self.deliveries, self.metrics, publishing.TO_SQS, TO_HTTP)
         self.deliveries.register_sender("sns", self.send_outbound)
 
     def resource_counts(self) -> dict[str, int]:
