@@ -5,6 +5,7 @@ answers exactly what testing every pattern answers."""
 from __future__ import annotations
 
 import ipaddress
+import math
 from typing import Any
 
 from hypothesis import given, settings
@@ -40,9 +41,10 @@ def _matching_condition(value: Any, draw: Any) -> Any:
     if isinstance(value, int | float):
         kind = draw(st.sampled_from(["exact", "range", "anything-but"]))
         if kind == "range":
-            return {"numeric": [">=", value - 1, "<=", value + 1]}
+            # whole-number bounds: value - 1 in floats can carry more than the six decimals allowed
+            return {"numeric": [">=", math.floor(value) - 1, "<=", math.ceil(value) + 1]}
         if kind == "anything-but":
-            return {"anything-but": value + 1}
+            return {"anything-but": round(value + 1, 3)}
         return value
     kind = draw(
         st.sampled_from(["exact", "prefix", "suffix", "ignore-case", "wildcard", "anything-but", "exists"])
