@@ -30,7 +30,7 @@ def test_lifecycle(lam, function, queue_arn):
     assert created["FunctionArn"].endswith(f":function:{function}")
     mapping_id = created["UUID"]
     assert created["EventSourceMappingArn"].endswith(f":event-source-mapping:{mapping_id}")
-    assert "does not poll" in created["LastProcessingResult"]  # said until the poller exists
+    assert "LastProcessingResult" not in created  # recorded: AWS shows none for SQS mappings
 
     got = lam.get_event_source_mapping(UUID=mapping_id)
     assert got["State"] == "Enabled"
@@ -52,6 +52,19 @@ def test_lifecycle(lam, function, queue_arn):
     with pytest.raises(ClientError) as exc:
         lam.get_event_source_mapping(UUID=mapping_id)
     assert error_of(exc) == MISSING
+
+
+def test_missing_queue(lam, function):
+    with pytest.raises(ClientError) as caught:
+        lam.create_event_source_mapping(
+            FunctionName=function, EventSourceArn="arn:aws:sqs:us-east-1:000000000000:no-such-queue"
+        )
+    assert error_of(caught) == (
+        "InvalidParameterValueException",
+        "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+        "SQS Error Message: The specified queue does not exist.",
+        400,
+    )
 
 
 def test_unknown_uuid(lam):

@@ -1,8 +1,9 @@
 """Event source mappings: the control plane (Create/Get/Update/Delete/List).
 
 Mappings live in ``lambda_settings`` under kind ``esm`` with an empty function name and the
-UUID as qualifier, so they outlive the function they point to (as AWS keeps them). No poller
-consumes the sources yet: see docs/lambda.md.
+UUID as qualifier, so they outlive the function they point to (as AWS keeps them). Each
+enabled mapping of a polled source has a poller (pollers.py); stream sources are not polled
+yet, which their LastProcessingResult says: see docs/lambda.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.errors import conflict, invalid
 from cloudlet.services.awslambda.names import parse_function
 from cloudlet.services.awslambda.util import page
+from cloudlet.services.sqs.interface import queue_consumer
 
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
@@ -24,13 +26,18 @@ if TYPE_CHECKING:
 
 KIND = "esm"
 NOT_POLLED = "PROBLEM: Cloudlet does not poll this event source yet"  # Cloudlet's own wording
+# recorded: an SQS mapping of a queue that does not exist
+NO_QUEUE = (
+    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+    "SQS Error Message: The specified queue does not exist."
+)
 _BATCH_WINDOW = (
     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
 )
 _UPDATABLE = (
     "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria",
     "ScalingConfig", "DestinationConfig", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
-    "MaximumRetryAttempts", "ParallelizationFactor", "TumblingWindowInSeconds",
+    "MaximumRetryAttempts", "ParallelizationFactor", "TumblingWindowInSeconds", "MetricsConfig",
 )  # fmt: skip
 
 
@@ -109,8 +116,13 @@ class EventSourceMappings:
         for key in (*_UPDATABLE[3:], "StartingPosition", "StartingPositionTimestamp"):
             if params.get(key) is not None:
                 doc[key] = params[key]
-        doc["LastProcessingResult"] = NOT_POLLED  # no poller yet, for any source: said, not hidden
+        if kind != "sqs":
+            doc["LastProcessingResult"] = NOT_POLLED  # no stream poller yet: said, not hidden
         _check(kind, doc)
+        if kind == "sqs":
+            consumer = queue_consumer(self.runtime)
+            if consumer is None or not consumer.queue_exists(source or ""):
+                raise invalid(NO_QUEUE)
         with self.store.transaction():
             if kind == "sqs":
                 for other in self.db.settings(ctx.account, ctx.region, "", KIND).values():
@@ -122,6 +134,7 @@ class EventSourceMappings:
                         )
             doc["_tags"] = params.get("Tags") or {}
             self.db.put_setting(ctx.account, ctx.region, "", KIND, mapping_id, doc)
+        self.pollers.apply(mapping_id, doc)
         return self._esm_answer(doc, "Creating")
 
     def get_event_source_mapping(
@@ -151,6 +164,7 @@ class EventSourceMappings:
                     shown = "Enabling" if params["Enabled"] else "Disabling"
             doc["LastModified"] = self.clock.now()
             self.db.put_setting(ctx.account, ctx.region, "", KIND, doc["UUID"], doc)
+        self.pollers.apply(doc["UUID"], doc)
         return self._esm_answer(doc, shown)
 
     def delete_event_source_mapping(
@@ -159,6 +173,7 @@ class EventSourceMappings:
         with self.store.transaction():
             doc = self._esm(ctx, params["UUID"])
             self.db.delete_setting(ctx.account, ctx.region, "", KIND, doc["UUID"])
+        self.pollers.apply(doc["UUID"], None)
         return self._esm_answer(doc, "Deleting")
 
     def list_event_source_mappings(

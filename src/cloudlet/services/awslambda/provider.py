@@ -27,6 +27,7 @@ from cloudlet.services.awslambda.invoke import Invoking
 from cloudlet.services.awslambda.layers import Layers
 from cloudlet.services.awslambda.names import LATEST, FunctionRef, function_arn, is_version, parse_function
 from cloudlet.services.awslambda.permissions import Permissions
+from cloudlet.services.awslambda.pollers import Pollers
 from cloudlet.services.awslambda.rotation import LambdaRotationInvoker
 from cloudlet.services.awslambda.settings import Settings
 from cloudlet.services.awslambda.store import Doc, LambdaStore
@@ -79,17 +80,21 @@ class LambdaProvider(
         self.executor = Executor(lambda: log_sink(runtime), self.clock, config.lambda_idle_seconds)
         self.concurrency = Concurrency(config.lambda_account_concurrency)
         self._limits: dict[tuple[str, str], Any] = {}  # settings.limits' cache
+        self.pollers = Pollers(self)
         self.register_async()
 
     async def start(self) -> None:
         self.codes.sweep(self.db.code_ids())  # packages written before a crash but never committed
         for account, region, name, qualifier in self.db.provisioned_everywhere():
             self.executor.later(self.allocate(FunctionRef(account, region, name, qualifier or None)))
+        self.pollers.resume()
 
     async def stop(self) -> None:
+        await self.pollers.close()
         await self.executor.close()
 
     def reset(self) -> None:
+        self.pollers.forget()
         self.codes.clear()
 
     def resource_counts(self) -> dict[str, int]:

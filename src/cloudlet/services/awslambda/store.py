@@ -266,6 +266,12 @@ class LambdaStore:
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
+    def settings_everywhere(self, kind: str) -> list[Doc]:
+        """Every setting of ``kind`` in every account and Region (event source mappings to resume)."""
+        return [
+            orjson.loads(r[0]) for r in self.db.all("SELECT doc FROM lambda_settings WHERE kind = ?", (kind,))
+        ]
+
     def concurrency_settings(self, account: str, region: str) -> list[tuple[str, str, str, Doc]]:
         """(function, kind, qualifier, doc) of every reserved and provisioned concurrency setting."""
         rows = self.db.all(

@@ -24,6 +24,7 @@ from cloudlet.services.kms.interface import key_service
 from cloudlet.services.sqs import attributes as qattr
 from cloudlet.services.sqs import messages as msg
 from cloudlet.services.sqs import query_api
+from cloudlet.services.sqs.consumer import QueueConsuming
 from cloudlet.services.sqs.digest import md5_attributes, md5_body
 from cloudlet.services.sqs.errors import (
     invalid_parameter,
@@ -67,7 +68,7 @@ _KMS_ERRORS = {
 }
 
 
-class SqsProvider(Provider):
+class SqsProvider(QueueConsuming, Provider):
     service = "sqs"
     validate_input = False  # SQS answers its own InvalidParameterValue / MissingParameter errors
 
