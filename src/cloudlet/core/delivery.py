@@ -395,6 +395,18 @@ class DeliveryEngine:
         """Let deliveries give up to (or record into) ARNs of ``service`` (``sqs``, ``sns``, ...)."""
         self.senders[service] = sender
 
+    def send_to(self, arn: str, message: Outbound) -> None:
+        """Send ``message`` to the destination ``arn`` through its service's sender (inside the
+        caller's transaction when there is one); raises when there is no such destination."""
+        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+        sender = self.senders.get(service)
+        if sender is None and self.resolve is not None and service:
+            self.resolve(service)
+            sender = self.senders.get(service)
+        if sender is None:
+            raise LookupError(f"no destination service for {arn}")
+        sender(arn, message)
+
     # -- making deliveries --
     def enqueue(
         self,
@@ -853,15 +865,8 @@ class DeliveryEngine:
     ) -> bool:
         """Send a record to the destination ``arn``; False (and observed as ``failed``) when
         that fails."""
-        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
-        sender = self.senders.get(service)
-        if sender is None and self.resolve is not None and service:
-            self.resolve(service)
-            sender = self.senders.get(service)
         try:
-            if sender is None:
-                raise LookupError(f"no destination service for {arn}")
-            sender(arn, build())
+            self.send_to(arn, build())
             return True
         except Exception as exc:
             log.warning("delivery %s could not be sent to %s: %s", attempt.id, arn, exc)

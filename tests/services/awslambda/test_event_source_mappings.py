@@ -134,8 +134,16 @@ def test_filter_criteria(lam, function, queue_arn):
     assert error_of(exc)[0] == "InvalidParameterValueException"
 
 
-def test_stream_source_stored_but_not_polled(lam, function):
-    stream = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
+def test_stream_source_defaults_and_errors(lam, function, aws_client):
+    ddb = aws_client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    stream = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream)
     assert error_of(exc) == (
@@ -144,11 +152,44 @@ def test_stream_source_stored_but_not_polled(lam, function):
         "Member must not be null.",
         400,
     )
+    missing = "arn:aws:kinesis:us-east-1:000000000000:stream/nope"
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(
+            FunctionName=function, EventSourceArn=missing, StartingPosition="LATEST"
+        )
+    assert error_of(exc) == ("InvalidParameterValueException", f"Stream not found: {missing}", 400)
     created = lam.create_event_source_mapping(
-        FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST"
+        FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST", Enabled=False
     )
-    assert created["BatchSize"] == 100
-    assert "not poll" in created["LastProcessingResult"]
+    shown = {k: created[k] for k in created if k not in ("ResponseMetadata", "UUID", "LastModified")}
+    assert shown == {  # recorded defaults of a stream mapping
+        "BatchSize": 100,
+        "BisectBatchOnFunctionError": False,
+        "DestinationConfig": {"OnFailure": {}},
+        "EventSourceArn": stream,
+        "EventSourceMappingArn": created["EventSourceMappingArn"],
+        "FunctionArn": created["FunctionArn"],
+        "FunctionResponseTypes": [],
+        "LastProcessingResult": "No records processed",
+        "MaximumBatchingWindowInSeconds": 0,
+        "MaximumRecordAgeInSeconds": -1,
+        "MaximumRetryAttempts": -1,
+        "ParallelizationFactor": 1,
+        "StartingPosition": "LATEST",
+        "State": "Creating",
+        "StateTransitionReason": "User action",
+        "TumblingWindowInSeconds": 0,
+    }
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(
+            FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST"
+        )
+    assert error_of(exc) == (
+        "ResourceConflictException",
+        f'The event source arn (" {stream} ") and function (" {function} ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {created['UUID']}",
+        409,
+    )
 
 
 def test_list_filters_and_pages(lam, function, queue_arn, aws_client):

@@ -666,7 +666,8 @@ def test_feed_for_in_process_consumers():
         feed = ddb.streams
         (shard,) = feed.shards(arn)
         shard_id = shard["ShardId"]
-        assert feed.latest_sequence(arn) is None
+        assert feed.latest_sequence(arn, shard_id) is None
+        assert feed.sequence_before(arn, shard_id, 0) is None
         assert feed.read(arn, shard_id, None, 10) == []
 
         waiter = asyncio.ensure_future(feed.wait(arn, runtime.clock.now() + 60))
@@ -676,7 +677,12 @@ def test_feed_for_in_process_consumers():
         (record,) = feed.read(arn, shard_id, None, 10)
         assert record["eventName"] == "INSERT"
         assert record["dynamodb"]["NewImage"]["b"] == {"B": b"\x01"}
-        assert feed.latest_sequence(arn) == record["dynamodb"]["SequenceNumber"]
+        assert (
+            feed.latest_sequence(arn, shard_id)
+            == feed.sequence_of(record)
+            == record["dynamodb"]["SequenceNumber"]
+        )
+        assert feed.read(arn, shard_id, feed.sequence_before(arn, shard_id, 0), 10) == [record]
         ddb.put_item(ctx, {"TableName": "feed", "Item": {"pk": {"S": "b"}}})
         after = feed.read(arn, shard_id, record["dynamodb"]["SequenceNumber"], 10)
         assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in after] == ["b"]
@@ -686,9 +692,9 @@ def test_feed_for_in_process_consumers():
         await asyncio.sleep(0)
         await runtime.clock.advance(31)
         await asyncio.wait_for(waiter, 5)
-        assert not feed.closed(arn)
+        assert not feed.closed(arn, shard_id)
         ddb.delete_table(ctx, {"TableName": "feed"})
-        assert feed.closed(arn)
+        assert feed.closed(arn, shard_id)
         assert "EndingSequenceNumber" in feed.shards(arn)[0]["SequenceNumberRange"]
         await runtime.stop()
 

@@ -2,13 +2,15 @@
 pattern (the EventBridge pattern language, core/patterns) matches it.
 
 Patterns see the record as the function would, except that a body that is JSON is matched as
-the JSON it holds (an SQS message's ``body``). A
+the JSON it holds (an SQS message's ``body``, a Kinesis record's base64 ``data``). A
 pattern that expects JSON therefore never matches a plain-string body, and a plain-string
 pattern never matches a JSON body, as AWS documents.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import orjson
@@ -40,3 +42,16 @@ def sqs_view(record: dict[str, Any]) -> dict[str, Any]:
     """An SQS record as filters see it: ``body`` parsed when it is JSON."""
     parsed = _json(record["body"])
     return record if parsed is None else {**record, "body": parsed}
+
+
+def stream_view(record: dict[str, Any], kinesis: bool) -> dict[str, Any]:
+    """A stream record as filters see it: a DynamoDB record whole; a Kinesis record's ``kinesis``
+    object (``data``, ``partitionKey``, ...) with ``data`` decoded and parsed when it is JSON."""
+    if not kinesis:
+        return record
+    inner = record["kinesis"]
+    try:
+        parsed = _json(base64.b64decode(inner["data"]).decode())
+    except (binascii.Error, UnicodeDecodeError):
+        parsed = None
+    return inner if parsed is None else {**inner, "data": parsed}

@@ -2,8 +2,8 @@
 
 Mappings live in ``lambda_settings`` under kind ``esm`` with an empty function name and the
 UUID as qualifier, so they outlive the function they point to (as AWS keeps them). Each
-enabled mapping of a polled source has a poller (pollers.py); stream sources are not polled
-yet, which their LastProcessingResult says: see docs/lambda.md.
+enabled mapping has a poller (pollers.py: sqs_poller.py, stream_poller.py); a stream mapping's
+starting positions are taken at creation, with it, in ``lambda_esm_positions``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cloudlet.core.patterns.errors import PatternError
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.errors import conflict, invalid
 from cloudlet.services.awslambda.names import parse_function
+from cloudlet.services.awslambda.stream_poller import initial_positions, stream_feed
 from cloudlet.services.awslambda.util import page
 from cloudlet.services.sqs.interface import queue_consumer
 
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
     from cloudlet.services.base import RequestContext
 
 KIND = "esm"
-NOT_POLLED = "PROBLEM: Cloudlet does not poll this event source yet"  # Cloudlet's own wording
+# recorded: what a stream mapping starts with (and LastProcessingResult until its first batch)
+_STREAM_DEFAULTS = {
+    "BisectBatchOnFunctionError": False, "MaximumRecordAgeInSeconds": -1, "MaximumRetryAttempts": -1,
+    "ParallelizationFactor": 1, "TumblingWindowInSeconds": 0, "LastProcessingResult": "No records processed",
+}  # fmt: skip
 # recorded: an SQS mapping of a queue that does not exist
 NO_QUEUE = (
     "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
@@ -107,33 +112,50 @@ class EventSourceMappings:
             "FunctionArn": ref.arn(),
             "LastModified": self.clock.now(),
             "State": "Enabled" if params.get("Enabled", True) else "Disabled",
-            "StateTransitionReason": "USER_INITIATED",
+            "StateTransitionReason": "USER_INITIATED" if kind == "sqs" else "User action",  # recorded
             "FunctionResponseTypes": params.get("FunctionResponseTypes") or [],
             "EventSourceMappingArn": make_arn(
                 "lambda", ctx.region, ctx.account, f"event-source-mapping:{mapping_id}"
             ),
         }
+        if kind == "stream":
+            doc.update(_STREAM_DEFAULTS)
+            doc["DestinationConfig"] = {"OnFailure": {}}
         for key in (*_UPDATABLE[3:], "StartingPosition", "StartingPositionTimestamp"):
             if params.get(key) is not None:
                 doc[key] = params[key]
-        if kind != "sqs":
-            doc["LastProcessingResult"] = NOT_POLLED  # no stream poller yet: said, not hidden
         _check(kind, doc)
+        positions: dict[str, str] = {}
         if kind == "sqs":
             consumer = queue_consumer(self.runtime)
             if consumer is None or not consumer.queue_exists(source or ""):
                 raise invalid(NO_QUEUE)
+        else:
+            feed = stream_feed(self.runtime, source or "")
+            try:
+                if feed is None:
+                    raise ServiceError("ResourceNotFoundException", "")
+                positions = initial_positions(feed, doc)
+            except ServiceError:
+                raise invalid(f"Stream not found: {source}") from None  # recorded
         with self.store.transaction():
-            if kind == "sqs":
-                for other in self.db.settings(ctx.account, ctx.region, "", KIND).values():
-                    if other["EventSourceArn"] == source and other["FunctionArn"] == doc["FunctionArn"]:
-                        raise conflict(
-                            f'An event source mapping with SQS arn (" {source} ") and function '
-                            f'(" {ref.name} ") already exists. Please update or delete the existing '
-                            f"mapping with UUID {other['UUID']}"
-                        )
+            for other in self.db.settings(ctx.account, ctx.region, "", KIND).values():
+                if other["EventSourceArn"] != source or other["FunctionArn"] != doc["FunctionArn"]:
+                    continue
+                if kind == "sqs":
+                    raise conflict(
+                        f'An event source mapping with SQS arn (" {source} ") and function '
+                        f'(" {ref.name} ") already exists. Please update or delete the existing '
+                        f"mapping with UUID {other['UUID']}"
+                    )
+                raise conflict(
+                    f'The event source arn (" {source} ") and function (" {ref.name} ") provided mapping '
+                    f"already exists. Please update or delete the existing mapping with UUID {other['UUID']}"
+                )  # recorded
             doc["_tags"] = params.get("Tags") or {}
             self.db.put_setting(ctx.account, ctx.region, "", KIND, mapping_id, doc)
+            for shard_id, position in positions.items():
+                self.db.put_position(mapping_id, shard_id, position)
         self.pollers.apply(mapping_id, doc)
         return self._esm_answer(doc, "Creating")
 
@@ -173,6 +195,7 @@ class EventSourceMappings:
         with self.store.transaction():
             doc = self._esm(ctx, params["UUID"])
             self.db.delete_setting(ctx.account, ctx.region, "", KIND, doc["UUID"])
+            self.db.delete_positions(doc["UUID"])
         self.pollers.apply(doc["UUID"], None)
         return self._esm_answer(doc, "Deleting")
 

@@ -8,20 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.services.awslambda.event_source_mappings import KIND
 from cloudlet.services.awslambda.sqs_poller import SqsPoller
+from cloudlet.services.awslambda.stream_poller import StreamPoller
 
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
 
 
-def polled(mapping: dict[str, Any]) -> bool:
-    """Whether Cloudlet polls this mapping's source."""
-    return mapping["EventSourceArn"].split(":")[2] == "sqs"
-
-
 class Pollers:
     def __init__(self, provider: LambdaProvider) -> None:
         self.provider = provider
-        self.running: dict[str, SqsPoller] = {}
+        self.running: dict[str, SqsPoller | StreamPoller] = {}
 
     def resume(self) -> None:
         for mapping in self.provider.db.settings_everywhere(KIND):
@@ -30,7 +26,7 @@ class Pollers:
     def apply(self, mapping_id: str, mapping: dict[str, Any] | None) -> None:
         """Bring the mapping's poller in line with ``mapping`` (None: deleted)."""
         poller = self.running.get(mapping_id)
-        wanted = mapping is not None and mapping["State"] == "Enabled" and polled(mapping)
+        wanted = mapping is not None and mapping["State"] == "Enabled"
         if not wanted:
             if poller is not None:
                 del self.running[mapping_id]
@@ -38,7 +34,9 @@ class Pollers:
             return
         assert mapping is not None
         if poller is None:
-            poller = self.running[mapping_id] = SqsPoller(self.provider, mapping)
+            sqs = mapping["EventSourceArn"].split(":")[2] == "sqs"
+            poller = SqsPoller(self.provider, mapping) if sqs else StreamPoller(self.provider, mapping)
+            self.running[mapping_id] = poller
             poller.start()
         else:
             poller.configure(mapping)

@@ -66,6 +66,18 @@ MIGRATIONS = [
         PRIMARY KEY (account, region, name)
     )
     """,
+    # where each stream event source mapping stands in each shard ('' position: from the oldest
+    # record; finished: a closed shard read to its end), and its tumbling window's state
+    """
+    CREATE TABLE lambda_esm_positions (
+        mapping_id TEXT NOT NULL,
+        shard_id TEXT NOT NULL,
+        position TEXT NOT NULL,
+        finished INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (mapping_id, shard_id)
+    )
+    """,
 ]
 
 Doc = dict[str, Any]
@@ -265,6 +277,27 @@ class LambdaStore:
             "SELECT account, region, name, qualifier FROM lambda_settings WHERE kind = 'provisioned'"
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def positions(self, mapping_id: str) -> dict[str, tuple[str, bool, Doc]]:
+        """shard id -> (position, finished, state) of a stream mapping's checkpoints."""
+        rows = self.db.all(
+            "SELECT shard_id, position, finished, doc FROM lambda_esm_positions WHERE mapping_id = ?",
+            (mapping_id,),
+        )
+        return {r[0]: (r[1], bool(r[2]), orjson.loads(r[3])) for r in rows}
+
+    def put_position(
+        self, mapping_id: str, shard_id: str, position: str, finished: bool = False, state: Doc | None = None
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO lambda_esm_positions (mapping_id, shard_id, position, finished, doc) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (mapping_id, shard_id) DO UPDATE SET "
+            "position = excluded.position, finished = excluded.finished, doc = excluded.doc",
+            (mapping_id, shard_id, position, int(finished), _dump(state or {})),
+        )
+
+    def delete_positions(self, mapping_id: str) -> None:
+        self.db.execute("DELETE FROM lambda_esm_positions WHERE mapping_id = ?", (mapping_id,))
 
     def settings_everywhere(self, kind: str) -> list[Doc]:
         """Every setting of ``kind`` in every account and Region (event source mappings to resume)."""

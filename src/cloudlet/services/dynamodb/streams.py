@@ -23,26 +23,10 @@ shard splits or roll-overs, hence no ``ParentShardId``. Shard ids look like AWS'
 of 21 digits, strictly increasing within a stream (and across the streams of a table,
 since they start from the stream's creation time).
 
-The feed, for in-process consumers (Lambda event source mappings, EventBridge Pipes):
-
-``shards(stream_arn) -> list[dict]``
-    The stream's shards as DescribeStream lists them (``ShardId``, ``SequenceNumberRange``
-    with ``StartingSequenceNumber``, and ``EndingSequenceNumber`` once the shard is closed).
-``read(stream_arn, shard_id, after_sequence, limit) -> list[dict]``
-    Up to ``limit`` records after sequence number ``after_sequence`` (None: from the oldest
-    record kept, TRIM_HORIZON), in order, each exactly as GetRecords returns it
-    (``ApproximateCreationDateTime`` is epoch seconds, ``B`` values are bytes). The last
-    record's ``dynamodb.SequenceNumber`` is the next ``after_sequence``.
-``latest_sequence(stream_arn) -> str | None``
-    The sequence number of the newest record written (None: none yet), where a LATEST
-    starting position begins.
-``closed(stream_arn) -> bool``
-    Whether the stream's shard is closed: once ``read`` returns nothing after its
-    ``EndingSequenceNumber``, it never will again.
-``async wait(stream_arn, until)``
-    Returns when a record is written to the stream (or it is closed), or when the service
-    clock reaches ``until``, whichever comes first. Check with ``read`` afterwards: a
-    wake-up may come without a new record.
+The feed, for in-process consumers (Lambda event source mappings, EventBridge Pipes), is
+core.stream_feed.StreamFeed: ``shards``, ``read``, ``sequence_of``, ``latest_sequence``,
+``sequence_before``, ``closed`` and ``wait``. Records are exactly as GetRecords returns them
+(``ApproximateCreationDateTime`` is epoch seconds, ``B`` values are bytes).
 
 Unknown (or expired) streams and shards raise ``ServiceError("ResourceNotFoundException")``;
 ``read`` from before the trim point raises ``ServiceError("TrimmedDataAccessException")``,
@@ -334,12 +318,28 @@ class Streams:
             position = parsed
         return self.records_after(stream_arn, shard_id, position, max(1, limit))[0]
 
-    def latest_sequence(self, stream_arn: str) -> str | None:
+    @staticmethod
+    def sequence_of(record: dict[str, Any]) -> str:
+        return record["dynamodb"]["SequenceNumber"]
+
+    def latest_sequence(self, stream_arn: str, shard_id: str) -> str | None:
         row = self.stream(stream_arn)
+        if shard_id != row.shard_id:
+            raise shard_not_found(shard_id)
         return sequence_number(row.last_seq) if row.last_seq >= row.first_seq else None
 
-    def closed(self, stream_arn: str) -> bool:
-        return not self.stream(stream_arn).enabled
+    def sequence_before(self, stream_arn: str, shard_id: str, timestamp: float) -> str | None:
+        position = self.position(
+            stream_arn, shard_id, "AT_TIMESTAMP", timestamp=min(timestamp, self.clock.now())
+        )
+        row = self.stream(stream_arn)
+        return None if position <= row.trimmed_to else sequence_number(position)
+
+    def closed(self, stream_arn: str, shard_id: str) -> bool:
+        row = self.stream(stream_arn)
+        if shard_id != row.shard_id:
+            raise shard_not_found(shard_id)
+        return not row.enabled
 
     async def wait(self, stream_arn: str, until: float) -> None:
         event = self._signals.get(stream_arn)
