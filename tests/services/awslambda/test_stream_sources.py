@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -282,3 +283,54 @@ def test_checkpoints_survive_kill_9(tmp_path):
         assert [keys(e) for e in results(sqs, out)] == [["after"]]  # not "before" again
     finally:
         server.kill()
+
+
+WINDOW_COUNTER = """
+import json, os, boto3
+sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+def handler(event, context):
+    sqs.send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
+    state = dict(event["state"])
+    for record in event["Records"]:
+        key = record["dynamodb"]["Keys"]["pk"]["S"]
+        state[key] = state.get(key, 0) + 1
+    return {"state": state}
+"""
+
+
+def test_tumbling_window_aggregates_with_state(lam, sqs, ddb, role, cloudlet):
+    out, _ = make_queue(sqs)
+    table, stream = make_table(ddb)
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": make_zip({"index.py": WINDOW_COUNTER})},
+        Environment={"Variables": {"RESULTS": out, "AWS_ENDPOINT_URL": cloudlet.endpoint}},
+    )
+    lam.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=stream, StartingPosition="LATEST", TumblingWindowInSeconds=300
+    )
+    now = cloudlet.clock()["now"]
+    cloudlet.advance_clock(300 - now % 300 + 1)  # just inside a window: the writes share it
+    put(ddb, table, "a")
+    first = results(sqs, out)[0]
+    put(ddb, table, "a", n=2)  # a change (an identical put writes no stream record)
+    put(ddb, table, "b")
+    later = results(sqs, out, 1)
+    assert first["state"] == {} and first["isFinalInvokeForWindow"] is False
+    assert first["shardId"] and first["eventSourceARN"] == stream
+    assert first["isWindowTerminatedEarly"] is False
+    start = datetime.fromisoformat(first["window"]["start"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(first["window"]["end"].replace("Z", "+00:00"))
+    assert (end - start).total_seconds() == 300 and start.timestamp() % 300 == 0
+    assert later[-1]["state"] in ({"a": 1}, {"a": 2})  # the earlier invocations' state carried
+    while sum(len(e["Records"]) for e in [first, *later]) < 3:
+        later += results(sqs, out)
+    cloudlet.advance_clock(300)  # the window ends: one last invocation with the final state
+    final = results(sqs, out)[0]
+    assert final["isFinalInvokeForWindow"] is True and final["Records"] == []
+    assert final["state"] == {"a": 2, "b": 1}
+    assert final["window"] == first["window"]

@@ -14,7 +14,9 @@ record describing it (``KinesisBatchInfo``/``DDBStreamBatchInfo``: shard and seq
 range) goes to the ``DestinationConfig.OnFailure`` destination and the shard moves on. With
 ``BisectBatchOnFunctionError`` a failed batch is split in two and the halves retried in order
 (a split does not reset the invocation count). ``ReportBatchItemFailures`` checkpoints before
-the lowest sequence number the function names and retries from there.
+the lowest sequence number the function names and retries from there. With
+``TumblingWindowInSeconds`` records go through their windows in one lane, with the state the
+function returns (tumbling.py).
 
 Chosen here (AWS does not say): the batch of a shard is finished before the next is read, so
 with N lanes the slowest lane paces the others; retries after the third wait with backoff
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import logging
 import uuid
 import zlib
@@ -39,6 +42,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.batch_response import failed_items
 from cloudlet.services.awslambda.event_filters import compile_filters, passes, stream_view
 from cloudlet.services.awslambda.names import ref_of_arn
+from cloudlet.services.awslambda.tumbling import Window, window_start
 from cloudlet.services.dynamodb.interface import table_stream_feed
 from cloudlet.services.kinesis.interface import kinesis_feed
 
@@ -156,28 +160,36 @@ class StreamPoller:
                 parents = [shard.get("ParentShardId"), shard.get("AdjacentParentShardId")]
                 if any(p in present and not positions.get(p, ("", False))[1] for p in parents if p):
                     continue  # a child waits for its parents
-                after = positions[sid][0] if sid in positions else ""
-                self.workers[sid] = asyncio.get_running_loop().create_task(self._shard(feed, sid, after))
+                after, _, kept = positions.get(sid, ("", False, {}))
+                self.workers[sid] = asyncio.get_running_loop().create_task(
+                    self._shard(feed, sid, after, kept)
+                )
             await self.clock.wait(self._changed, self.clock.now() + RELIST_S)
 
-    async def _shard(self, feed: StreamFeed, sid: str, after: str) -> None:
-        uid = self.mapping["UUID"]
+    async def _shard(self, feed: StreamFeed, sid: str, after: str, kept: dict[str, Any]) -> None:
+        window = Window.load(kept)
         while True:
             size = int(self.mapping.get("BatchSize") or 100)
             try:
                 records = feed.read(self.arn, sid, after or None, size)
-                window = float(self.mapping.get("MaximumBatchingWindowInSeconds") or 0)
-                deadline = self.clock.now() + window
+                gather = float(self.mapping.get("MaximumBatchingWindowInSeconds") or 0)
+                deadline = self.clock.now() + gather
                 while records and len(records) < size and self.clock.now() < deadline:
                     await feed.wait(self.arn, deadline)
                     records += feed.read(self.arn, sid, feed.sequence_of(records[-1]), size - len(records))
                 if not records:
-                    if feed.closed(self.arn, sid):
-                        with self.provider.store.transaction():
-                            self.provider.db.put_position(uid, sid, after, finished=True)
+                    closed = feed.closed(self.arn, sid)
+                    if window is not None and (closed or self.clock.now() >= window.end):
+                        await self._close_window(sid, window)
+                        window = None
+                        self._checkpoint(sid, after, None)
+                        continue
+                    if closed:
+                        self._checkpoint(sid, after, None, finished=True)
                         self._changed.set()
                         return
-                    await feed.wait(self.arn, self.clock.now() + LONG_WAIT_S)
+                    until = self.clock.now() + LONG_WAIT_S
+                    await feed.wait(self.arn, min(until, window.end) if window else until)
                     continue
             except ServiceError as error:
                 if error.code == "TrimmedDataAccessException":
@@ -185,11 +197,18 @@ class StreamPoller:
                     continue
                 await self.clock.sleep(PAUSE_S)  # the stream is gone: the mapping waits for it
                 continue
-            await self._batch(feed, sid, records)
+            if self.mapping.get("TumblingWindowInSeconds"):
+                window = await self._windowed(feed, sid, records, window)
+            else:
+                await self._batch(feed, sid, records)
             after = feed.sequence_of(records[-1])
-            with self.provider.store.transaction():
-                self.provider.db.put_position(uid, sid, after)
-                self._processed()
+            self._checkpoint(sid, after, window)
+
+    def _checkpoint(self, sid: str, after: str, window: Window | None, finished: bool = False) -> None:
+        with self.provider.store.transaction():
+            state = window.dump() if window is not None else None
+            self.provider.db.put_position(self.mapping["UUID"], sid, after, finished, state)
+            self._processed()
 
     def _processed(self) -> None:
         """LastProcessingResult becomes OK after the first batch (written once)."""
@@ -214,6 +233,44 @@ class StreamPoller:
         for event in events:
             lanes.setdefault(zlib.crc32(self._key(event)) % lanes_wanted, []).append(event)
         await asyncio.gather(*(self._lane(sid, lane) for lane in lanes.values()))
+
+    async def _windowed(
+        self, feed: StreamFeed, sid: str, records: list[dict[str, Any]], window: Window | None
+    ) -> Window | None:
+        """Run records through their tumbling windows in order (one lane: state is per shard)."""
+        length = int(self.mapping["TumblingWindowInSeconds"])
+        events = [self._event_record(feed, sid, r) for r in records]
+        events = [e for e in events if passes(self.filters, stream_view(e, self.kinesis))]
+        for start, group in itertools.groupby(events, key=lambda e: window_start(self._arrival(e), length)):
+            if window is not None and window.start != start:
+                await self._close_window(sid, window)
+                window = None
+            if window is None:
+                window = Window(start, start + length)
+            await self._lane(sid, list(group), window)
+            if window.too_big:
+                await self._close_window(sid, window, early=True)
+                window = None
+        return window
+
+    async def _close_window(self, sid: str, window: Window, early: bool = False) -> None:
+        """The window's last invocation: no records, its final state."""
+        retries = int(self.mapping.get("MaximumRetryAttempts", -1))
+        payload = orjson.dumps({"Records": [], **window.fields(sid, self.arn, final=True, early=early)})
+        invoked = 0
+        while retries == -1 or invoked <= retries:
+            try:
+                _, is_error = await self.provider.invoke_function(
+                    self.mapping["FunctionArn"], payload, str(uuid.uuid4())
+                )
+            except ServiceError:
+                await self.clock.sleep(RETRY_BACKOFF.delay(1))
+                continue
+            invoked += 1
+            if not is_error:
+                return
+            if invoked > FREE_RETRIES:
+                await self.clock.sleep(RETRY_BACKOFF.delay(invoked - FREE_RETRIES))
 
     def _key(self, event: dict[str, Any]) -> bytes:
         if self.kinesis:
@@ -256,7 +313,7 @@ class StreamPoller:
             return float(event["kinesis"]["approximateArrivalTimestamp"])
         return float(event["dynamodb"]["ApproximateCreationDateTime"])
 
-    async def _lane(self, sid: str, events: list[dict[str, Any]]) -> None:
+    async def _lane(self, sid: str, events: list[dict[str, Any]], window: Window | None = None) -> None:
         """Run one lane's records through the function in order, with AWS's failure handling."""
         work: list[tuple[list[dict[str, Any]], int]] = [(events, 0)]
         retries = int(self.mapping.get("MaximumRetryAttempts", -1))
@@ -268,7 +325,7 @@ class StreamPoller:
                 continue
             if invoked > FREE_RETRIES:
                 await self.clock.sleep(RETRY_BACKOFF.delay(invoked - FREE_RETRIES))
-            answer, error = await self._invoke(batch)
+            answer, error = await self._invoke(sid, batch, window)
             if answer is None:  # throttled or not invocable: the same batch again, not counted
                 await self.clock.sleep(RETRY_BACKOFF.delay(1))
                 work.insert(0, (batch, invoked))
@@ -304,16 +361,24 @@ class StreamPoller:
             return None
         return min(sequences.index(s) for s in failed)
 
-    async def _invoke(self, batch: list[dict[str, Any]]) -> tuple[bytes | None, dict[str, Any] | None]:
+    async def _invoke(
+        self, sid: str, batch: list[dict[str, Any]], window: Window | None
+    ) -> tuple[bytes | None, dict[str, Any] | None]:
         """The function's answer and, when it failed, the responseContext of the failure record;
-        (None, None) when it could not be invoked (throttled, gone)."""
+        (None, None) when it could not be invoked (throttled, gone). A window's state follows
+        the answers that succeed."""
+        event: dict[str, Any] = {"Records": batch}
+        if window is not None:
+            event.update(window.fields(sid, self.arn))
         try:
             answer, is_error = await self.provider.invoke_function(
-                self.mapping["FunctionArn"], orjson.dumps({"Records": batch}), str(uuid.uuid4())
+                self.mapping["FunctionArn"], orjson.dumps(event), str(uuid.uuid4())
             )
         except ServiceError:
             return None, None
         if not is_error:
+            if window is not None:
+                window.take_state(answer)
             return answer, None
         return answer, {"statusCode": 200, "executedVersion": self._version(), "functionError": "Unhandled"}
 
