@@ -21,7 +21,7 @@ from cloudlet.gateway.detect import (
 )
 from cloudlet.gateway.request import Request
 from cloudlet.gateway.signatures import Refusal, Signatures, Verdict
-from cloudlet.protocol import get_protocol
+from cloudlet.protocol import get_protocol, json_cbor
 from cloudlet.protocol.common import Response
 from cloudlet.protocol.errors import ServiceError, internal_failure, not_implemented, validation_error
 from cloudlet.protocol.model import Operation, ServiceModel, protocol_model
@@ -117,6 +117,7 @@ class Dispatcher:
         ``route`` replaces the router for an entry point that knows more about the request
         (S3 access point hosts); it may raise ServiceError."""
         request_id = ids.request_id()
+        json_cbor.mark(False)  # a request is answered in CBOR only once its CBOR body is parsed
         creds = parse_credentials(request)
         try:
             verdict = self.signatures.check(request, creds)

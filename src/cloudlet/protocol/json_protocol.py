@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from cloudlet.gateway.request import Request
-from cloudlet.protocol import eventstream, json_codec
+from cloudlet.protocol import eventstream, json_cbor, json_codec
 from cloudlet.protocol.base import Protocol, error_facts, error_members, query_error_code
 from cloudlet.protocol.common import Response, bad_input
 from cloudlet.protocol.errors import ServiceError
@@ -40,15 +40,21 @@ class JsonProtocol(Protocol):
     name = "json"
 
     def parse(self, op: Operation, request: Request, labels: dict[str, str]) -> dict[str, Any]:
-        data = load_json_body(request.read_body())
+        cbor = json_cbor.is_cbor(request)  # CBOR in, CBOR out (json_cbor.py)
+        json_cbor.mark(cbor)
+        data = json_cbor.loads(request.read_body()) if cbor else load_json_body(request.read_body())
         if op.input is None:
             return {}
         if not isinstance(data, dict):
             raise bad_input("Start of list found where not expected.")
-        return json_codec.decode(data, op.input)
+        return json_codec.decode(data, op.input, binary=cbor)
 
     def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
         shape = op.output
+        if json_cbor.take():
+            body = json_codec.encode(output, shape, binary=True) if shape is not None else {}
+            headers = [("Content-Type", json_cbor.CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+            return Response(200, headers, json_cbor.dumps(body))
         if shape is not None and (stream := shape.event_stream_member) is not None:
             return self._serialize_stream(shape, stream, output, request_id)
         body = json_codec.encode(output, shape) if shape is not None else {}
@@ -71,12 +77,13 @@ class JsonProtocol(Protocol):
     def serialize_error(self, model: ServiceModel, error: ServiceError, request_id: str) -> Response:
         shape, status, sender = error_facts(model, error)
         message_key, fields = error_members(shape, error)
+        cbor = json_cbor.take()
         body: dict[str, Any] = {"__type": _TYPE_NAMESPACE.get(model.name, "") + error.code}
         if shape is not None and fields:
-            body.update(json_codec.encode(fields, shape))
+            body.update(json_codec.encode(fields, shape, binary=cbor))
         body[message_key] = error.message
         headers = [
-            ("Content-Type", content_type(model)),
+            ("Content-Type", json_cbor.CONTENT_TYPE if cbor else content_type(model)),
             ("x-amzn-RequestId", request_id),
             ("x-amzn-ErrorType", error.code),
         ]
@@ -84,4 +91,4 @@ class JsonProtocol(Protocol):
             code = query_error_code(model, error)
             headers.append(("x-amzn-query-error", f"{code};{'Sender' if sender else 'Receiver'}"))
         headers.extend(error.headers.items())
-        return Response(status, headers, orjson.dumps(body))
+        return Response(status, headers, json_cbor.dumps(body) if cbor else orjson.dumps(body))
