@@ -9,6 +9,7 @@ starting positions are taken at creation, with it, in ``lambda_esm_positions``.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core.arn import make_arn
@@ -124,6 +125,8 @@ class EventSourceMappings:
         for key in (*_UPDATABLE[3:], "StartingPosition", "StartingPositionTimestamp"):
             if params.get(key) is not None:
                 doc[key] = params[key]
+        if isinstance(doc.get("StartingPositionTimestamp"), datetime):
+            doc["StartingPositionTimestamp"] = doc["StartingPositionTimestamp"].timestamp()
         _check(kind, doc)
         positions: dict[str, str] = {}
         if kind == "sqs":

@@ -60,6 +60,12 @@ FREE_RETRIES = 3  # retries made at once before backing off
 NO_RECORDS, OK = "No records processed", "OK"  # recorded LastProcessingResult values
 
 
+def source_stream(arn: str) -> str:
+    """The stream a source ARN reads: a Kinesis consumer's ARN (enhanced fan-out) names its
+    stream's ARN followed by ``/consumer/<name>:<created>``."""
+    return arn.split("/consumer/", 1)[0]
+
+
 def stream_feed(runtime: Runtime, arn: str) -> StreamFeed | None:
     """The feed of the stream ``arn`` names (DynamoDB or Kinesis)."""
     return kinesis_feed(runtime) if arn.split(":")[2] == "kinesis" else table_stream_feed(runtime)
@@ -68,7 +74,7 @@ def stream_feed(runtime: Runtime, arn: str) -> StreamFeed | None:
 def initial_positions(feed: StreamFeed, mapping: dict[str, Any]) -> dict[str, str]:
     """shard id -> where a new mapping starts reading ('' = the oldest record kept), taken when
     the mapping is created so that LATEST means the records written after it."""
-    arn, start = mapping["EventSourceArn"], mapping["StartingPosition"]
+    arn, start = source_stream(mapping["EventSourceArn"]), mapping["StartingPosition"]
     positions = {}
     for shard in feed.shards(arn):
         sid = shard["ShardId"]
@@ -112,7 +118,7 @@ class StreamPoller:
 
     def configure(self, mapping: dict[str, Any]) -> None:
         self.mapping = mapping
-        self.arn: str = mapping["EventSourceArn"]
+        self.arn = source_stream(mapping["EventSourceArn"])
         self.kinesis = self.arn.split(":")[2] == "kinesis"
         self.filters = compile_filters(mapping)
         self.role = self._role()
