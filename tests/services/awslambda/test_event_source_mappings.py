@@ -215,3 +215,89 @@ def test_mapping_outlives_its_function(lam, function, queue_arn):
     created = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn)
     lam.delete_function(FunctionName=function)
     assert lam.get_event_source_mapping(UUID=created["UUID"])["UUID"] == created["UUID"]
+
+
+@pytest.fixture
+def stream_arn(aws_client) -> str:
+    kinesis = aws_client("kinesis")
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"ParallelizationFactor": 2}, "Unsupported ParallelizationFactor parameter for given event source mapping type."),
+        ({"MaximumRetryAttempts": 1}, "Unsupported MaximumRetryAttempts parameter for given event source mapping type."),
+        ({"BisectBatchOnFunctionError": True}, "Unsupported BisectBatchOnFunctionError parameter for given event source mapping type."),
+        ({"TumblingWindowInSeconds": 5}, "Unsupported TumblingWindowInSeconds parameter for given event source mapping type."),
+        ({"StartingPosition": "LATEST"}, "StartingPosition is not valid for SQS event sources."),
+    ],
+)  # fmt: skip
+def test_sqs_refuses_stream_parameters(lam, function, queue_arn, extra, message):
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn, **extra)
+    assert error_of(exc) == ("InvalidParameterValueException", message, 400)
+
+
+def test_fifo_queue_limits(lam, function, aws_client):
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for extra in (
+        {"BatchSize": 11, "MaximumBatchingWindowInSeconds": 1},
+        {"MaximumBatchingWindowInSeconds": 1},
+    ):
+        with pytest.raises(ClientError) as exc:
+            lam.create_event_source_mapping(FunctionName=function, EventSourceArn=arn, **extra)
+        assert error_of(exc)[0] == "InvalidParameterValueException"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"ScalingConfig": {"MaximumConcurrency": 5}},
+        {"MaximumRecordAgeInSeconds": 59},
+        {"StartingPosition": "AT_TIMESTAMP"},
+        {
+            "DestinationConfig": {
+                "OnFailure": {"Destination": "arn:aws:lambda:us-east-1:000000000000:function:f"}
+            }
+        },
+        {"FilterCriteria": {"Filters": [{"Pattern": "not json"}]}},
+    ],
+)
+def test_stream_mapping_refusals(lam, function, stream_arn, extra):
+    params = {"StartingPosition": "LATEST", **extra}
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream_arn, **params)
+    assert error_of(exc)[0] == "InvalidParameterValueException"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"BatchSize": 0}, {"BatchSize": 10001}, {"ParallelizationFactor": 11}, {"MaximumRetryAttempts": -2},
+     {"TumblingWindowInSeconds": 901}, {"MaximumBatchingWindowInSeconds": 301}],
+)  # fmt: skip
+def test_model_ranges(lam_raw, function, stream_arn, extra):
+    with pytest.raises(ClientError) as exc:
+        lam_raw.create_event_source_mapping(
+            FunctionName=function, EventSourceArn=stream_arn, StartingPosition="LATEST", **extra
+        )
+    assert error_of(exc)[2] == 400
+
+
+def test_update_refuses_what_the_source_does_not_take(lam, function, queue_arn):
+    mapping_id = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn)["UUID"]
+    with pytest.raises(ClientError) as exc:
+        lam.update_event_source_mapping(UUID=mapping_id, ParallelizationFactor=2)
+    assert (
+        error_of(exc)[1] == "Unsupported ParallelizationFactor parameter for given event source mapping type."
+    )
+    with pytest.raises(ClientError) as exc:
+        lam.update_event_source_mapping(UUID=mapping_id, BatchSize=50)
+    assert error_of(exc)[1].startswith("Maximum batch window in seconds must be greater than 0")
+    assert lam.get_event_source_mapping(UUID=mapping_id)["BatchSize"] == 10  # unchanged

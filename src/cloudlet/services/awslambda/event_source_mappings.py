@@ -40,6 +40,12 @@ NO_QUEUE = (
 _BATCH_WINDOW = (
     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
 )
+# Parameters only one kind of source takes
+_STREAM_ONLY = (
+    "ParallelizationFactor", "BisectBatchOnFunctionError", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
+    "TumblingWindowInSeconds", "DestinationConfig", "StartingPositionTimestamp",
+)  # fmt: skip
+_SQS_ONLY = ("ScalingConfig",)
 _UPDATABLE = (
     "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria",
     "ScalingConfig", "DestinationConfig", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
@@ -67,15 +73,41 @@ def _source_kind(arn: str | None) -> str:
     raise invalid("Unrecognized event source.")
 
 
-def _check(kind: str, doc: dict[str, Any]) -> None:
+def _check(kind: str, doc: dict[str, Any], given: dict[str, Any]) -> None:
+    """AWS's checks of a mapping (``doc``, as it would be stored) and of the parameters
+    ``given`` in the request: what its source takes and the combinations it allows."""
+    for name in _STREAM_ONLY if kind == "sqs" else _SQS_ONLY:
+        if given.get(name) is not None:
+            # recorded in public reports for ParallelizationFactor; unverified for the others
+            raise invalid(f"Unsupported {name} parameter for given event source mapping type.")
+    if kind == "sqs" and given.get("StartingPosition") is not None:
+        raise invalid("StartingPosition is not valid for SQS event sources.")  # as AWS answers
     size = doc["BatchSize"]
-    if kind == "sqs" and size > 10 and doc.get("MaximumBatchingWindowInSeconds", 0) < 1:
+    window = doc.get("MaximumBatchingWindowInSeconds", 0)
+    if kind == "sqs" and doc["EventSourceArn"].endswith(".fifo"):
+        if size > 10:
+            raise invalid("Maximum batch size for FIFO queues is 10.")  # unverified wording
+        if window:
+            raise invalid("Batching window is not supported for FIFO queues.")  # unverified wording
+    elif kind == "sqs" and size > 10 and window < 1:
         raise invalid(_BATCH_WINDOW)
+    if kind == "stream":
+        age = doc.get("MaximumRecordAgeInSeconds", -1)
+        if age != -1 and not 60 <= age <= 604800:
+            # unverified wording: the documented range is -1 (infinite) or 60 to 604,800
+            raise invalid("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800.")
+        if doc.get("StartingPosition") == "AT_TIMESTAMP" and doc.get("StartingPositionTimestamp") is None:
+            raise invalid(
+                "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
+            )  # unverified
+        destination = ((doc.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"], ["s3"]):
+            raise invalid(f"Unsupported destination ARN: {destination}")  # unverified wording
     for item in (doc.get("FilterCriteria") or {}).get("Filters") or []:
         try:
             compile_pattern(item.get("Pattern") or "")
         except PatternError:
-            raise invalid("Invalid filter pattern definition.") from None  # unverified wording
+            raise invalid("Invalid filter pattern definition.") from None  # recorded
 
 
 class EventSourceMappings:
@@ -127,7 +159,7 @@ class EventSourceMappings:
                 doc[key] = params[key]
         if isinstance(doc.get("StartingPositionTimestamp"), datetime):
             doc["StartingPositionTimestamp"] = doc["StartingPositionTimestamp"].timestamp()
-        _check(kind, doc)
+        _check(kind, doc, params)
         positions: dict[str, str] = {}
         if kind == "sqs":
             consumer = queue_consumer(self.runtime)
@@ -180,7 +212,7 @@ class EventSourceMappings:
                 if self.db.function(ref.account, ref.region, ref.name) is None:
                     raise invalid("Function does not exist")
                 doc["FunctionArn"] = ref.arn()
-            _check(_source_kind(doc["EventSourceArn"]), doc)
+            _check(_source_kind(doc["EventSourceArn"]), doc, params)
             shown = "Updating"
             if params.get("Enabled") is not None:
                 was = doc["State"]
