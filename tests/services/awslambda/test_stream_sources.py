@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from tests.services.awslambda.conftest import TRUST, make_zip
-from tests.services.awslambda.test_sqs_source import make_queue, results
+from tests.services.awslambda.test_sqs_source import make_queue, metric, results
 
 from cloudlet.testing.server import ServerProcess, client
 
@@ -334,3 +334,32 @@ def test_tumbling_window_aggregates_with_state(lam, sqs, ddb, role, cloudlet):
     assert final["isFinalInvokeForWindow"] is True and final["Records"] == []
     assert final["state"] == {"a": 2, "b": 1}
     assert final["window"] == first["window"]
+
+
+def test_event_count_metrics_and_iterator_age(lam, sqs, ddb, role, cloudlet):
+    out, _ = make_queue(sqs)
+    table, stream = make_table(ddb)
+    function = make_recorder(lam, role, cloudlet.endpoint, out)
+    mapping_id = lam.create_event_source_mapping(
+        FunctionName=function,
+        EventSourceArn=stream,
+        StartingPosition="LATEST",
+        BatchSize=10,
+        MaximumBatchingWindowInSeconds=1,
+        FilterCriteria={
+            "Filters": [{"Pattern": json.dumps({"dynamodb": {"Keys": {"pk": {"S": ["keep"]}}}})}]
+        },
+        MetricsConfig={"Metrics": ["EventCount"]},
+    )["UUID"]
+    put(ddb, table, "keep")
+    put(ddb, table, "drop")
+    assert keys(results(sqs, out)[0]) == ["keep"]
+    dims = {"EventSourceMappingUUID": mapping_id}
+    deadline = time.monotonic() + 10
+    while not metric(cloudlet.endpoint, "InvokedEventCount", dims) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sum(p["sum"] for p in metric(cloudlet.endpoint, "PolledEventCount", dims)) == 2
+    assert sum(p["sum"] for p in metric(cloudlet.endpoint, "FilteredOutEventCount", dims)) == 1
+    assert sum(p["sum"] for p in metric(cloudlet.endpoint, "InvokedEventCount", dims)) == 1
+    ages = metric(cloudlet.endpoint, "IteratorAge", {"FunctionName": function})
+    assert ages and ages[0]["unit"] == "Milliseconds" and ages[0]["minimum"] >= 0

@@ -5,7 +5,7 @@ invoked (``FunctionName`` + ``Resource`` = ``name:qualifier``), and across the a
 functions in the Region (no dimension), as Lambda publishes them. Names: Invocations,
 Errors, Throttles, Duration, ConcurrentExecutions (per invocation start: the invocations then
 running; read its Maximum), DeadLetterErrors, DestinationDeliveryFailures,
-AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped.
+AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, IteratorAge (mapping_metrics.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 NAMESPACE = "AWS/Lambda"
-UNITS = {"Duration": "Milliseconds", "AsyncEventAge": "Milliseconds"}
+UNITS = {"Duration": "Milliseconds", "AsyncEventAge": "Milliseconds", "IteratorAge": "Milliseconds"}
 
 
 class FunctionMetrics:

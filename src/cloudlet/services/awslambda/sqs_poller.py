@@ -30,6 +30,14 @@ from cloudlet.core.delivery import Backoff
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.batch_response import failed_items
 from cloudlet.services.awslambda.event_filters import compile_filters, passes, sqs_view
+from cloudlet.services.awslambda.mapping_metrics import (
+    DELETED,
+    FAILED,
+    FILTERED,
+    INVOKED,
+    POLLED,
+    MappingMetrics,
+)
 from cloudlet.services.awslambda.names import ref_of_arn
 from cloudlet.services.sqs.interface import queue_consumer
 
@@ -41,12 +49,6 @@ MAX_PAYLOAD = 6 * 1024 * 1024 - 1024  # a synchronous invocation's payload, less
 LONG_POLL_S = 20.0
 PAUSE_S = 10.0  # after the function could not be invoked at all (gone, unsupported runtime)
 THROTTLE_BACKOFF = Backoff(base=1.0, factor=2.0, cap=30.0, jitter="equal")
-# Event source mapping metrics (MetricsConfig EventCount), dimension EventSourceMappingUUID
-# unverified: the names as Lambda's monitoring guide lists them
-POLLED, FILTERED, INVOKED, FAILED, DELETED = (
-    "PolledEventCount", "FilteredOutEventCount", "InvokedEventCount", "FailedInvokeEventCount",
-    "DeletedEventCount",
-)  # fmt: skip
 
 
 # The order of a record's attributes in AWS's events (Lambda developer guide examples)
@@ -121,7 +123,7 @@ class SqsPoller:
         self.queue_arn: str = mapping["EventSourceArn"]
         self.fifo = self.queue_arn.endswith(".fifo")
         self.filters = compile_filters(mapping)
-        self.metered = "EventCount" in ((mapping.get("MetricsConfig") or {}).get("Metrics") or [])
+        self.metrics = MappingMetrics(self.provider, mapping)
 
     def start(self) -> None:
         if self._task is None:
@@ -197,12 +199,12 @@ class SqsPoller:
 
     async def _process(self, consumer: Any, batch: list[dict[str, Any]]) -> None:
         received = self.clock.now()
-        self._count(POLLED, len(batch))
+        self.metrics.count(POLLED, len(batch))
         records = [sqs_record(m, self.queue_arn, self.fifo) for m in batch]
         rejected = [r["receiptHandle"] for r in records if not passes(self.filters, sqs_view(r))]
         if rejected:
-            self._count(FILTERED, len(rejected))
-            self._count(DELETED, consumer.delete_messages(self.queue_arn, rejected))
+            self.metrics.count(FILTERED, len(rejected))
+            self.metrics.count(DELETED, consumer.delete_messages(self.queue_arn, rejected))
             records = [r for r in records if r["receiptHandle"] not in set(rejected)]
         if not records:
             return
@@ -210,7 +212,7 @@ class SqsPoller:
         for chunk in _chunks(records):
             done = await self._invoke(chunk, received + timeout)
             if done:
-                self._count(DELETED, consumer.delete_messages(self.queue_arn, done))
+                self.metrics.count(DELETED, consumer.delete_messages(self.queue_arn, done))
 
     async def _invoke(self, records: list[dict[str, Any]], deadline: float) -> list[str]:
         """Invoke the function with ``records``: the receipt handles of those to delete."""
@@ -232,9 +234,9 @@ class SqsPoller:
                 if self.clock.now() + delay >= deadline:
                     return []  # the visibility timeout is running out: the queue has them again
                 await self.clock.sleep(delay)
-        self._count(INVOKED, len(records))
+        self.metrics.count(INVOKED, len(records))
         if is_error:
-            self._count(FAILED, len(records))
+            self.metrics.count(FAILED, len(records))
             return []
         if "ReportBatchItemFailures" not in (self.mapping.get("FunctionResponseTypes") or []):
             return [r["receiptHandle"] for r in records]
@@ -242,12 +244,3 @@ class SqsPoller:
         if failed is None:
             return []
         return [r["receiptHandle"] for r in records if r["messageId"] not in failed]
-
-    def _count(self, metric: str, value: int) -> None:
-        if not self.metered or not value:
-            return
-        ref = ref_of_arn(self.mapping["FunctionArn"])
-        self.provider.metrics.record(
-            ref.account, ref.region, "AWS/Lambda", metric, value, "Count",
-            {"EventSourceMappingUUID": self.mapping["UUID"]},
-        )  # fmt: skip

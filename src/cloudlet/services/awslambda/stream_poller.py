@@ -41,6 +41,15 @@ from cloudlet.core.delivery import Backoff, Outbound
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.batch_response import failed_items
 from cloudlet.services.awslambda.event_filters import compile_filters, passes, stream_view
+from cloudlet.services.awslambda.mapping_metrics import (
+    DESTINATION,
+    DROPPED,
+    FAILED,
+    FILTERED,
+    INVOKED,
+    POLLED,
+    MappingMetrics,
+)  # fmt: skip
 from cloudlet.services.awslambda.names import ref_of_arn
 from cloudlet.services.awslambda.tumbling import Window, window_start
 from cloudlet.services.dynamodb.interface import table_stream_feed
@@ -122,6 +131,7 @@ class StreamPoller:
         self.kinesis = self.arn.split(":")[2] == "kinesis"
         self.filters = compile_filters(mapping)
         self.role = self._role()
+        self.metrics = MappingMetrics(self.provider, mapping)
 
     def _role(self) -> str | None:
         ref = ref_of_arn(self.mapping["FunctionArn"])
@@ -230,8 +240,7 @@ class StreamPoller:
     # ---- one batch ---------------------------------------------------------------------------
 
     async def _batch(self, feed: StreamFeed, sid: str, records: list[dict[str, Any]]) -> None:
-        events = [self._event_record(feed, sid, r) for r in records]
-        events = [e for e in events if passes(self.filters, stream_view(e, self.kinesis))]
+        events = self._passing(feed, sid, records)
         if not events:
             return
         lanes_wanted = max(1, int(self.mapping.get("ParallelizationFactor") or 1))
@@ -245,8 +254,7 @@ class StreamPoller:
     ) -> Window | None:
         """Run records through their tumbling windows in order (one lane: state is per shard)."""
         length = int(self.mapping["TumblingWindowInSeconds"])
-        events = [self._event_record(feed, sid, r) for r in records]
-        events = [e for e in events if passes(self.filters, stream_view(e, self.kinesis))]
+        events = self._passing(feed, sid, records)
         for start, group in itertools.groupby(events, key=lambda e: window_start(self._arrival(e), length)):
             if window is not None and window.start != start:
                 await self._close_window(sid, window)
@@ -277,6 +285,14 @@ class StreamPoller:
                 return
             if invoked > FREE_RETRIES:
                 await self.clock.sleep(RETRY_BACKOFF.delay(invoked - FREE_RETRIES))
+
+    def _passing(self, feed: StreamFeed, sid: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records as the function gets them, less those the filters reject."""
+        events = [self._event_record(feed, sid, r) for r in records]
+        passing = [e for e in events if passes(self.filters, stream_view(e, self.kinesis))]
+        self.metrics.count(POLLED, len(events))
+        self.metrics.count(FILTERED, len(events) - len(passing))
+        return passing
 
     def _key(self, event: dict[str, Any]) -> bytes:
         if self.kinesis:
@@ -337,6 +353,9 @@ class StreamPoller:
                 work.insert(0, (batch, invoked))
                 continue
             invoked += 1
+            self.metrics.count(INVOKED, len(batch))
+            if error is not None:
+                self.metrics.count(FAILED, len(batch))
             failed_from = self._failed_from(batch, answer, error)
             if failed_from is None:
                 continue
@@ -374,6 +393,7 @@ class StreamPoller:
         (None, None) when it could not be invoked (throttled, gone). A window's state follows
         the answers that succeed."""
         event: dict[str, Any] = {"Records": batch}
+        self.metrics.iterator_age((self.clock.now() - self._arrival(batch[-1])) * 1000)
         if window is not None:
             event.update(window.fields(sid, self.arn))
         try:
@@ -405,6 +425,7 @@ class StreamPoller:
         error: dict[str, Any] | None,
     ) -> None:
         """Send the record of a discarded batch to the on-failure destination, if there is one."""
+        self.metrics.count(DROPPED, len(batch))
         destination = ((self.mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
             "Destination"
         )
@@ -444,6 +465,7 @@ class StreamPoller:
                 self.provider.deliveries.send_to(
                     destination, Outbound(orjson.dumps(record).decode(), extra=extra)
                 )
+            self.metrics.count(DESTINATION, len(batch))
         except Exception as exc:  # a destination that fails loses the record, as on AWS
             log.warning(
                 "mapping %s: on-failure record not sent to %s: %s", self.mapping["UUID"], destination, exc
