@@ -363,3 +363,59 @@ def test_event_count_metrics_and_iterator_age(lam, sqs, ddb, role, cloudlet):
     assert sum(p["sum"] for p in metric(cloudlet.endpoint, "InvokedEventCount", dims)) == 1
     ages = metric(cloudlet.endpoint, "IteratorAge", {"FunctionName": function})
     assert ages and ages[0]["unit"] == "Milliseconds" and ages[0]["minimum"] >= 0
+
+
+LIFO_WORKER = """
+import os, boto3
+ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+def handler(event, context):
+    for _ in event["Records"]:
+        queued = ddb.scan(TableName=os.environ["TABLE"], FilterExpression="#s = :q",
+                          ExpressionAttributeNames={"#s": "status"},
+                          ExpressionAttributeValues={":q": {"S": "queued"}}, ConsistentRead=True)["Items"]
+        if not queued:
+            return
+        newest = max(queued, key=lambda i: int(i["n"]["N"]))
+        ddb.update_item(
+            TableName=os.environ["TABLE"], Key={"pk": newest["pk"]},
+            UpdateExpression="SET #s = :d, claims = if_not_exists(claims, :z) + :one",
+            ConditionExpression="#s = :q",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":d": {"S": "done"}, ":q": {"S": "queued"}, ":z": {"N": "0"}, ":one": {"N": "1"}},
+        )
+"""
+
+
+def test_lifo_task_queue_runs_through(lam, ddb, role, cloudlet):
+    """Tasks written to a table; its stream feeds a worker with reserved concurrency 1 that
+    claims the newest queued task with a conditional update: every task ends done, once."""
+    table, stream = make_table(ddb)
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Timeout=30,
+        Code={"ZipFile": make_zip({"index.py": LIFO_WORKER})},
+        Environment={"Variables": {"TABLE": table, "AWS_ENDPOINT_URL": cloudlet.endpoint}},
+    )
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    lam.create_event_source_mapping(
+        FunctionName=name,
+        EventSourceArn=stream,
+        StartingPosition="LATEST",
+        BatchSize=1,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
+    )
+    for n in range(8):
+        ddb.put_item(
+            TableName=table, Item={"pk": {"S": f"task-{n}"}, "n": {"N": str(n)}, "status": {"S": "queued"}}
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items = ddb.scan(TableName=table, ConsistentRead=True)["Items"]
+        if all(i["status"]["S"] == "done" for i in items):
+            break
+        time.sleep(0.2)
+    assert sorted(int(i["claims"]["N"]) for i in items) == [1] * 8
