@@ -301,3 +301,19 @@ def test_update_refuses_what_the_source_does_not_take(lam, function, queue_arn):
         lam.update_event_source_mapping(UUID=mapping_id, BatchSize=50)
     assert error_of(exc)[1].startswith("Maximum batch window in seconds must be greater than 0")
     assert lam.get_event_source_mapping(UUID=mapping_id)["BatchSize"] == 10  # unchanged
+
+
+def test_mapping_tags(lam, function, queue_arn):
+    created = lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=queue_arn, Tags={"team": "a"}
+    )
+    arn = created["EventSourceMappingArn"]
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "a"}
+    lam.tag_resource(Resource=arn, Tags={"env": "dev"})
+    lam.untag_resource(Resource=arn, TagKeys=["team"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"env": "dev"}
+    assert "Tags" not in lam.get_event_source_mapping(UUID=created["UUID"])
+    missing = arn.rsplit(":", 1)[0] + ":" + str(uuid.uuid4())
+    with pytest.raises(ClientError) as exc:
+        lam.list_tags(Resource=missing)
+    assert error_of(exc)[:2] == ("ResourceNotFoundException", "The resource you requested does not exist.")

@@ -16,6 +16,7 @@ from cloudlet.core.arn import make_arn
 from cloudlet.core.patterns.compile import compile_pattern
 from cloudlet.core.patterns.errors import PatternError
 from cloudlet.protocol.errors import ServiceError
+from cloudlet.services.awslambda.configure import check_tags
 from cloudlet.services.awslambda.errors import conflict, invalid
 from cloudlet.services.awslambda.names import parse_function
 from cloudlet.services.awslambda.stream_poller import initial_positions, stream_feed
@@ -187,7 +188,7 @@ class EventSourceMappings:
                     f'The event source arn (" {source} ") and function (" {ref.name} ") provided mapping '
                     f"already exists. Please update or delete the existing mapping with UUID {other['UUID']}"
                 )  # recorded
-            doc["_tags"] = params.get("Tags") or {}
+            doc["_tags"] = check_tags(params.get("Tags") or {})
             self.db.put_setting(ctx.account, ctx.region, "", KIND, mapping_id, doc)
             for shard_id, position in positions.items():
                 self.db.put_position(mapping_id, shard_id, position)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 TOTAL_CODE_SIZE = 80_530_636_800
 _URL_ID = string.ascii_lowercase + string.digits
+_MAPPING_RESOURCE = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):event-source-mapping:([0-9a-f-]{36})$"
+)
 _FUNCTION_RESOURCE = re.compile(r"^arn:[^:]+:lambda:([^:]+):(\d{12}):function:(.+)$")
 
 
@@ -419,19 +423,41 @@ class Settings:
             raise function_not_found(ref.arn())
         return ref, doc
 
+    def _tags(
+        self: LambdaProvider, ctx: RequestContext, resource: str
+    ) -> tuple[dict[str, str], Callable[[dict[str, str]], None]]:
+        """The tags of a function or an event source mapping, and how to store them changed."""
+        m = _MAPPING_RESOURCE.match(resource)
+        if m is None:
+            ref, doc = self._tagged(ctx, resource)
+
+            def save_function(tags: dict[str, str]) -> None:
+                doc["Tags"] = tags
+                self.db.put_function(ref.account, ref.region, ref.name, doc)
+
+            return doc.get("Tags") or {}, save_function
+        region, account, mapping_id = m[1], m[2], m[3]
+        mapping = self.db.setting(account, region, "", "esm", mapping_id) if region == ctx.region else None
+        if mapping is None:
+            raise not_found("The resource you requested does not exist.")
+
+        def save_mapping(tags: dict[str, str]) -> None:
+            mapping["_tags"] = tags
+            self.db.put_setting(account, region, "", "esm", mapping_id, mapping)
+
+        return mapping.get("_tags") or {}, save_mapping
+
     def tag_resource(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
-            ref, doc = self._tagged(ctx, params["Resource"])
-            doc["Tags"] = check_tags({**(doc.get("Tags") or {}), **params["Tags"]})
-            self.db.put_function(ref.account, ref.region, ref.name, doc)
+            tags, save = self._tags(ctx, params["Resource"])
+            save(check_tags({**tags, **params["Tags"]}))
         return {}
 
     def untag_resource(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
-            ref, doc = self._tagged(ctx, params["Resource"])
-            doc["Tags"] = {k: v for k, v in (doc.get("Tags") or {}).items() if k not in params["TagKeys"]}
-            self.db.put_function(ref.account, ref.region, ref.name, doc)
+            tags, save = self._tags(ctx, params["Resource"])
+            save({k: v for k, v in tags.items() if k not in params["TagKeys"]})
         return {}
 
     def list_tags(self: LambdaProvider, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return {"Tags": self._tagged(ctx, params["Resource"])[1].get("Tags") or {}}
+        return {"Tags": self._tags(ctx, params["Resource"])[0]}
