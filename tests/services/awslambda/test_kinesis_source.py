@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from typing import Any
 
@@ -188,3 +189,29 @@ def test_at_timestamp(lam, sqs, kinesis, role, cloudlet):
         StartingPositionTimestamp=middle - 1,
     )  # fmt: skip
     assert payloads(results(sqs, out)[0]) == [{"n": 1}]
+
+
+def test_s3_on_failure_destination(lam, sqs, kinesis, role, cloudlet, aws_client):
+    s3 = aws_client("s3")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    out, _ = make_queue(sqs)
+    arn = make_stream(kinesis)
+    function = make_recorder(lam, role, cloudlet.endpoint, out)
+    mapping_id = lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=arn, StartingPosition="LATEST", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}},
+    )["UUID"]  # fmt: skip
+    sequence = put(kinesis, arn, "k", bad=True)
+    results(sqs, out)
+    deadline = time.monotonic() + 10
+    while not s3.list_objects_v2(Bucket=bucket).get("Contents") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (found,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    shard = kinesis.list_shards(StreamARN=arn)["Shards"][0]["ShardId"]
+    assert found["Key"].startswith(f"aws/lambda/{mapping_id}/{shard}/")
+    record = json.loads(s3.get_object(Bucket=bucket, Key=found["Key"])["Body"].read())
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["KinesisBatchInfo"]["startSequenceNumber"] == sequence
+    (sent,) = record["payload"]["Records"]
+    assert sent["kinesis"]["sequenceNumber"] == sequence

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from tests.cli.test_aws_cli_identity import Aws, aws  # noqa: F401  (the fixture)
 
 
-def test_cli_round_trip(aws: Aws):  # noqa: F811
+def test_cli_round_trip(aws: Aws, cloudlet):  # noqa: F811
     group = f"/cli/{uuid.uuid4().hex[:8]}"
     aws("logs", "create-log-group", "--log-group-name", group, "--tags", "team=core")
     aws("logs", "create-log-stream", "--log-group-name", group, "--log-stream-name", "s")
-    now = int(time.time() * 1000)
+    now = int(cloudlet.clock()["now"] * 1000)  # the service clock: other tests move it on
     events = f"timestamp={now},message=hello timestamp={now + 1},message=ERROR-boom"
     out = aws(
         "logs",

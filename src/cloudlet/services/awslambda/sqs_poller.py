@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ from cloudlet.services.sqs.interface import queue_consumer
 if TYPE_CHECKING:
     from cloudlet.services.awslambda.provider import LambdaProvider
 
+log = logging.getLogger(__name__)
 MAX_BATCHES = 1000  # AWS: an SQS mapping processes at most 1,000 batches at once
 MAX_PAYLOAD = 6 * 1024 * 1024 - 1024  # a synchronous invocation's payload, less the envelope
 LONG_POLL_S = 20.0
@@ -168,13 +170,22 @@ class SqsPoller:
                 batch = await self._gather(consumer)
             except ServiceError:
                 batch = None
+            except Exception:  # a bug must not end the mapping: say so, and go on after a pause
+                log.exception("SQS mapping %s could not receive", self.mapping["UUID"])
+                batch = None
             if batch is None:  # the queue is gone (or unreadable): look again later
                 self._paused_until = self.clock.now() + PAUSE_S
                 continue
             if batch:
                 task = asyncio.get_running_loop().create_task(self._process(consumer, batch))
                 self.batches.add(task)
-                task.add_done_callback(self.batches.discard)
+                task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.batches.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # its messages return after their visibility timeout
+            log.error("SQS mapping %s: a batch failed", self.mapping["UUID"], exc_info=task.exception())
 
     async def _gather(self, consumer: Any) -> list[dict[str, Any]] | None:
         """The next batch: what one long poll returns, then more until the batch is full, the

@@ -213,10 +213,15 @@ class StreamPoller:
                     continue
                 await self.clock.sleep(PAUSE_S)  # the stream is gone: the mapping waits for it
                 continue
-            if self.mapping.get("TumblingWindowInSeconds"):
-                window = await self._windowed(feed, sid, records, window)
-            else:
-                await self._batch(feed, sid, records)
+            try:
+                if self.mapping.get("TumblingWindowInSeconds"):
+                    window = await self._windowed(feed, sid, records, window)
+                else:
+                    await self._batch(feed, sid, records)
+            except Exception:  # a bug must not end the shard: say so, and the batch comes again
+                log.exception("stream mapping %s, shard %s: a batch failed", self.mapping["UUID"], sid)
+                await self.clock.sleep(PAUSE_S)
+                continue
             after = feed.sequence_of(records[-1])
             self._checkpoint(sid, after, window)
 

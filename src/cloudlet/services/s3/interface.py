@@ -1,5 +1,5 @@
-"""What other services read from S3 in process (Lambda's deployment packages, S3 Control's
-access points)."""
+"""What other services read from and write to S3 in process (Lambda's deployment packages,
+S3 Control's access points, Firehose's deliveries)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,32 @@ def read_object(runtime: Runtime, bucket: str, key: str, version_id: str | None 
     if not row.blob_id:
         return b""
     return bytes(provider.blobs.read_all(row.blob_id))
+
+
+async def write_object(
+    runtime: Runtime,
+    bucket: str,
+    key: str,
+    data: bytes,
+    content_type: str = "application/octet-stream",
+    *,
+    kms_key_id: str | None = None,
+) -> dict[str, Any]:
+    """Put an object as its bucket's owner, through PutObject's own path (versioning, default
+    encryption, notifications, lifecycle as for any PutObject): PutObject's answer, or S3's error
+    (NoSuchBucket, ...) as a ServiceError. ``kms_key_id``: SSE-KMS with that key."""
+    from cloudlet.core.ids import request_id
+    from cloudlet.services.base import RequestContext
+
+    provider: Any = runtime.load("s3")
+    owner = bucket_owner(runtime, bucket)
+    if provider is None or owner is None:
+        raise ServiceError("NoSuchBucket", "The specified bucket does not exist", 404)
+    ctx = RequestContext("s3", "PutObject", owner[0], owner[1], request_id())
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data, "ContentType": content_type}
+    if kms_key_id is not None:
+        params.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key_id)
+    return await provider.put_object(ctx, params)
 
 
 def bucket_owner(runtime: Runtime, bucket: str) -> tuple[str, str] | None:

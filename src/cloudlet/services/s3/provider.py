@@ -48,6 +48,7 @@ from cloudlet.services.s3.access_points import bucket_behind, is_object_lambda
 from cloudlet.services.s3.acl import Acls
 from cloudlet.services.s3.blobs import INLINE_WRITE, BlobStore
 from cloudlet.services.s3.configs import BucketConfigs
+from cloudlet.services.s3.destinations import register_destinations
 from cloudlet.services.s3.errors import (
     MAX_SINGLE_PUT,
     entity_too_large,
@@ -219,6 +220,7 @@ class S3Provider(
         self.sequencer = nt.Sequencer()
         self.lifecycle = Lifecycle(self)
         self.signers = SignerClock(self.clock)
+        register_destinations(self)
 
     async def start(self) -> None:
         # Blobs written before a crash whose metadata never committed are garbage.
