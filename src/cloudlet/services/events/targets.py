@@ -26,6 +26,7 @@ from cloudlet.core.delivery import (
 )
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.interface import function_invoker
+from cloudlet.services.firehose.interface import record_sink
 from cloudlet.services.sns.interface import topic_publisher
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class TargetDelivery:
             self.provider.forward_to_bus(payload)
         elif service == "logs":
             self._to_logs(payload)
+        elif service == "firehose":
+            self._to_firehose(payload)
         else:
             raise _final("UNSUPPORTED_TARGET", f"Cloudlet does not deliver to {service} targets yet.")
 
@@ -139,6 +142,11 @@ class TargetDelivery:
             )
         if not published:
             raise _final("NO_RESOURCE", f"Topic does not exist: {payload['arn']}")
+
+    def _to_firehose(self, payload: dict[str, Any]) -> None:
+        sink = record_sink(self.runtime)
+        if sink is None or not sink.put_record_in(payload["arn"], body_of(payload).encode()):
+            raise _final("NO_RESOURCE", f"Delivery stream does not exist: {payload['arn']}")  # unverified
 
     def _to_logs(self, payload: dict[str, Any]) -> None:
         from cloudlet.services.logs.interface import log_sink

@@ -16,6 +16,7 @@ import re
 import secrets
 from typing import Any
 
+from cloudlet.core.arn import parse_arn
 from cloudlet.protocol.errors import ServiceError, validation_error
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.firehose import destinations, errors
@@ -240,6 +241,21 @@ class FirehoseProvider(Provider):
             self.buffers.append(stream, [(record_id, self.clock.now(), data)])
         self.stream_metrics.put(stream, "PutRecord", [len(data)])
         return {"RecordId": record_id, "Encrypted": stream.config["encryption"]["Status"] == "ENABLED"}
+
+    def put_record_in(self, stream_arn: str, data: bytes) -> bool:
+        """interface.RecordSink: one record from another service (SNS, EventBridge)."""
+        try:
+            arn = parse_arn(stream_arn)
+        except ValueError:
+            return False
+        name = arn.resource.removeprefix("deliverystream/")
+        stream = self.db.get(arn.account, arn.region, name)
+        if arn.service != "firehose" or stream is None or stream.stream_type != "DirectPut":
+            return False
+        with self.store.transaction():
+            self.buffers.append(stream, [(_record_id(), self.clock.now(), data)])
+        self.stream_metrics.put(stream, "PutRecord", [len(data)])
+        return True
 
     def put_record_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._writable(ctx, params["DeliveryStreamName"])
