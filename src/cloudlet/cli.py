@@ -30,6 +30,7 @@ def _config(args: argparse.Namespace) -> Config:
         in_memory=True if getattr(args, "in_memory", False) else None,
         log_level=getattr(args, "log_level", None),
         dynamodb_throttle=True if getattr(args, "dynamodb_throttle", False) else None,
+        kinesis_throttle=True if getattr(args, "kinesis_throttle", False) else None,
         sqs_skip_queue_deleted_recently=True
         if getattr(args, "sqs_skip_queue_deleted_recently", False)
         else None,
@@ -122,6 +123,8 @@ def _start_detached(cfg: Config) -> int:
         argv.append("--in-memory")
     if cfg.dynamodb_throttle:
         argv.append("--dynamodb-throttle")
+    if cfg.kinesis_throttle:
+        argv.append("--kinesis-throttle")
     if cfg.sqs_skip_queue_deleted_recently:
         argv.append("--sqs-skip-queue-deleted-recently")
     if cfg.sts_skip_role_checks:
@@ -285,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dynamodb-throttle",
         action="store_true",
         help="enforce provisioned throughput on DynamoDB tables (CLOUDLET_DYNAMODB_THROTTLE)",
+    )
+    p.add_argument(
+        "--kinesis-throttle",
+        action="store_true",
+        help="enforce provisioned Kinesis shards' write limits (CLOUDLET_KINESIS_THROTTLE)",
     )
     p.add_argument(
         "--sqs-skip-queue-deleted-recently",

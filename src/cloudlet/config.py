@@ -27,6 +27,8 @@ class Config:
     in_memory: bool = False
     log_level: str = "info"
     dynamodb_throttle: bool = False  # enforce provisioned throughput (ProvisionedThroughputExceededException)
+    # enforce provisioned Kinesis shards' write limits (1 MiB and 1,000 records a second)
+    kinesis_throttle: bool = False
     # let a deleted SQS queue's name be re-created at once (no 60-second QueueDeletedRecently)
     sqs_skip_queue_deleted_recently: bool = False
     # let STS AssumeRole* take any role ARN, as Cloudlet did before it checked roles: no check

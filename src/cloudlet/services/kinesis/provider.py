@@ -65,6 +65,7 @@ class KinesisProvider(Provider):
         super().__init__(runtime)
         self.streams = Streams(self)
         self.stream_metrics = KinesisMetrics(self.metrics)
+        self.throttle = runtime.config.kinesis_throttle  # opt-in: --kinesis-throttle
 
     @property
     def feed(self) -> Streams:
@@ -361,7 +362,7 @@ class KinesisProvider(Provider):
         put = self._put_of(stream, params, "")
         self._dry_run(params)
         self._check_key(stream)
-        result = self.streams.put(stream, [put], throttle=stream.mode == "PROVISIONED")[0]
+        result = self.streams.put(stream, [put], throttle=self.throttle and stream.mode == "PROVISIONED")[0]
         self.stream_metrics.put(
             stream, "PutRecord", [result], [len(put.data) + len(put.partition_key.encode())]
         )
@@ -382,7 +383,7 @@ class KinesisProvider(Provider):
             )  # unverified
         self._dry_run(params)
         self._check_key(stream)
-        results = self.streams.put(stream, puts, throttle=stream.mode == "PROVISIONED")
+        results = self.streams.put(stream, puts, throttle=self.throttle and stream.mode == "PROVISIONED")
         sizes = [len(p.data) + len(p.partition_key.encode()) for p in puts]
         self.stream_metrics.put(stream, "PutRecords", results, sizes)
         out: dict[str, Any] = {
