@@ -31,6 +31,7 @@ from cloudlet.services.dynamodb.expressions import (
     parse_update,
     project,
 )
+from cloudlet.services.dynamodb.kinesis_destinations import KinesisDestinations
 from cloudlet.services.dynamodb.reads import Reads
 from cloudlet.services.dynamodb.replicas import Replicas
 from cloudlet.services.dynamodb.statements import Statements
@@ -636,6 +637,8 @@ class DynamoDBProvider(Provider):
             units[index.name] = spent
         if record and table.stream_view and old_item != new:
             self.streams.record(table, old_item, new, service_delete=service_delete)
+        if record and "KinesisDestinations" in table.definition and old_item != new:
+            self.kinesis_destinations.record(table, old_item, new, service_delete=service_delete)
         if replicate and "Replicas" in table.definition:
             self.replicas.replicate(table, pk, sk, new, new_size, service_delete)
         return units
@@ -644,6 +647,31 @@ class DynamoDBProvider(Provider):
     def streams(self) -> Streams:
         """The tables' change streams (created on first use)."""
         return Streams(self)
+
+    @cached_property
+    def kinesis_destinations(self) -> KinesisDestinations:
+        """The tables' Kinesis streaming destinations (created on first use)."""
+        return KinesisDestinations(self)
+
+    def enable_kinesis_streaming_destination(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.kinesis_destinations.enable(ctx, params)
+
+    def disable_kinesis_streaming_destination(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.kinesis_destinations.disable(ctx, params)
+
+    def describe_kinesis_streaming_destination(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.kinesis_destinations.describe(ctx, params)
+
+    def update_kinesis_streaming_destination(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.kinesis_destinations.update(ctx, params)
 
     @staticmethod
     def _expressions(operation: str, params: dict[str, Any]) -> ExpressionContext:

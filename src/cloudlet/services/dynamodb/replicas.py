@@ -55,6 +55,7 @@ _REGIONAL = (
     "DeletionProtectionEnabled",
     "Replicas",
     "GlobalTableVersion",
+    "KinesisDestinations",  # a table's Kinesis streaming destinations are its own region's
     COPYING,
 )
 _REGIONAL_PREFIXES = ("ContinuousBackups", "PointInTime", "ContributorInsights")
