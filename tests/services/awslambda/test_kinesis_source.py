@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.services.awslambda.conftest import make_zip
+from tests.services.awslambda import test_sqs_source as sqs_source
 from tests.services.awslambda.test_sqs_source import make_queue, results
 
 RECORDER = """
@@ -45,18 +45,8 @@ def make_stream(kinesis, shards: int = 1) -> str:
     return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
 
 
-def make_recorder(lam, role: str, endpoint: str, out: str) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": RECORDER})},
-        Timeout=30,
-        Environment={"Variables": {"RESULTS": out, "AWS_ENDPOINT_URL": endpoint}},
-    )
-    return name
+def make_recorder(lam, role: str, endpoint: str, out: str, **env: str) -> str:
+    return sqs_source.make_recorder(lam, role, endpoint, out, RECORDER, **env)
 
 
 def put(kinesis, arn: str, key: str, **data: Any) -> str:

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.services.awslambda.conftest import TRUST, make_zip
+from tests.services.awslambda.conftest import TRUST, create_python
 
 from cloudlet.testing.server import ServerProcess, client
 
@@ -55,17 +55,11 @@ def make_queue(sqs, name: str | None = None, **attributes: str) -> tuple[str, st
     return url, arn
 
 
-def make_recorder(lam, role: str, endpoint: str, results: str, **env: str) -> str:
+def make_recorder(lam, role: str, endpoint: str, results: str, code: str = RECORDER, **env: str) -> str:
+    """A python3.12 function running ``code`` that knows the RESULTS queue and Cloudlet's endpoint."""
     name = f"fn-{uuid.uuid4().hex[:8]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": RECORDER})},
-        Timeout=30,
-        Environment={"Variables": {"RESULTS": results, "AWS_ENDPOINT_URL": endpoint, **env}},
-    )
+    variables = {"RESULTS": results, "AWS_ENDPOINT_URL": endpoint, **env}
+    create_python(lam, role, name, code, Timeout=30, Environment={"Variables": variables})
     return name
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from tests.services.awslambda import test_sqs_source as sqs_source
 from tests.services.awslambda.conftest import TRUST, make_zip
 from tests.services.awslambda.test_sqs_source import make_queue, metric, results
 
@@ -64,17 +65,7 @@ def make_table(ddb, view: str = "NEW_AND_OLD_IMAGES") -> tuple[str, str]:
 
 
 def make_recorder(lam, role: str, endpoint: str, out: str, **env: str) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": RECORDER})},
-        Timeout=30,
-        Environment={"Variables": {"RESULTS": out, "AWS_ENDPOINT_URL": endpoint, **env}},
-    )
-    return name
+    return sqs_source.make_recorder(lam, role, endpoint, out, RECORDER, **env)
 
 
 def put(ddb, table: str, pk: str, **attrs: Any) -> None:
@@ -301,15 +292,7 @@ def handler(event, context):
 def test_tumbling_window_aggregates_with_state(lam, sqs, ddb, role, cloudlet):
     out, _ = make_queue(sqs)
     table, stream = make_table(ddb)
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": make_zip({"index.py": WINDOW_COUNTER})},
-        Environment={"Variables": {"RESULTS": out, "AWS_ENDPOINT_URL": cloudlet.endpoint}},
-    )
+    name = sqs_source.make_recorder(lam, role, cloudlet.endpoint, out, WINDOW_COUNTER)
     lam.create_event_source_mapping(
         FunctionName=name, EventSourceArn=stream, StartingPosition="LATEST", TumblingWindowInSeconds=300
     )
