@@ -30,7 +30,7 @@ from cloudlet.services.events.rules import RulesApi
 from cloudlet.services.events.schedule import parse_schedule
 from cloudlet.services.events.store import Bus, EventsStore, Rule
 from cloudlet.services.events.targets import MAX_HOPS, TARGET, TargetDelivery, body_of, delivery_policy
-from cloudlet.services.events.transform import InputRenderError, render_input
+from cloudlet.services.events.transform import InputRenderError, parse_path, render_input, select
 
 log = logging.getLogger("cloudlet.events")
 
@@ -149,6 +149,11 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, ArchivesApi, Provider):
         group = (target.get("SqsParameters") or {}).get("MessageGroupId")
         if group:
             payload["group"] = group
+        key_path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
+        steps = parse_path(key_path) if key_path else None
+        key = select(steps, event) if steps else None
+        if key is not None:
+            payload["partition_key"] = key if isinstance(key, str) else orjson.dumps(key).decode()
         if hops:
             payload["hops"] = hops
         policy = delivery_policy(target)

@@ -27,6 +27,7 @@ from cloudlet.core.delivery import (
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.awslambda.interface import function_invoker
 from cloudlet.services.firehose.interface import record_sink
+from cloudlet.services.kinesis.interface import record_writer
 from cloudlet.services.sns.interface import topic_publisher
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ class TargetDelivery:
             self._to_logs(payload)
         elif service == "firehose":
             self._to_firehose(payload)
+        elif service == "kinesis":
+            self._to_kinesis(payload)
         else:
             raise _final("UNSUPPORTED_TARGET", f"Cloudlet does not deliver to {service} targets yet.")
 
@@ -142,6 +145,16 @@ class TargetDelivery:
             )
         if not published:
             raise _final("NO_RESOURCE", f"Topic does not exist: {payload['arn']}")
+
+    def _to_kinesis(self, payload: dict[str, Any]) -> None:
+        """One record; its partition key is KinesisParameters.PartitionKeyPath's value in the
+        event, else the event's id (as AWS documents)."""
+        writer = record_writer(self.runtime)
+        key = payload.get("partition_key") or payload["event"]["id"]
+        with self.runtime.store.transaction():
+            written = writer is not None and writer.put_record(payload["arn"], body_of(payload).encode(), key)
+        if not written:
+            raise _final("NO_RESOURCE", f"Stream does not exist: {payload['arn']}")  # unverified
 
     def _to_firehose(self, payload: dict[str, Any]) -> None:
         sink = record_sink(self.runtime)
