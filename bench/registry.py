@@ -11,6 +11,7 @@ from dynamodb import (
     ddb_update_cond,
     ddb_update_cond_sat,
 )
+from esm import kinesis_put_records, kinesis_to_function, kinesis_to_function_4, sqs_to_function
 from fanout import eventbridge_to_sqs, pattern_match_1000_rules, sns_fanout_filtered
 from functions import lambda_async_dest, lambda_cold, lambda_invoke, lambda_invoke_sat, lambda_warm_rss
 from identity import kms_decrypt_sat, kms_encrypt_sat, secrets_get_sat, ssm_get_sat
@@ -141,6 +142,27 @@ WORKLOADS: dict[str, Workload] = {
             "pattern_match_1000_rules",
             pattern_match_1000_rules,
             (Metric("events_per_s", "ev/s", True), Metric("us_per_event", "us", False)),
+        ),
+        Workload(
+            "sqs_to_function",
+            sqs_to_function,
+            (
+                Metric("p50_ms", "ms", False),
+                Metric("p99_ms", "ms", False),
+                Metric("msgs_per_s", "msg/s", True),
+                *_SAT_CPU,
+            ),
+        ),
+        Workload(
+            "kinesis_to_function", kinesis_to_function, (Metric("records_per_s", "rec/s", True), *_SAT_CPU)
+        ),
+        Workload(
+            "kinesis_to_function_4",
+            kinesis_to_function_4,
+            (Metric("records_per_s", "rec/s", True), *_SAT_CPU),
+        ),
+        Workload(
+            "kinesis_put_records", kinesis_put_records, (Metric("records_per_s", "rec/s", True), *_SAT_CPU)
         ),
         Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
         Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),

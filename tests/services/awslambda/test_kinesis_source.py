@@ -205,3 +205,29 @@ def test_s3_on_failure_destination(lam, sqs, kinesis, role, cloudlet, aws_client
     assert record["KinesisBatchInfo"]["startSequenceNumber"] == sequence
     (sent,) = record["payload"]["Records"]
     assert sent["kinesis"]["sequenceNumber"] == sequence
+
+
+def test_consumer_arn_reads_its_stream(lam, sqs, kinesis, role, cloudlet):
+    out, _ = make_queue(sqs)
+    arn = make_stream(kinesis)
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="efo")["Consumer"]["ConsumerARN"]
+    function = make_recorder(lam, role, cloudlet.endpoint, out)
+    mapping = lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=consumer, StartingPosition="TRIM_HORIZON"
+    )
+    assert mapping["EventSourceArn"] == consumer
+    put(kinesis, arn, "k", n=1)
+    (invocation,) = results(sqs, out)
+    assert payloads(invocation) == [{"n": 1}]
+
+
+def test_unregistered_consumer_arn_is_refused(lam, kinesis, role, cloudlet, sqs):
+    arn = make_stream(kinesis)
+    out, _ = make_queue(sqs)
+    function = make_recorder(lam, role, cloudlet.endpoint, out)
+    missing = f"{arn}/consumer/nobody:1700000000"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as info:
+        lam.create_event_source_mapping(
+            FunctionName=function, EventSourceArn=missing, StartingPosition="LATEST"
+        )
+    assert info.value.response["Error"]["Message"] == f"Stream not found: {missing}"

@@ -8,20 +8,12 @@ from botocore.exceptions import ClientError
 from .conftest import stream_arn
 
 
-def test_resharding_and_consumers_answer_not_implemented(kinesis, make_stream):
+def test_unserved_operations_answer_not_implemented(kinesis, make_stream):
     name = make_stream(shards=2)
     calls = (
-        lambda: kinesis.split_shard(
-            StreamName=name, ShardToSplit="shardId-000000000000", NewStartingHashKey="1"
-        ),
-        lambda: kinesis.merge_shards(
-            StreamName=name, ShardToMerge="shardId-000000000000", AdjacentShardToMerge="shardId-000000000001"
-        ),
-        lambda: kinesis.update_shard_count(
-            StreamName=name, TargetShardCount=4, ScalingType="UNIFORM_SCALING"
-        ),
-        lambda: kinesis.register_stream_consumer(StreamARN=stream_arn(name), ConsumerName="c"),
-        lambda: kinesis.enable_enhanced_monitoring(StreamName=name, ShardLevelMetrics=["ALL"]),
+        lambda: kinesis.describe_limits(),
+        lambda: kinesis.describe_account_settings(),
+        lambda: kinesis.update_max_record_size(StreamARN=stream_arn(name), MaxRecordSizeInKiB=2048),
     )
     for call in calls:
         with pytest.raises(ClientError) as exc:

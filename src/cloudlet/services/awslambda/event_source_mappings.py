@@ -21,6 +21,7 @@ from cloudlet.services.awslambda.errors import conflict, invalid
 from cloudlet.services.awslambda.names import parse_function
 from cloudlet.services.awslambda.stream_poller import initial_positions, stream_feed
 from cloudlet.services.awslambda.util import page
+from cloudlet.services.kinesis.interface import kinesis_consumer_exists
 from cloudlet.services.sqs.interface import queue_consumer
 
 if TYPE_CHECKING:
@@ -169,8 +170,10 @@ class EventSourceMappings:
         else:
             feed = stream_feed(self.runtime, source or "")
             try:
-                if feed is None:
-                    raise ServiceError("ResourceNotFoundException", "")
+                if feed is None or (
+                    "/consumer/" in (source or "") and not kinesis_consumer_exists(self.runtime, source or "")
+                ):
+                    raise ServiceError("ResourceNotFoundException", "")  # unverified for a consumer ARN
                 positions = initial_positions(feed, doc)
             except ServiceError:
                 raise invalid(f"Stream not found: {source}") from None  # recorded

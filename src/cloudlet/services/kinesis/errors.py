@@ -76,3 +76,33 @@ KMS_ERRORS = {
 def from_kms(error: ServiceError) -> ServiceError:
     code = KMS_ERRORS.get(error.code, "KMSAccessDeniedException")
     return ServiceError(code, error.message, 400)  # message: KMS's own (unverified)
+
+
+def in_use(message: str) -> ServiceError:
+    return ServiceError("ResourceInUseException", message, 400)
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", message, 400)
+
+
+def already_resharded(shard_id: str, name: str, account: str) -> ServiceError:
+    # AWS's words, as quoted from a real SplitShard answer in mhart/kinesalite#109
+    return invalid(
+        f"Shard {shard_id} in stream {name} under account {account} has already been merged or split, "
+        "and thus is not eligible for merging or splitting."
+    )
+
+
+def consumer_not_found(what: str, stream_name: str, account: str) -> ServiceError:
+    return not_found(
+        f"Consumer {what} under stream {stream_name} under account {account} not found."
+    )  # unverified
+
+
+def provisioned_only(operation: str) -> ServiceError:
+    return ServiceError(
+        "ValidationException",
+        f"{operation} is not supported for streams with the on-demand capacity mode.",  # unverified
+        400,
+    )

@@ -23,6 +23,15 @@ def kinesis_feed(runtime: Runtime) -> StreamFeed | None:
     return provider.feed  # type: ignore[attr-defined, no-any-return]
 
 
+def kinesis_consumer_exists(runtime: Runtime, consumer_arn: str) -> bool:
+    """Whether the enhanced fan-out consumer ``consumer_arn`` is registered (False without the
+    Kinesis provider)."""
+    provider = runtime.load("kinesis")
+    if provider is None:
+        return False
+    return provider.feed.db.consumer(consumer_arn) is not None  # type: ignore[attr-defined, no-any-return]
+
+
 class RecordWriter(Protocol):
     """Writes records into Kinesis data streams from inside Cloudlet.
 

@@ -1,10 +1,12 @@
 """Amazon Kinesis Data Streams: streams, shards, PutRecord(s), shard iterators and GetRecords,
-retention, tags, server-side encryption settings and resource policies.
+resharding (``resharding.py``), enhanced fan-out consumers and SubscribeToShard
+(``consumers.py``), retention, tags, server-side encryption settings, enhanced monitoring
+settings and resource policies.
 
-Streams are ACTIVE as soon as CreateStream answers (AWS answers CREATING first, then ACTIVE
-after a few seconds; a local stream has nothing to wait for). Operations this provider has
-no method for (SplitShard, MergeShards, UpdateShardCount, stream consumers and
-SubscribeToShard, enhanced monitoring, ...) answer ``NotImplemented`` (501).
+Streams are ACTIVE as soon as CreateStream answers and stay ACTIVE through resharding (AWS
+answers CREATING or UPDATING first, then ACTIVE after seconds; a local stream has nothing to
+wait for). Operations this provider has no method for (DescribeLimits, account settings,
+channels and queues, ...) answer ``NotImplemented`` (501).
 
 A shard iterator is the base64 of ``<stream ARN>|<shard id>|<position>|<issued, ms>``; it
 expires 5 minutes of service time after it was handed out.
@@ -23,9 +25,17 @@ from cloudlet.core.policy import PolicyError, parse_policy
 from cloudlet.protocol.errors import ServiceError, validation_error
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.kinesis import errors
+from cloudlet.services.kinesis.consumers import (
+    CONSUMER_LIMIT,
+    Subscriptions,
+    consumer_arn,
+    consumer_view,
+    parse_consumer_arn,
+)
 from cloudlet.services.kinesis.metrics import KinesisMetrics
+from cloudlet.services.kinesis.resharding import Reshard
 from cloudlet.services.kinesis.shards import MAX_HASH_KEY, MAX_POSITION
-from cloudlet.services.kinesis.store import StreamRow
+from cloudlet.services.kinesis.store import ConsumerRow, ShardRow, StreamRow
 from cloudlet.services.kinesis.streams import Put, Streams, shard_view
 from cloudlet.services.kms.interface import key_service
 
@@ -40,6 +50,17 @@ MAX_PUT_REQUEST_BYTES = 10 * 1024 * 1024  # PutRecords, "including partition key
 DEFAULT_RECORD_KIB = 1024
 _WITH_SEQUENCE = ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 _MANAGED_KEY = "alias/aws/kinesis"
+MAX_SHARDS_PER_STREAM = 10_000  # UpdateShardCount's default limit
+SCALINGS_PER_DAY = 10  # UpdateShardCount calls per stream per rolling 24 hours
+SHARD_METRICS = (  # the model's order
+    "IncomingBytes",
+    "IncomingRecords",
+    "OutgoingBytes",
+    "OutgoingRecords",
+    "WriteProvisionedThroughputExceeded",
+    "ReadProvisionedThroughputExceeded",
+    "IteratorAgeMilliseconds",
+)
 
 
 def _b64(text: str) -> str:
@@ -64,6 +85,7 @@ class KinesisProvider(Provider):
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         self.streams = Streams(self)
+        self.subscriptions = Subscriptions(self.streams)
         self.stream_metrics = KinesisMetrics(self.metrics)
         self.throttle = runtime.config.kinesis_throttle  # opt-in: --kinesis-throttle
 
@@ -73,6 +95,7 @@ class KinesisProvider(Provider):
         return self.streams
 
     def reset(self) -> None:
+        self.subscriptions.reset()
         self.streams.reset()
 
     def resource_counts(self) -> dict[str, int]:
@@ -116,7 +139,7 @@ class KinesisProvider(Provider):
         return self.streams.get(self._target(ctx, params))
 
     def _resource(self, ctx: RequestContext, params: dict[str, Any]) -> StreamRow:
-        """The stream a ``ResourceARN`` names (streams are the only resources served yet)."""
+        """The stream a ``ResourceARN`` names (consumers are served by the tag operations only)."""
         arn = params["ResourceARN"]
         try:
             parsed = parse_arn(arn)
@@ -125,7 +148,7 @@ class KinesisProvider(Provider):
         if not parsed.resource.startswith("stream/") or "/" in parsed.resource[len("stream/") :]:
             raise ServiceError(
                 "ResourceNotFoundException", f"Resource {arn} not found.", 400
-            )  # unverified: consumers, channels and queues are not served yet
+            )  # unverified: channels and queues are not served yet
         return self.streams.get(self._stream_arn(ctx, arn))
 
     # ---- streams -----------------------------------------------------------------------------
@@ -178,7 +201,12 @@ class KinesisProvider(Provider):
 
     def delete_stream(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._stream(ctx, params)
-        self.streams.delete(stream.arn)  # no consumers exist yet: EnforceConsumerDeletion changes nothing
+        if not params.get("EnforceConsumerDeletion") and self.streams.db.consumer_count(stream.arn):
+            raise errors.in_use(
+                f"Stream {stream.name} under account {stream.account} has registered consumers. Use "
+                "EnforceConsumerDeletion to delete the stream and its consumers."
+            )  # unverified
+        self.streams.delete(stream.arn)  # its consumers go with it (their subscriptions end)
         return {}
 
     def _summary_base(self, stream: StreamRow) -> dict[str, Any]:
@@ -189,7 +217,7 @@ class KinesisProvider(Provider):
             "StreamModeDetails": {"StreamMode": stream.mode},
             "RetentionPeriodHours": stream.retention_hours,
             "StreamCreationTimestamp": stream.created,
-            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
+            "EnhancedMonitoring": [{"ShardLevelMetrics": list(stream.shard_metrics)}],
             "EncryptionType": stream.encryption,
         }
         if stream.key_id:
@@ -199,7 +227,7 @@ class KinesisProvider(Provider):
     def describe_stream(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         stream = self._stream(ctx, params)
         limit = min(params.get("Limit") or 100, 100)
-        shards = [shard_view(s) for s in self.streams.db.shards(stream.arn)]
+        shards = [shard_view(s) for s in self.streams.live_shards(stream)]
         start = params.get("ExclusiveStartShardId")
         if start is not None:
             shards = [s for s in shards if s["ShardId"] > start]
@@ -212,7 +240,7 @@ class KinesisProvider(Provider):
         stream = self._stream(ctx, params)
         summary = self._summary_base(stream)
         summary["OpenShardCount"] = sum(1 for s in self.streams.db.shards(stream.arn) if s.closed is None)
-        summary["ConsumerCount"] = 0
+        summary["ConsumerCount"] = self.streams.db.consumer_count(stream.arn)
         summary["MaxRecordSizeInKiB"] = stream.max_record_kib
         return {"StreamDescriptionSummary": summary}
 
@@ -250,17 +278,20 @@ class KinesisProvider(Provider):
 
     # ---- shards ------------------------------------------------------------------------------
 
-    def _token(self, kind: str, after: str, arn: str = "") -> str:
+    def _token(self, kind: str, after: str, arn: str = "", extra: dict[str, Any] | None = None) -> str:
         now_ms = int(self.clock.now() * 1000)
-        return _b64(orjson.dumps({"k": kind, "a": after, "s": arn, "t": now_ms}).decode())
+        data = {"k": kind, "a": after, "s": arn, "t": now_ms, "f": extra}
+        return _b64(orjson.dumps(data).decode())
 
-    def _read_token(self, token: str, kind: str) -> tuple[str, str]:
-        """(after, stream ARN) of a pagination token; InvalidArgument or ExpiredNextToken."""
+    def _read_token(self, token: str, kind: str) -> tuple[str, str, dict[str, Any] | None]:
+        """(after, stream ARN, what else the token carries) of a pagination token;
+        InvalidArgument or ExpiredNextToken."""
         try:
             data = orjson.loads(_unb64(token))
-            after, arn, issued = data["a"], data["s"], data["t"]
+            after, arn, issued, extra = data["a"], data["s"], data["t"], data.get("f")
             ok = data["k"] == kind and isinstance(after, str) and isinstance(arn, str)
-        except (ValueError, UnicodeDecodeError, binascii.Error, KeyError, TypeError):
+            ok = ok and (extra is None or isinstance(extra, dict))
+        except (ValueError, UnicodeDecodeError, binascii.Error, KeyError, TypeError, AttributeError):
             ok = False
         if not ok or not isinstance(issued, int):
             raise errors.invalid(f"Invalid NextToken: {token}")  # unverified
@@ -268,22 +299,29 @@ class KinesisProvider(Provider):
             raise ServiceError(
                 "ExpiredNextTokenException", f"The timestamp in NextToken {token} has expired.", 400
             )  # unverified
-        return after, arn
+        return after, arn, extra
 
     def list_shards(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         token = params.get("NextToken")
         limit = params.get("MaxResults") or 1000
-        shard_filter = params.get("ShardFilter")
+        shard_filter: dict[str, Any] | None = None
+        if params.get("ShardFilter") is not None:
+            given = params["ShardFilter"]
+            shard_filter = {"Type": given["Type"], "ShardId": given.get("ShardId")}
+            if given.get("Timestamp") is not None:
+                shard_filter["Timestamp"] = given["Timestamp"].timestamp()
         if token is not None:
             if params.get("StreamName") is not None or params.get("StreamCreationTimestamp") is not None:
-                raise errors.invalid(
-                    "NextToken and StreamName cannot be provided together."
-                )  # unverified; the API reference forbids the pair
+                # AWS's words for StreamName, as quoted in awslabs/kinesis-hot-shard-advisor#5
+                raise errors.invalid("NextToken and StreamName cannot be provided together.")
             if params.get("ExclusiveStartShardId") is not None:
                 raise errors.invalid(
                     "NextToken and ExclusiveStartShardId cannot be provided together."
                 )  # unverified; the API reference forbids the pair
-            after, arn = self._read_token(token, "shard")
+            if shard_filter is not None:
+                # AWS's words, as quoted in apache/beam#33478
+                raise errors.invalid("NextToken and ShardFilter cannot be provided together.")
+            after, arn, shard_filter = self._read_token(token, "shard")
             try:
                 arn = self._stream_arn(ctx, arn)
             except ServiceError:
@@ -293,23 +331,45 @@ class KinesisProvider(Provider):
             stream = self.streams.get(arn)
         else:
             stream = self._stream(ctx, params)
+            self._check_created(stream, params.get("StreamCreationTimestamp"))
             after = params.get("ExclusiveStartShardId") or ""
-        if shard_filter is not None:
-            kind = shard_filter["Type"]
-            if kind == "AFTER_SHARD_ID":
-                if shard_filter.get("ShardId") is None:
-                    raise errors.invalid(
-                        "ShardId must be provided for the AFTER_SHARD_ID filter."
-                    )  # unverified
-                after = max(after, shard_filter["ShardId"])
-            elif kind in ("AT_TIMESTAMP", "FROM_TIMESTAMP") and shard_filter.get("Timestamp") is None:
-                raise errors.invalid(f"Timestamp must be provided for the {kind} filter.")  # unverified
-        # No shard has closed yet (no resharding): every filter keeps every open shard.
-        shards = [shard_view(s) for s in self.streams.db.shards(stream.arn) if s.shard_id > after]
-        out: dict[str, Any] = {"Shards": shards[:limit]}
-        if len(shards) > limit:
-            out["NextToken"] = self._token("shard", shards[limit - 1]["ShardId"], stream.arn)
+        shards = self._filtered(stream, shard_filter)
+        if shard_filter is not None and shard_filter["Type"] == "AFTER_SHARD_ID":
+            after = max(after, shard_filter["ShardId"])
+        listed = [shard_view(s) for s in shards if s.shard_id > after]
+        out: dict[str, Any] = {"Shards": listed[:limit]}
+        if len(listed) > limit:
+            out["NextToken"] = self._token("shard", listed[limit - 1]["ShardId"], stream.arn, shard_filter)
         return out
+
+    def _check_created(self, stream: StreamRow, created: Any) -> None:
+        """A StreamCreationTimestamp (whole seconds, as SDKs send it) names another stream of
+        that name: not found (unverified)."""
+        if created is not None and int(created.timestamp()) != int(stream.created):
+            raise errors.stream_not_found(stream.name, stream.account)
+
+    def _filtered(self, stream: StreamRow, shard_filter: dict[str, Any] | None) -> list[ShardRow]:
+        """The shards a ListShards ShardFilter keeps, over the lineage of shards not expired."""
+        live = self.streams.live_shards(stream)
+        kind = shard_filter["Type"] if shard_filter else "FROM_TRIM_HORIZON"
+        if kind == "AFTER_SHARD_ID" and shard_filter and shard_filter.get("ShardId") is None:
+            raise errors.invalid("ShardId must be provided for the AFTER_SHARD_ID filter.")  # unverified
+        if kind == "AT_LATEST":
+            return [s for s in live if s.closed is None]
+        if kind == "AT_TRIM_HORIZON":  # those whose parents expired (or that have none)
+            ids = {s.shard_id for s in live}
+            return [s for s in live if s.parent_id not in ids and s.adjacent_parent_id not in ids]
+        if kind in ("AT_TIMESTAMP", "FROM_TIMESTAMP"):
+            if shard_filter is None or shard_filter.get("Timestamp") is None:
+                raise errors.invalid(f"Timestamp must be provided for the {kind} filter.")  # unverified
+            # a time before the trim horizon (or the stream) is taken as that point (unverified
+            # for AT_TIMESTAMP; the model documents it for FROM_TIMESTAMP)
+            horizon = self.clock.now() - stream.retention_hours * 3600.0
+            at = max(float(shard_filter["Timestamp"]), horizon, stream.created)
+            if kind == "AT_TIMESTAMP":
+                return [s for s in live if s.created <= at and (s.closed is None or s.closed >= at)]
+            return [s for s in live if s.closed is None or s.closed >= at]
+        return live  # FROM_TRIM_HORIZON, AFTER_SHARD_ID
 
     # ---- records -----------------------------------------------------------------------------
 
@@ -408,20 +468,23 @@ class KinesisProvider(Provider):
                 raise errors.invalid(
                     "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP."
                 )  # unverified
-            now_ms = int(self.clock.now() * 1000)
-            ts_ms = int(timestamp.timestamp() * 1000)
-            if ts_ms > now_ms:
-                # AWS's words, as quoted in aws/aws-sdk-java#2588
-                raise errors.invalid(
-                    "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
-                    f"timestampInMillis: {ts_ms}, currentTimestampInMillis: {now_ms}"
-                )
+            self._check_not_future(timestamp)
         shard = self.streams.shard(stream, params["ShardId"])
         self._dry_run(params)
         position = self.streams.start_position(
             stream, shard, kind, sequence, timestamp.timestamp() if timestamp is not None else None
         )
         return {"ShardIterator": self._iterator(stream.arn, shard.shard_id, position)}
+
+    def _check_not_future(self, timestamp: Any) -> None:
+        now_ms = int(self.clock.now() * 1000)
+        ts_ms = int(timestamp.timestamp() * 1000)
+        if ts_ms > now_ms:
+            # AWS's words, as quoted in aws/aws-sdk-java#2588
+            raise errors.invalid(
+                "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
+                f"timestampInMillis: {ts_ms}, currentTimestampInMillis: {now_ms}"
+            )
 
     def _iterator(self, arn: str, shard_id: str, position: int) -> str:
         return _b64(f"{arn}|{shard_id}|{position}|{int(self.clock.now() * 1000)}")
@@ -469,7 +532,9 @@ class KinesisProvider(Provider):
         records, position, behind, drained = self.streams.read_after(stream, shard, position, limit)
         self.stream_metrics.get(stream, records, self.clock.now())
         out: dict[str, Any] = {"Records": records, "MillisBehindLatest": behind}
-        if not drained:
+        if drained:  # a closed shard read to its end: no next iterator, its children instead
+            out["ChildShards"] = self.streams.children(stream, shard)
+        else:
             out["NextShardIterator"] = self._iterator(arn, shard_id, position)
         return out
 
@@ -550,17 +615,38 @@ class KinesisProvider(Provider):
             "HasMoreTags": len(keys) > limit,
         }
 
+    def _tagged_consumer(self, ctx: RequestContext, params: dict[str, Any]) -> ConsumerRow | None:
+        """The consumer a ``ResourceARN`` names (None when it names no consumer)."""
+        if parse_consumer_arn(params["ResourceARN"]) is None:
+            return None
+        return self._consumer(ctx, {"ConsumerARN": params["ResourceARN"]})[1]
+
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._add_tags(self._resource(ctx, params), params["Tags"])
+        consumer = self._tagged_consumer(ctx, params)
+        if consumer is None:
+            self._add_tags(self._resource(ctx, params), params["Tags"])
+            return {}
+        merged = {**consumer.tags, **params["Tags"]}
+        if len(merged) > MAX_TAGS:
+            raise errors.invalid(f"A consumer cannot have more than {MAX_TAGS} tags.")  # unverified
+        with self.store.transaction():
+            self.streams.db.tag_consumer(consumer.arn, merged)
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._remove_tags(self._resource(ctx, params), params["TagKeys"])
+        consumer = self._tagged_consumer(ctx, params)
+        if consumer is None:
+            self._remove_tags(self._resource(ctx, params), params["TagKeys"])
+            return {}
+        kept = {k: v for k, v in consumer.tags.items() if k not in params["TagKeys"]}
+        with self.store.transaction():
+            self.streams.db.tag_consumer(consumer.arn, kept)
         return {}
 
     def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        stream = self._resource(ctx, params)
-        return {"Tags": [{"Key": k, "Value": stream.tags[k]} for k in sorted(stream.tags)]}
+        consumer = self._tagged_consumer(ctx, params)
+        tags = consumer.tags if consumer is not None else self._resource(ctx, params).tags
+        return {"Tags": [{"Key": k, "Value": tags[k]} for k in sorted(tags)]}
 
     # ---- encryption --------------------------------------------------------------------------
 
@@ -606,3 +692,230 @@ class KinesisProvider(Provider):
         with self.store.transaction():
             self.streams.db.update(stream.arn, policy=None)  # unverified: none set answers success
         return {}
+
+    # ---- resharding --------------------------------------------------------------------------
+
+    def _reshardable(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> StreamRow:
+        stream = self._stream(ctx, params)
+        if stream.mode != "PROVISIONED":
+            raise errors.provisioned_only(operation)
+        return stream
+
+    def _open_shard(self, stream: StreamRow, shard_id: str) -> ShardRow:
+        shard = self.streams.shard(stream, shard_id)
+        if shard.closed is not None:
+            raise errors.already_resharded(shard_id, stream.name, stream.account)
+        return shard
+
+    def _check_shard_limit(self, stream: StreamRow, added: int) -> None:
+        open_shards = self.streams.db.open_shard_total(stream.account, stream.region)
+        if added > 0 and open_shards + added > SHARD_LIMIT:
+            raise errors.limit_exceeded(
+                f"This request would exceed the shard limit for the account {stream.account} in "
+                f"{stream.region}. Current shard count for the account: {open_shards}. Limit: "
+                f"{SHARD_LIMIT}. Number of additional shards that would have resulted from this "
+                f"request: {added}."
+            )  # unverified
+
+    def split_shard(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._reshardable(ctx, params, "SplitShard")
+        with self.store.transaction():
+            shard = self._open_shard(stream, params["ShardToSplit"])
+            key = int(params["NewStartingHashKey"])  # the model's pattern: decimal digits
+            if not shard.start_hash + 1 < key < shard.end_hash:  # both children non-trivial
+                raise errors.invalid(
+                    f"NewStartingHashKey {params['NewStartingHashKey']} used in SplitShard() on shard "
+                    f"{shard.shard_id} in stream {stream.name} under account {stream.account} is not both "
+                    f"greater than one plus the shard's StartingHashKey {shard.start_hash} and less than "
+                    f"the shard's EndingHashKey {shard.end_hash}."
+                )  # unverified
+            self._check_shard_limit(stream, 1)
+            Reshard(self.streams.db, stream, self.clock.now()).split(shard, key)
+            self.streams.resharded(stream.arn)
+        return {}
+
+    def merge_shards(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._reshardable(ctx, params, "MergeShards")
+        with self.store.transaction():
+            shard = self._open_shard(stream, params["ShardToMerge"])
+            adjacent = self._open_shard(stream, params["AdjacentShardToMerge"])
+            if shard.end_hash + 1 != adjacent.start_hash and adjacent.end_hash + 1 != shard.start_hash:
+                raise errors.invalid(
+                    f"Shards {shard.shard_id} and {adjacent.shard_id} in stream {stream.name} under account "
+                    f"{stream.account} are not an adjacent pair of shards eligible for merging"
+                )  # unverified
+            Reshard(self.streams.db, stream, self.clock.now()).merge(shard, adjacent)
+            self.streams.resharded(stream.arn)
+        return {}
+
+    def update_shard_count(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self._reshardable(ctx, params, "UpdateShardCount")
+        target = params["TargetShardCount"]
+        if params["ScalingType"] != "UNIFORM_SCALING":  # the model's only value
+            raise errors.invalid(f"Unsupported ScalingType {params['ScalingType']}.")  # unverified
+        now = self.clock.now()
+        with self.store.transaction():
+            open_shards = [s for s in self.streams.db.shards(stream.arn) if s.closed is None]
+            current = len(open_shards)
+            if target > 2 * current:
+                raise errors.limit_exceeded(
+                    f"UpdateShardCount cannot scale up over double your current open shard count. "
+                    f"Current open shard count: {current} Target shard count: {target}"
+                )  # unverified
+            if 2 * target < current:
+                raise errors.limit_exceeded(
+                    f"UpdateShardCount cannot scale down below half your current open shard count. "
+                    f"Current open shard count: {current} Target shard count: {target}"
+                )  # unverified
+            if target > MAX_SHARDS_PER_STREAM:
+                raise errors.limit_exceeded(
+                    f"UpdateShardCount cannot scale up over {MAX_SHARDS_PER_STREAM} shards in a stream. "
+                    f"Target shard count: {target}"
+                )  # unverified
+            recent = [t for t in stream.scalings if t > now - 86400.0]
+            if len(recent) >= SCALINGS_PER_DAY:
+                raise errors.limit_exceeded(
+                    f"Exceeded the maximum number of UpdateShardCount calls ({SCALINGS_PER_DAY}) for "
+                    f"stream {stream.name} under account {stream.account} in a rolling 24-hour period."
+                )  # unverified
+            self._check_shard_limit(stream, target - current)
+            Reshard(self.streams.db, stream, now).uniform(open_shards, target)
+            self.streams.db.update(stream.arn, scalings=[*recent, now])
+            self.streams.resharded(stream.arn)
+        return {
+            "StreamName": stream.name,
+            "CurrentShardCount": current,
+            "TargetShardCount": target,
+            "StreamARN": stream.arn,
+        }
+
+    # ---- enhanced monitoring -----------------------------------------------------------------
+
+    def _monitoring(self, ctx: RequestContext, params: dict[str, Any], enable: bool) -> dict[str, Any]:
+        stream = self._stream(ctx, params)
+        given = set(params["ShardLevelMetrics"])
+        named = set(SHARD_METRICS) if "ALL" in given else given
+        current = list(stream.shard_metrics)
+        wanted = set(current) | named if enable else set(current) - named
+        desired = [m for m in SHARD_METRICS if m in wanted]
+        with self.store.transaction():
+            self.streams.db.update(stream.arn, shard_metrics=desired)
+        return {
+            "StreamName": stream.name,
+            "CurrentShardLevelMetrics": current,
+            "DesiredShardLevelMetrics": desired,
+            "StreamARN": stream.arn,
+        }
+
+    def enable_enhanced_monitoring(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._monitoring(ctx, params, enable=True)
+
+    def disable_enhanced_monitoring(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._monitoring(ctx, params, enable=False)
+
+    # ---- enhanced fan-out consumers ----------------------------------------------------------
+
+    def _consumer(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[StreamRow, ConsumerRow]:
+        """The consumer ``ConsumerARN`` or ``StreamARN`` + ``ConsumerName`` name (all given must
+        agree) and its stream."""
+        arn, stream_arn, name = params.get("ConsumerARN"), params.get("StreamARN"), params.get("ConsumerName")
+        if arn is not None:
+            parsed = parse_consumer_arn(arn)
+            if parsed is None:
+                raise errors.invalid(f"Invalid ConsumerARN {arn}.")  # unverified
+            own_stream = self._stream_arn(ctx, parsed[0])
+            if (stream_arn is not None and self._stream_arn(ctx, stream_arn) != own_stream) or (
+                name is not None and name != parsed[1]
+            ):
+                raise errors.invalid(
+                    "ConsumerARN does not match the given StreamARN or ConsumerName."
+                )  # unverified
+            stream = self.streams.get(own_stream)
+            consumer = self.streams.db.consumer(arn)
+            if consumer is None:
+                raise errors.consumer_not_found(arn, stream.name, stream.account)
+            return stream, consumer
+        if stream_arn is None or name is None:
+            raise errors.invalid(
+                "Either ConsumerARN or both StreamARN and ConsumerName must be provided."
+            )  # unverified
+        stream = self.streams.get(self._stream_arn(ctx, stream_arn))
+        found = self.streams.db.consumer_named(stream.arn, name)
+        if found is None:
+            raise errors.consumer_not_found(name, stream.name, stream.account)
+        return stream, found
+
+    def register_stream_consumer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream = self.streams.get(self._stream_arn(ctx, params["StreamARN"]))
+        name = params["ConsumerName"]
+        tags = params.get("Tags") or {}
+        if len(tags) > MAX_TAGS:
+            raise errors.invalid(f"A consumer cannot have more than {MAX_TAGS} tags.")  # unverified
+        with self.store.transaction():
+            if self.streams.db.consumer_named(stream.arn, name) is not None:
+                raise errors.in_use(
+                    f"Consumer {name} under stream {stream.name} already exists for account {stream.account}."
+                )  # unverified
+            if self.streams.db.consumer_count(stream.arn) >= CONSUMER_LIMIT:
+                raise errors.limit_exceeded(
+                    f"Consumer limit of {CONSUMER_LIMIT} reached for stream {stream.name} under account "
+                    f"{stream.account}."
+                )  # unverified
+            created = self.clock.now()
+            consumer = ConsumerRow(
+                consumer_arn(stream.arn, name, created), stream.arn, name, created, dict(tags)
+            )
+            self.streams.db.add_consumer(consumer)
+        return {"Consumer": consumer_view(consumer)}
+
+    def describe_stream_consumer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _, consumer = self._consumer(ctx, params)
+        return {"ConsumerDescription": consumer_view(consumer, with_stream=True)}
+
+    def list_stream_consumers(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        limit = min(params.get("MaxResults") or 100, 100)
+        token = params.get("NextToken")
+        stream = self.streams.get(self._stream_arn(ctx, params["StreamARN"]))
+        after = ""
+        if token is not None:
+            if params.get("StreamCreationTimestamp") is not None:
+                raise errors.invalid(
+                    "NextToken and StreamCreationTimestamp cannot be provided together."
+                )  # unverified; the API reference forbids the pair
+            after, arn, _ = self._read_token(token, "consumer")
+            if arn != stream.arn:
+                raise errors.invalid("NextToken was issued for another stream.")  # unverified
+        else:
+            self._check_created(stream, params.get("StreamCreationTimestamp"))
+        rows = self.streams.db.consumers(stream.arn, after, limit + 1)
+        out: dict[str, Any] = {"Consumers": [consumer_view(c) for c in rows[:limit]]}
+        if len(rows) > limit:
+            out["NextToken"] = self._token("consumer", rows[limit - 1].name, stream.arn)
+        return out
+
+    def deregister_stream_consumer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream, consumer = self._consumer(ctx, params)
+        with self.store.transaction():
+            self.streams.db.drop_consumer(consumer.arn)
+        self.streams.wake(stream.arn)  # its subscriptions end
+        return {}
+
+    def subscribe_to_shard(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stream, consumer = self._consumer(ctx, {"ConsumerARN": params["ConsumerARN"]})
+        shard = self.streams.shard(stream, params["ShardId"])
+        start = params["StartingPosition"]
+        kind = start["Type"]
+        sequence, timestamp = start.get("SequenceNumber"), start.get("Timestamp")
+        if kind in _WITH_SEQUENCE and sequence is None:
+            raise errors.invalid(f"Must specify SequenceNumber for StartingPosition {kind}.")  # unverified
+        if kind == "AT_TIMESTAMP":
+            if timestamp is None:
+                raise errors.invalid(
+                    "Must specify Timestamp for StartingPosition AT_TIMESTAMP."
+                )  # unverified
+            self._check_not_future(timestamp)
+        position = self.streams.start_position(
+            stream, shard, kind, sequence, timestamp.timestamp() if timestamp is not None else None
+        )
+        self._dry_run(params)
+        return {"EventStream": self.subscriptions.start(stream, consumer, shard, position)}

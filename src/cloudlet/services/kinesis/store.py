@@ -1,10 +1,11 @@
-"""The SQL of Kinesis Data Streams: streams, their shards, and the records of each shard.
+"""The SQL of Kinesis Data Streams: streams, their shards, the records of each shard, and the
+stream consumers registered for enhanced fan-out.
 
-A stream row holds its settings (mode, retention, encryption, tags, resource policy). A
-shard row holds its hash key range (decimal strings: 128-bit numbers outgrow BIGINT) and its
+A stream row holds its settings (mode, retention, encryption, tags, resource policy, the
+shard-level metrics enabled, the times of its UpdateShardCount calls). A shard row holds its hash key range (decimal strings: 128-bit numbers outgrow BIGINT) and its
 sequence counter: ``last_seq`` is the position of the newest record written, ``trimmed_to``
 the newest position trimmed (records at or before it are gone), ``end_seq`` the last position
-once the shard is closed. Positions are integers; ``sequences.py`` renders them as AWS's
+once the shard is closed. Positions are integers; ``shards.py`` renders them as AWS's
 decimal sequence numbers. Record data is stored as it was put (a BLOB).
 """
 
@@ -61,7 +62,19 @@ MIGRATIONS = [
         PRIMARY KEY (stream_arn, shard_index, seq)
     );
     CREATE INDEX kinesis_records_age ON kinesis_records (stream_arn, shard_index, created)
+    """,
     """
+    ALTER TABLE kinesis_streams ADD COLUMN shard_metrics TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE kinesis_streams ADD COLUMN scalings TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE kinesis_consumers (
+        consumer_arn TEXT PRIMARY KEY,
+        stream_arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created REAL NOT NULL,
+        tags TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX kinesis_consumers_name ON kinesis_consumers (stream_arn, name)
+    """,
 ]
 
 
@@ -81,6 +94,8 @@ class StreamRow:
     tags: dict[str, str] = field(default_factory=dict)
     policy: str | None = None
     max_record_kib: int = 1024
+    shard_metrics: list[str] = field(default_factory=list)
+    scalings: list[float] = field(default_factory=list)  # when UpdateShardCount was called
 
 
 @dataclass
@@ -103,6 +118,17 @@ class ShardRow:
 
 
 @dataclass
+class ConsumerRow:
+    """One enhanced fan-out consumer of a stream."""
+
+    arn: str
+    stream_arn: str
+    name: str
+    created: float
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class RecordRow:
     seq: int
     created: float
@@ -113,8 +139,9 @@ class RecordRow:
 
 _STREAM_COLUMNS = (
     "stream_arn, account, region, name, created, mode, retention_hours, encryption, key_id, tags, "
-    "policy, max_record_kib"
+    "policy, max_record_kib, shard_metrics, scalings"
 )
+_CONSUMER_COLUMNS = "consumer_arn, stream_arn, name, created, tags"
 _SHARD_COLUMNS = (
     "stream_arn, shard_index, shard_id, parent_id, adjacent_parent_id, start_hash, end_hash, created, "
     "first_seq, last_seq, trimmed_to, closed, end_seq"
@@ -122,11 +149,30 @@ _SHARD_COLUMNS = (
 
 
 def _stream(r: Any) -> StreamRow:
-    return StreamRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], orjson.loads(r[9]), r[10], r[11])
+    return StreamRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        orjson.loads(r[9]),
+        r[10],
+        r[11],
+        orjson.loads(r[12]),
+        orjson.loads(r[13]),
+    )
 
 
 def _shard(r: Any) -> ShardRow:
     return ShardRow(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6]), r[7], r[8], r[9], r[10], r[11], r[12])
+
+
+def _consumer(r: Any) -> ConsumerRow:
+    return ConsumerRow(r[0], r[1], r[2], r[3], orjson.loads(r[4]))
 
 
 class KinesisStore:
@@ -137,7 +183,7 @@ class KinesisStore:
     # -- streams --
     def create(self, s: StreamRow, shards: list[ShardRow]) -> None:
         self.db.execute(
-            f"INSERT INTO kinesis_streams ({_STREAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO kinesis_streams ({_STREAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 s.arn,
                 s.account,
@@ -151,27 +197,12 @@ class KinesisStore:
                 orjson.dumps(s.tags).decode(),
                 s.policy,
                 s.max_record_kib,
+                orjson.dumps(s.shard_metrics).decode(),
+                orjson.dumps(s.scalings).decode(),
             ),
         )
         for sh in shards:
-            self.db.execute(
-                f"INSERT INTO kinesis_shards ({_SHARD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sh.stream_arn,
-                    sh.index,
-                    sh.shard_id,
-                    sh.parent_id,
-                    sh.adjacent_parent_id,
-                    str(sh.start_hash),
-                    str(sh.end_hash),
-                    sh.created,
-                    sh.first_seq,
-                    sh.last_seq,
-                    sh.trimmed_to,
-                    sh.closed,
-                    sh.end_seq,
-                ),
-            )
+            self.add_shard(sh)
 
     def get(self, arn: str) -> StreamRow | None:
         row = self.db.one(f"SELECT {_STREAM_COLUMNS} FROM kinesis_streams WHERE stream_arn = ?", (arn,))
@@ -203,18 +234,46 @@ class KinesisStore:
         return int(row[0]) if row else 0
 
     def update(self, arn: str, **columns: Any) -> None:
-        """Set stream columns (``tags`` as a dict)."""
-        if "tags" in columns:
-            columns["tags"] = orjson.dumps(columns["tags"]).decode()
+        """Set stream columns (``tags``, ``shard_metrics`` and ``scalings`` as Python values)."""
+        for name in ("tags", "shard_metrics", "scalings"):
+            if name in columns:
+                columns[name] = orjson.dumps(columns[name]).decode()
         sets = ", ".join(f"{name} = ?" for name in columns)
         self.db.execute(f"UPDATE kinesis_streams SET {sets} WHERE stream_arn = ?", (*columns.values(), arn))
 
     def drop(self, arn: str) -> None:
+        self.db.execute("DELETE FROM kinesis_consumers WHERE stream_arn = ?", (arn,))
         self.db.execute("DELETE FROM kinesis_records WHERE stream_arn = ?", (arn,))
         self.db.execute("DELETE FROM kinesis_shards WHERE stream_arn = ?", (arn,))
         self.db.execute("DELETE FROM kinesis_streams WHERE stream_arn = ?", (arn,))
 
     # -- shards --
+    def add_shard(self, sh: ShardRow) -> None:
+        self.db.execute(
+            f"INSERT INTO kinesis_shards ({_SHARD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sh.stream_arn,
+                sh.index,
+                sh.shard_id,
+                sh.parent_id,
+                sh.adjacent_parent_id,
+                str(sh.start_hash),
+                str(sh.end_hash),
+                sh.created,
+                sh.first_seq,
+                sh.last_seq,
+                sh.trimmed_to,
+                sh.closed,
+                sh.end_seq,
+            ),
+        )
+
+    def close_shard(self, arn: str, index: int, closed: float, end_seq: int) -> None:
+        self.db.execute(
+            "UPDATE kinesis_shards SET closed = ?, end_seq = ? WHERE stream_arn = ? AND shard_index = ?",
+            (closed, end_seq, arn, index),
+        )
+
     def shards(self, arn: str) -> list[ShardRow]:
         rows = self.db.all(
             f"SELECT {_SHARD_COLUMNS} FROM kinesis_shards WHERE stream_arn = ? ORDER BY shard_index", (arn,)
@@ -291,3 +350,42 @@ class KinesisStore:
             (arn, index, position),
         )
         return float(row[0]) if row else None
+
+    # -- consumers --
+    def add_consumer(self, c: ConsumerRow) -> None:
+        self.db.execute(
+            f"INSERT INTO kinesis_consumers ({_CONSUMER_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            (c.arn, c.stream_arn, c.name, c.created, orjson.dumps(c.tags).decode()),
+        )
+
+    def consumer(self, arn: str) -> ConsumerRow | None:
+        row = self.db.one(f"SELECT {_CONSUMER_COLUMNS} FROM kinesis_consumers WHERE consumer_arn = ?", (arn,))
+        return _consumer(row) if row else None
+
+    def consumer_named(self, stream_arn: str, name: str) -> ConsumerRow | None:
+        row = self.db.one(
+            f"SELECT {_CONSUMER_COLUMNS} FROM kinesis_consumers WHERE stream_arn = ? AND name = ?",
+            (stream_arn, name),
+        )
+        return _consumer(row) if row else None
+
+    def consumers(self, stream_arn: str, after: str = "", limit: int = 1000) -> list[ConsumerRow]:
+        """A stream's consumers by name, after ``after``, at most ``limit``."""
+        rows = self.db.all(
+            f"SELECT {_CONSUMER_COLUMNS} FROM kinesis_consumers WHERE stream_arn = ? AND name > ? "
+            "ORDER BY name LIMIT ?",
+            (stream_arn, after, limit),
+        )
+        return [_consumer(r) for r in rows]
+
+    def consumer_count(self, stream_arn: str) -> int:
+        row = self.db.one("SELECT COUNT(*) FROM kinesis_consumers WHERE stream_arn = ?", (stream_arn,))
+        return int(row[0]) if row else 0
+
+    def drop_consumer(self, arn: str) -> None:
+        self.db.execute("DELETE FROM kinesis_consumers WHERE consumer_arn = ?", (arn,))
+
+    def tag_consumer(self, arn: str, tags: dict[str, str]) -> None:
+        self.db.execute(
+            "UPDATE kinesis_consumers SET tags = ? WHERE consumer_arn = ?", (orjson.dumps(tags).decode(), arn)
+        )

@@ -8,9 +8,11 @@ Retention is on the service clock (``provider.clock``): a record older than the 
 retention period is never returned (every read trims its shard first), and writes trim every
 stream at most once a minute, so storage stays bounded without a timer.
 
-Shards never split, merge or close yet (SplitShard, MergeShards and UpdateShardCount are not
-implemented), but closed shards are modelled (``closed``/``end_seq``) so reads already end
-them as AWS does.
+Resharding (``resharding.py``) closes shards and opens their children. A closed shard keeps its
+records until retention trims them and reads end at its last one (``end_seq``); once the
+retention period has passed since it closed, it has expired: no listing shows it and the API
+no longer finds it, though the feed still reads it (empty, closed) so a consumer that was on it
+moves on to its children.
 """
 
 from __future__ import annotations
@@ -82,6 +84,16 @@ def shard_view(shard: ShardRow) -> dict[str, Any]:
     return view
 
 
+def child_view(child: ShardRow) -> dict[str, Any]:
+    """A child shard as GetRecords and SubscribeToShard name it at the end of its parent."""
+    parents = [p for p in (child.parent_id, child.adjacent_parent_id) if p]
+    return {
+        "ShardId": child.shard_id,
+        "ParentShards": parents,
+        "HashKeyRange": {"StartingHashKey": str(child.start_hash), "EndingHashKey": str(child.end_hash)},
+    }
+
+
 def record_view(shard: ShardRow, record: RecordRow) -> dict[str, Any]:
     """A record as GetRecords returns it (arrival as epoch seconds, data as bytes)."""
     out: dict[str, Any] = {
@@ -143,17 +155,41 @@ class Streams:
         self._signal(arn)
 
     def shards(self, arn: str) -> list[dict[str, Any]]:
-        """The feed's (and ListShards') view of a stream's shards."""
-        self.get(arn)
-        return [shard_view(s) for s in self.db.shards(arn)]
+        """The feed's view of a stream's shards (ListShards' default: those not expired)."""
+        return [shard_view(s) for s in self.live_shards(self.get(arn))]
 
-    def shard(self, stream: StreamRow, shard_id_: str) -> ShardRow:
-        """A shard of the stream, trimmed to the retention period now."""
+    @staticmethod
+    def expired(stream: StreamRow, shard: ShardRow, now: float) -> bool:
+        """Whether a closed shard is past the retention period (its records are all gone)."""
+        return shard.closed is not None and shard.closed < now - stream.retention_hours * 3600.0
+
+    def live_shards(self, stream: StreamRow) -> list[ShardRow]:
+        """The stream's shards that have not expired, by index."""
+        now = self.clock.now()
+        return [s for s in self.db.shards(stream.arn) if not self.expired(stream, s, now)]
+
+    def shard(self, stream: StreamRow, shard_id_: str, expired_ok: bool = False) -> ShardRow:
+        """A shard of the stream, trimmed to the retention period now (an expired one is not
+        found unless ``expired_ok``)."""
         shard = self.db.shard(stream.arn, shard_id_)
-        if shard is None:
+        if shard is None or (not expired_ok and self.expired(stream, shard, self.clock.now())):
             raise errors.shard_not_found(shard_id_, stream.name, stream.account)
         self._trim(stream, shard)
         return shard
+
+    def children(self, stream: StreamRow, shard: ShardRow) -> list[dict[str, Any]]:
+        """The ChildShards of a closed shard (empty for an open one)."""
+        if shard.closed is None:
+            return []
+        return [
+            child_view(s)
+            for s in self.db.shards(stream.arn)
+            if shard.shard_id in (s.parent_id, s.adjacent_parent_id)
+        ]
+
+    def resharded(self, arn: str) -> None:
+        """Wake the stream's readers once a reshard commits (a closed shard ends their reads)."""
+        self.store.after_commit(lambda: self._signal(arn))
 
     # ---- retention -------------------------------------------------------------------------
 
@@ -298,7 +334,7 @@ class Streams:
 
     def _feed_shard(self, stream_arn: str, shard_id_: str) -> tuple[StreamRow, ShardRow]:
         stream = self.get(stream_arn)
-        return stream, self.shard(stream, shard_id_)
+        return stream, self.shard(stream, shard_id_, expired_ok=True)
 
     def read(
         self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
@@ -341,6 +377,10 @@ class Streams:
         if event is None:
             event = self._signals[stream_arn] = asyncio.Event()
         await self.clock.wait(event, until)
+
+    def wake(self, stream_arn: str) -> None:
+        """Wake the stream's readers (a wake-up may come without a new record)."""
+        self._signal(stream_arn)
 
     def _signal(self, stream_arn: str) -> None:
         event = self._signals.pop(stream_arn, None)
