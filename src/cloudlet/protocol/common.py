@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -190,5 +191,6 @@ def scalar_text(value: Any, shape: Shape, ts_default: str = "iso8601") -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=8192)
 def lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]

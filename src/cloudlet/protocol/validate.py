@@ -60,25 +60,23 @@ def _bound(value: Any, shape: Shape) -> str:
     return repr(float(value)) if shape.type in _FLOATS else str(value)
 
 
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, str | list | dict | bytes) else 0
-
-
 @lru_cache(maxsize=8192)
 def _constraints(shape: Shape) -> tuple[Constraint, ...]:
-    """The shape's own constraints in the order AWS lists them: bounds (max first), then values."""
+    """The shape's own constraints in the order AWS lists them: bounds (max first), then values.
+    Checks run only on values ``_checkable`` passes (bounds take ``len`` of strings, blobs,
+    lists and maps)."""
     d = shape.defn
     found: list[Constraint] = []
     if shape.type in ("string", "blob", "list", "map"):
         if "max" in d:
             hi = d["max"]
             found.append(
-                (f"Member must have length less than or equal to {hi}", lambda v: _size(v) <= hi, True)
+                (f"Member must have length less than or equal to {hi}", lambda v: len(v) <= hi, True)
             )
         if "min" in d:
             lo = d["min"]
             found.append(
-                (f"Member must have length greater than or equal to {lo}", lambda v: _size(v) >= lo, True)
+                (f"Member must have length greater than or equal to {lo}", lambda v: len(v) >= lo, True)
             )
     elif shape.type in _NUMBERS:
         if "max" in d:
@@ -112,6 +110,8 @@ def _failed(value: Any, shape: Shape) -> list[str]:
     """The constraints ``value`` breaks: its pattern or enum first, then its bounds."""
     checks = _constraints(shape)
     if not checks or not _checkable(value, shape):
+        return []
+    if all(ok(value) for _, ok, _ in checks):
         return []
     broken = [(bound, text) for text, ok, bound in checks if not ok(value)]
     return [text for _, text in sorted(broken, key=lambda b: b[0])] if broken else []

@@ -91,6 +91,10 @@ class Store:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``sql`` once per row of parameters (one prepared statement)."""
+        self.conn.executemany(sql, rows)
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current transaction commits (at once outside one);
         dropped if it rolls back. For in-memory state that must only follow durable state."""

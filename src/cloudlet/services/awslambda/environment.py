@@ -56,6 +56,19 @@ class Invocation:
     delivered: bool = False  # the runtime took it (``/next``)
     lines: list[tuple[int, str]] = field(default_factory=list)
     stream: ResponseStream | None = None  # where a streamed response goes as it arrives
+    settled: asyncio.Future[None] = field(  # done once there is a result or the process ended
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def answer(self, result: tuple[str, bytes]) -> None:
+        """Take the runtime's answer (``kind``, body)."""
+        self.result.set_result(result)
+        self.settle()
+
+    def settle(self) -> None:
+        """Wake whoever waits on the invocation (an answer came or the process ended)."""
+        if not self.settled.done():
+            self.settled.set_result(None)
 
 
 @dataclass
@@ -161,6 +174,8 @@ class Environment:
         assert self.process is not None
         await self.process.wait()
         self.exited.set()
+        if self.current is not None:
+            self.current.settle()
 
     async def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -242,7 +257,7 @@ class Environment:
                     return _json(400, body)
                 if request.stream is not None:
                     return await self._streamed(current, request)
-                current.result.set_result((m[2], request.read_body()))
+                current.answer((m[2], request.read_body()))
                 return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
             if path == PREFIX + "/init/error":
                 self.init_error = request.read_body()
@@ -281,7 +296,7 @@ class Environment:
         else:
             result = ("response", bytes(kept))
         if not invocation.result.done():
-            invocation.result.set_result(result)
+            invocation.answer(result)
         return Response(202, [("Content-Type", "application/json")], _ACCEPTED)
 
 

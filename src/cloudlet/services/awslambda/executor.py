@@ -366,13 +366,14 @@ class Executor:
             request_id, payload, int(time.time() * 1000 + timeout * 1000), invoked_arn, client, stream=stream
         )
         env.give(invocation)
-        done = await _first(invocation.result, env.exited, timeout)
+        done = await _settled(invocation, env.exited, timeout)
         duration = (time.monotonic() - begin) * 1000
         if invocation.result.done():
             kind, body = invocation.result.result()
             grace = OUTPUT_GRACE if env.marks_end else CUSTOM_GRACE
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(invocation.output_done.wait(), grace)
+            if not invocation.output_done.is_set():  # (wait_for's task costs turns under load)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(invocation.output_done.wait(), grace)
         lines = invocation.lines
         if invocation.result.done():
             memory = env.max_memory_mb()
@@ -497,14 +498,15 @@ def _runtime_version(launch: Launch) -> tuple[str, str]:
     return f"{label}.v1", runtime_version_arn(launch.region, runtime)  # unverified: .v1
 
 
-async def _first(future: asyncio.Future[Any], event: asyncio.Event, timeout: float) -> bool:
-    """Wait for ``future`` or ``event`` (at most ``timeout``); whether the event came first."""
-    waiter = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait({future, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
-    return event.is_set() and not future.done()
+async def _settled(invocation: Invocation, exited: asyncio.Event, timeout: float) -> bool:
+    """Wait for the invocation's answer or its process's end (at most ``timeout``); whether the
+    process ended without an answer. Awaits the one future the environment settles (no task:
+    under load every task costs an event-loop turn)."""
+    if not invocation.result.done() and not exited.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await invocation.settled
+    return exited.is_set() and not invocation.result.done()
 
 
 async def _first_event(events: tuple[asyncio.Event, ...], timeout: float) -> bool:

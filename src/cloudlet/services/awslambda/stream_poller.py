@@ -252,7 +252,10 @@ class StreamPoller:
         lanes: dict[int, list[dict[str, Any]]] = {}
         for event in events:
             lanes.setdefault(zlib.crc32(self._key(event)) % lanes_wanted, []).append(event)
-        await asyncio.gather(*(self._lane(sid, lane) for lane in lanes.values()))
+        if len(lanes) == 1:  # awaited directly: a task would cost event-loop turns under load
+            await self._lane(sid, events)
+        else:
+            await asyncio.gather(*(self._lane(sid, lane) for lane in lanes.values()))
 
     async def _windowed(
         self, feed: StreamFeed, sid: str, records: list[dict[str, Any]], window: Window | None

@@ -287,24 +287,25 @@ class KinesisStore:
         )
         return _shard(row) if row else None
 
-    def next_position(self, arn: str, index: int, at_least: int) -> int:
-        """Take the shard's next position: one past the last, and at least ``at_least``."""
+    def take_positions(self, arn: str, index: int, count: int, at_least: int) -> int:
+        """Take the shard's next ``count`` positions: one past the last, and at least
+        ``at_least``; returns the first (the others follow it one by one)."""
         row = self.db.one(
-            "UPDATE kinesis_shards SET last_seq = CASE WHEN last_seq + 1 > ? THEN last_seq + 1 ELSE ? END "
+            "UPDATE kinesis_shards SET last_seq = CASE WHEN last_seq + 1 > ? THEN last_seq + ? ELSE ? END "
             "WHERE stream_arn = ? AND shard_index = ? RETURNING last_seq",
-            (at_least, at_least, arn, index),
+            (at_least, count, at_least + count - 1, arn, index),
         )
         assert row is not None  # the caller holds the shard
-        return int(row[0])
+        return int(row[0]) - count + 1
 
     # -- records --
-    def add(
-        self, arn: str, index: int, position: int, created: float, key: str, data: bytes, enc: str
-    ) -> None:
-        self.db.execute(
+    def add_many(self, rows: list[tuple[str, int, int, float, str, bytes, str]]) -> None:
+        """Insert records: (stream ARN, shard index, position, arrival, partition key, data,
+        encryption) each."""
+        self.db.execute_many(
             "INSERT INTO kinesis_records (stream_arn, shard_index, seq, created, partition_key, data, encryption) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (arn, index, position, created, key, data, enc),
+            rows,
         )
 
     def records(self, arn: str, index: int, after: int, limit: int) -> list[RecordRow]:

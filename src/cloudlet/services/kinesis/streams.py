@@ -229,33 +229,36 @@ class Streams:
         second = math.floor(now)
         at_least = int(now * 1000) * 1000
         results: list[dict[str, Any]] = []
-        written = False
+        taken: dict[int, list[tuple[ShardRow, Put, int]]] = {}  # shard index -> (shard, put, result slot)
+        for put in puts:
+            key = put.explicit_hash_key if put.explicit_hash_key is not None else hash_key(put.partition_key)
+            shard = next((s for s in shards if s.start_hash <= key <= s.end_hash), None)
+            if shard is None:  # open shards always cover the whole hash key space
+                raise ServiceError("InternalFailureException", "No open shard holds the hash key.", 500)
+            size = len(put.data) + len(put.partition_key.encode())
+            if throttle and not self._admit(stream.arn, shard.index, second, size):
+                code, message = errors.throttled(shard.shard_id, stream.name, stream.account)
+                results.append({"ErrorCode": code, "ErrorMessage": message})
+                continue
+            taken.setdefault(shard.index, []).append((shard, put, len(results)))
+            results.append({})
         with self.store.transaction():
-            for put in puts:
-                key = (
-                    put.explicit_hash_key
-                    if put.explicit_hash_key is not None
-                    else hash_key(put.partition_key)
-                )
-                shard = next((s for s in shards if s.start_hash <= key <= s.end_hash), None)
-                if shard is None:  # open shards always cover the whole hash key space
-                    raise ServiceError("InternalFailureException", "No open shard holds the hash key.", 500)
-                size = len(put.data) + len(put.partition_key.encode())
-                if throttle and not self._admit(stream.arn, shard.index, second, size):
-                    code, message = errors.throttled(shard.shard_id, stream.name, stream.account)
-                    results.append({"ErrorCode": code, "ErrorMessage": message})
-                    continue
-                position = self.db.next_position(stream.arn, shard.index, at_least)
-                self.db.add(
-                    stream.arn, shard.index, position, now, put.partition_key, put.data, stream.encryption
-                )
-                results.append(
-                    {"ShardId": shard.shard_id, "SequenceNumber": sequence_number(position, shard.index)}
-                )
-                written = True
+            rows: list[tuple[str, int, int, float, str, bytes, str]] = []
+            for index, group in taken.items():
+                position = self.db.take_positions(stream.arn, index, len(group), at_least)
+                for shard, put, slot in group:
+                    rows.append(
+                        (stream.arn, index, position, now, put.partition_key, put.data, stream.encryption)
+                    )
+                    results[slot] = {
+                        "ShardId": shard.shard_id,
+                        "SequenceNumber": sequence_number(position, index),
+                    }
+                    position += 1
+            self.db.add_many(rows)
             if now >= self._next_sweep:
                 self.sweep(now)
-        if written:
+        if taken:
             self._signal(stream.arn)
         return results
 
