@@ -17,9 +17,13 @@ from cloudlet.protocol.model import Operation, ServiceModel, Shape
 _TYPE_NAMESPACE = {"sqs": "com.amazonaws.sqs#"}
 
 
-# Events of json and rest-json streams are JSON documents.
+# Events of json and rest-json streams are JSON documents; CBOR ones for a CBOR request.
 JSON_EVENTS = eventstream.EventWriter(
     lambda value, shape, root: orjson.dumps(json_codec.encode(value, shape)), "application/json"
+)
+CBOR_EVENTS = eventstream.EventWriter(
+    lambda value, shape, root: json_cbor.dumps(json_codec.encode(value, shape, binary=True)),
+    json_cbor.CONTENT_TYPE,
 )
 
 
@@ -51,12 +55,13 @@ class JsonProtocol(Protocol):
 
     def serialize(self, op: Operation, output: dict[str, Any], request_id: str) -> Response:
         shape = op.output
-        if json_cbor.take():
+        cbor = json_cbor.take()
+        if shape is not None and (stream := shape.event_stream_member) is not None:
+            return self._serialize_stream(shape, stream, output, request_id, cbor)
+        if cbor:
             body = json_codec.encode(output, shape, binary=True) if shape is not None else {}
             headers = [("Content-Type", json_cbor.CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
             return Response(200, headers, json_cbor.dumps(body))
-        if shape is not None and (stream := shape.event_stream_member) is not None:
-            return self._serialize_stream(shape, stream, output, request_id)
         body = json_codec.encode(output, shape) if shape is not None else {}
         return Response(
             200,
@@ -65,12 +70,16 @@ class JsonProtocol(Protocol):
         )
 
     def _serialize_stream(
-        self, shape: Shape, stream: str, output: dict[str, Any], request_id: str
+        self, shape: Shape, stream: str, output: dict[str, Any], request_id: str, cbor: bool = False
     ) -> Response:
-        """An event stream whose ``initial-response`` event carries the other output members."""
+        """An event stream whose ``initial-response`` event carries the other output members
+        (events and that response in CBOR when the request was)."""
         rest = {k: v for k, v in output.items() if k != stream}
-        initial = orjson.dumps(json_codec.encode(rest, shape))
-        body = eventstream.frames(shape.members[stream], output.get(stream), JSON_EVENTS, initial)
+        if cbor:
+            initial, writer = json_cbor.dumps(json_codec.encode(rest, shape, binary=True)), CBOR_EVENTS
+        else:
+            initial, writer = orjson.dumps(json_codec.encode(rest, shape)), JSON_EVENTS
+        body = eventstream.frames(shape.members[stream], output.get(stream), writer, initial)
         headers = [("Content-Type", eventstream.CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
         return Response(200, headers, body)
 

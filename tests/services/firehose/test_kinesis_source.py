@@ -122,3 +122,42 @@ def test_the_lambda_event_carries_the_kinesis_metadata(aws_client, firehose, s3,
     finally:
         firehose.delete_delivery_stream(DeliveryStreamName=name)
         kinesis.delete_stream(StreamName=source)
+
+
+def test_a_child_shard_is_read_after_its_parent(aws_client, firehose, s3, bucket, cloudlet):
+    """Across a split, the parent's records are buffered before its children's, even when the
+    parent has a backlog longer than one read (the reader finds 1,500 records at once)."""
+    kinesis = aws_client("kinesis")
+    source = unique("src")
+    source_arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{source}"
+    name = unique()
+    firehose.create_delivery_stream(  # before its source exists: the reader waits, then finds it all
+        DeliveryStreamName=name,
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": source_arn, "RoleARN": ROLE},
+        ExtendedS3DestinationConfiguration=s3_config(bucket, BufferingHints={"IntervalInSeconds": 60}),
+    )
+    try:
+        cloudlet.advance_clock(0.01)
+        kinesis.create_stream(StreamName=source, ShardCount=1)
+        for batch in range(3):
+            records = [{"Data": b"p%04d," % (batch * 500 + i), "PartitionKey": "k"} for i in range(500)]
+            assert kinesis.put_records(StreamName=source, Records=records)["FailedRecordCount"] == 0
+        middle = str(2**127)
+        kinesis.split_shard(StreamName=source, ShardToSplit="shardId-000000000000", NewStartingHashKey=middle)
+        for i in range(10):
+            kinesis.put_record(StreamName=source, Data=b"c%04d," % i, PartitionKey="k", ExplicitHashKey="1")
+        for _ in range(50):
+            cloudlet.advance_clock(61)
+            if wait_for_keys(s3, bucket, timeout=0.2) and len(_delivered(s3, bucket)) == 1510:
+                break
+        delivered = _delivered(s3, bucket)
+        assert delivered == [f"p{i:04d}" for i in range(1500)] + [f"c{i:04d}" for i in range(10)]
+    finally:
+        firehose.delete_delivery_stream(DeliveryStreamName=name)
+        kinesis.delete_stream(StreamName=source)
+
+
+def _delivered(s3, bucket: str) -> list[str]:
+    text = b"".join(body(s3, bucket, key) for key in sorted(keys_of(s3, bucket))).decode()
+    return text.rstrip(",").split(",") if text else []

@@ -3,6 +3,7 @@ out, blobs as byte strings, timestamps as tag 1 around epoch milliseconds, error
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -13,6 +14,8 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from cloudlet.protocol.eventstream import MessageDecoder
 
 from .conftest import ACCOUNT, unique
 
@@ -148,3 +151,55 @@ def test_a_cbor_answer_never_leaks_into_the_next_request(call, cloudlet):
     assert exc.value.code == 400
     assert exc.value.headers["Content-Type"] == "application/x-amz-json-1.1"
     assert json.loads(exc.value.read())["__type"] == "UnknownOperationException"
+
+
+def test_subscribe_to_shard_in_cbor(call, kinesis, cloudlet):
+    """SubscribeToShard over CBOR (what the Java SDK's KCL sends): the event stream's
+    initial-response and events are CBOR documents with CBOR's content type."""
+    name = unique("cbor-efo")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    try:
+        arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+        kinesis.put_record(StreamName=name, Data=b"\x01efo", PartitionKey="k")
+        consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"][
+            "ConsumerARN"
+        ]
+        data = cbor2.dumps(
+            {
+                "ConsumerARN": consumer,
+                "ShardId": "shardId-000000000000",
+                "StartingPosition": {"Type": "TRIM_HORIZON"},
+            }
+        )
+        request = AWSRequest(
+            method="POST",
+            url=cloudlet.endpoint + "/",
+            data=data,
+            headers={"X-Amz-Target": "Kinesis_20131202.SubscribeToShard", "Content-Type": CBOR},
+        )
+        SigV4Auth(Credentials("test", "test"), "kinesis", "us-east-1").add_auth(request)
+        host, port = cloudlet.endpoint.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request("POST", "/", data, dict(request.headers))
+            response = connection.getresponse()
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/vnd.amazon.eventstream"
+            decoder = MessageDecoder()
+            messages: list[Any] = []
+            while len(messages) < 2:
+                messages += decoder.feed(response.read1(65536))
+        finally:
+            connection.close()
+        initial, event = messages[:2]
+        assert initial.headers[":event-type"] == "initial-response"
+        assert initial.headers[":content-type"] == CBOR and cbor2.loads(initial.payload) == {}
+        assert event.headers[":event-type"] == "SubscribeToShardEvent"
+        assert event.headers[":content-type"] == CBOR
+        body = cbor2.loads(event.payload, semantic_decoders={1: lambda value, *_: ("tag1", value)})
+        [record] = body["Records"]
+        assert record["Data"] == b"\x01efo" and record["PartitionKey"] == "k"
+        assert record["ApproximateArrivalTimestamp"][0] == "tag1"
+        assert isinstance(body["ContinuationSequenceNumber"], str)
+    finally:
+        kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)

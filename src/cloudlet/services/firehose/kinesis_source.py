@@ -5,7 +5,9 @@ One task per such stream reads every shard of its source through Kinesis's in-pr
 transaction that moves the shard's position (``firehose_source_positions``): a record read is
 buffered exactly once, across restarts. Reading starts at the records that arrived once the
 delivery stream existed (its DeliveryStartTimestamp: the developer guide says Firehose starts
-at the LATEST position); shards that appear later are read from their start. Buffered records
+at the LATEST position); shards that appear later are read from their start, a child shard
+once its parents are read to their end (so a partition key's records stay in order across a
+reshard). Buffered records
 take the time they were read as their arrival (the buffer interval starts then).
 
 Not done: KPL aggregated records are delivered as they are (AWS de-aggregates them).
@@ -94,8 +96,14 @@ class SourceReaders:
         arn = source["KinesisStreamARN"]
         positions = self.db.positions(stream_id)
         total = 0
-        for shard in feed.shards(arn):
+        shards = feed.shards(arn)  # parents before their children
+        present = {s["ShardId"] for s in shards}
+        drained: set[str] = set()  # closed shards read to their end
+        for shard in shards:
             shard_id = shard["ShardId"]
+            parents = (shard.get("ParentShardId"), shard.get("AdjacentParentShardId"))
+            if any(p in present and p not in drained for p in parents):
+                continue  # a child waits until its parents are read to their end
             if shard_id in positions:
                 after = positions[shard_id]
             else:
@@ -107,6 +115,8 @@ class SourceReaders:
                     raise
                 records = feed.read(arn, shard_id, None, BATCH)  # what it had is gone: go on from the oldest
             if not records:
+                if feed.closed(arn, shard_id):
+                    drained.add(shard_id)
                 continue
             stream = self.db.by_id(stream_id)
             if stream is None:
