@@ -27,6 +27,7 @@ from s3 import (
     s3_put_100m_curl,
 )
 from sqs import sqs_cycle, sqs_cycle_sat, sqs_longpoll, sqs_send, sqs_send_sat
+from stepfunctions import sfn_express_sync, sfn_map_10k, sfn_standard_sat
 from workloads import Metric, Workload, startup, sts_rps, sts_rps_boto3
 
 _RPS_METRICS = (
@@ -167,6 +168,26 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ssm_get_sat", ssm_get_sat, _SAT_OPS),
         Workload("kms_encrypt_sat", kms_encrypt_sat, _SAT_OPS),
         Workload("kms_decrypt_sat", kms_decrypt_sat, _SAT_OPS),
+        Workload(
+            "sfn_standard_sat",
+            sfn_standard_sat,
+            (
+                Metric("executions_per_s", "exec/s", True),
+                Metric("state_transitions_per_s", "tr/s", True),
+                Metric("server_cpu_ms_per_exec", "ms", False, "cheaper", "costlier"),
+                Metric("server_cpu_util", "cores", True, ratio=False),
+            ),
+        ),
+        Workload("sfn_express_sync", sfn_express_sync, _OPS_METRICS),
+        Workload(
+            "sfn_map_10k",
+            sfn_map_10k,
+            (
+                Metric("wall_s", "s", False),
+                Metric("server_s", "s", False),
+                Metric("server_cpu_s", "s", False, "cheaper", "costlier"),
+            ),
+        ),
         Workload("s3_put_1k", s3_put_1k, _OPS_METRICS),
         Workload("s3_get_1k", s3_get_1k, _OPS_METRICS),
         Workload("s3_put_1k_sat", s3_put_1k_sat, _SAT_OPS),

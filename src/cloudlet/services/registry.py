@@ -48,6 +48,7 @@ PROVIDERS: dict[str, str] = {
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "ssm": "cloudlet.services.ssm.provider:SsmProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
+    "stepfunctions": "cloudlet.services.stepfunctions.provider:StepFunctionsProvider",
     "secretsmanager": "cloudlet.services.secretsmanager.provider:SecretsManagerProvider",
 }
 
@@ -69,6 +70,7 @@ COMPONENTS: dict[str, str] = {
     "sqs": "sqs",
     "ssm": "ssm",
     "secretsmanager": "secretsmanager",
+    "stepfunctions": "stepfunctions",
 }
 
 # Signing names that endpoint rules, not the models, give some operations of a routed

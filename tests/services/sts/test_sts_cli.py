@@ -64,9 +64,9 @@ def test_cli_error_is_reported(cloudlet):
 
 
 def test_cli_unimplemented_service_names_the_operation(cloudlet):
-    out = aws(cloudlet.endpoint, "stepfunctions", "list-state-machines")
+    out = aws(cloudlet.endpoint, "cloudformation", "list-stacks")
     assert out.returncode != 0
-    assert "NotImplemented" in out.stderr and "ListStateMachines" in out.stderr
+    assert "NotImplemented" in out.stderr and "ListStacks" in out.stderr
 
 
 def test_cli_sqs_needs_endpoint_url_and_works_with_it(cloudlet):

@@ -1,0 +1,248 @@
+"""Executions in progress: one task each, their history written to the store as they go.
+
+A Standard execution's row and ``ExecutionStarted`` event are written in StartExecution's
+transaction. Its task then runs the interpreter; after every state it leaves, the new
+history events and a checkpoint (the state to run next and its input, the variables, the
+history's position) are written in one transaction. After a restart, every RUNNING execution
+continues from its checkpoint: the last completed transition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cloudlet.services.stepfunctions.engine import status_events
+from cloudlet.services.stepfunctions.engine.history import History, Thread
+from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Outcome, Run
+from cloudlet.services.stepfunctions.engine.metrics import ExecutionMetrics
+from cloudlet.services.stepfunctions.engine.values import dumps, loads
+from cloudlet.services.stepfunctions.store import ExecutionRow, StepFunctionsStore
+
+if TYPE_CHECKING:
+    from cloudlet.core.clock import Clock
+    from cloudlet.core.events import EventChannel
+    from cloudlet.core.metrics import Metrics
+    from cloudlet.store.db import Store
+
+log = logging.getLogger("cloudlet.stepfunctions")
+
+
+@dataclass
+class Live:
+    """An execution whose task is running."""
+
+    run: Run
+    started: float = 0.0
+    task: asyncio.Task[None] | None = None
+    done: asyncio.Future[Outcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Executions:
+    """Starts, resumes and stops executions."""
+
+    def __init__(
+        self,
+        store: Store,
+        db: StepFunctionsStore,
+        clock: Clock,
+        interpreter: Interpreter,
+        channel: EventChannel,
+        metrics: Metrics,
+    ) -> None:
+        self.channel = channel
+        self.metrics = ExecutionMetrics(metrics)
+        self.store = store
+        self.db = db
+        self.clock = clock
+        self.interpreter = interpreter
+        interpreter.checkpoint = self.checkpoint
+        interpreter.checkpoint_wait = self.checkpoint_wait
+        self.live: dict[str, Live] = {}
+        self.durable: set[str] = set()  # the Standard executions among them
+
+    def context(self, row: ExecutionRow, machine_name: str) -> dict[str, Any]:
+        """The context object's Execution and StateMachine parts."""
+        from cloudlet.services.stepfunctions.engine.interpreter import _iso
+
+        return {
+            "Execution": {
+                "Id": row.arn,
+                "Input": loads(row.input),
+                "Name": row.name,
+                "RoleArn": row.role_arn,
+                "StartTime": _iso(row.started),
+                **({"RedriveCount": row.extra["redriveCount"]} if "redriveCount" in row.extra else {}),
+            },
+            "StateMachine": {"Id": row.machine_arn, "Name": machine_name},
+        }
+
+    def start(self, row: ExecutionRow, machine_name: str, durable: bool) -> Live:
+        """Record ``ExecutionStarted`` (in the caller's transaction when ``durable``) and run it."""
+        history = History(self.clock.now)
+        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        history.add(
+            Thread(),
+            "ExecutionStarted",
+            {
+                "executionStartedEventDetails": {
+                    "input": row.input,
+                    "inputDetails": {"truncated": False},
+                    "roleArn": row.role_arn,
+                }
+            },
+        )
+        if durable:
+            self.db.add_events(row.arn, history.take())
+            self.durable.add(row.arn)
+            status_events.send(self.channel, status_events.status_event(row, "RUNNING", self.clock.now()))
+            self.metrics.started(row.machine_arn)
+        live = self.live[row.arn] = Live(run, row.started)
+        self.store.after_commit(lambda: self._launch(live, durable))
+        return live
+
+    def checkpoint(self, run: Run, next_state: str, value: Any) -> None:
+        """After a top-level transition of a Standard execution: its new events and where it
+        is, in one transaction (Express runs are not in ``durable``)."""
+        if run.arn not in self.durable:
+            return
+        with self.store.transaction():
+            self.db.add_events(run.arn, run.history.take())
+            self.db.set_checkpoint(
+                run.arn,
+                {
+                    "state": next_state,
+                    "input": dumps(value),
+                    "variables": run.variables,
+                    "last": run.thread.last,
+                    "next_id": run.history.next_id,
+                },
+            )
+
+    def checkpoint_wait(self, run: Run, state: str, value: Any, entered: int, until: float) -> None:
+        """A top-level Wait state entered: resumed after a restart, it waits for the rest."""
+        if run.arn not in self.durable:
+            return
+        with self.store.transaction():
+            self.db.add_events(run.arn, run.history.take())
+            self.db.set_checkpoint(
+                run.arn,
+                {
+                    "state": state,
+                    "input": dumps(value),
+                    "variables": run.variables,
+                    "last": run.thread.last,
+                    "next_id": run.history.next_id,
+                    "entered": entered,
+                    "until": until,
+                },
+            )
+
+    def resume(self, row: ExecutionRow, machine_name: str) -> None:
+        """Continue a RUNNING Standard execution after a restart, from its checkpoint."""
+        mark = row.extra.get("checkpoint")
+        events = self.db.events(row.arn) if mark is None else []
+        next_id = mark["next_id"] if mark else (events[-1].id + 1 if events else 1)
+        history = History(self.clock.now, first_id=next_id)
+        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        if mark is not None:
+            run.resume_at, run.input, run.variables = mark["state"], loads(mark["input"]), mark["variables"]
+            run.thread.last = mark["last"]
+            if "entered" in mark:
+                run.resume_entered = (mark["entered"], mark["until"])
+        self.durable.add(row.arn)
+        live = self.live[row.arn] = Live(run, row.started)
+        self._launch(live, durable=True)
+
+    def redrive(self, row: ExecutionRow, machine_name: str, count: int) -> None:
+        """RedriveExecution (in the caller's transaction): ``ExecutionRedriven``, then the run
+        continues from the state that did not complete (its checkpoint), or from the start."""
+        mark = row.extra.get("checkpoint")
+        events = self.db.events(row.arn)
+        history = History(self.clock.now, first_id=events[-1].id + 1 if events else 1)
+        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        run.thread.last = events[-1].id if events else 0
+        if mark is not None:
+            run.resume_at, run.input, run.variables = mark["state"], loads(mark["input"]), mark["variables"]
+        history.add(
+            run.thread, "ExecutionRedriven", {"executionRedrivenEventDetails": {"redriveCount": count}}
+        )
+        self.db.add_events(row.arn, history.take())
+        self.durable.add(row.arn)
+        live = self.live[row.arn] = Live(run, row.started)
+        self.store.after_commit(lambda: self._launch(live, True))
+
+    def _launch(self, live: Live, durable: bool) -> None:
+        live.task = asyncio.get_running_loop().create_task(self._drive(live, durable))
+
+    async def _drive(self, live: Live, durable: bool) -> None:
+        run = live.run
+        try:
+            outcome = await self.interpreter.run(run)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must fail the execution, not leave it running
+            log.exception("execution %s: the interpreter failed", run.arn)
+            outcome = Outcome("FAILED", error="States.Runtime", cause=f"Internal error: {exc}")  # unverified
+        if self.live.get(run.arn) is not live:
+            return  # stopped meanwhile: StopExecution wrote its end
+        self.live.pop(run.arn, None)
+        self.durable.discard(run.arn)
+        if durable:
+            with self.store.transaction():
+                self.db.add_events(run.arn, run.history.take())
+                output = dumps(outcome.output) if outcome.status == "SUCCEEDED" else None
+                now = self.clock.now()
+                self.db.finish_execution(run.arn, outcome.status, now, output, outcome.error, outcome.cause)
+                row = self.db.execution(run.arn)
+                if row is not None:
+                    event = status_events.status_event(
+                        row, outcome.status, now, output, outcome.error, outcome.cause
+                    )
+                    status_events.send(self.channel, event)
+                    self.metrics.ended(row.machine_arn, outcome.status, now - row.started)
+        if not live.done.done():
+            live.done.set_result(outcome)
+
+    def abort(self, row: ExecutionRow, error: str | None, cause: str | None) -> float:
+        """StopExecution: ``ExecutionAborted`` recorded and the execution ABORTED (in the
+        caller's transaction); its task is cancelled once that commits. Returns the stop time."""
+        live = self.live.pop(row.arn, None)
+        self.durable.discard(row.arn)
+        if live is not None:
+            history = live.run.history
+        else:
+            events = self.db.events(row.arn)
+            history = History(self.clock.now, first_id=events[-1].id + 1 if events else 1)
+        details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+        history.add(Thread(), "ExecutionAborted", {"executionAbortedEventDetails": details})
+        self.db.add_events(row.arn, history.take())
+        stopped = self.clock.now()
+        self.db.finish_execution(row.arn, "ABORTED", stopped, None, error, cause)
+        status_events.send(
+            self.channel, status_events.status_event(row, "ABORTED", stopped, None, error, cause)
+        )
+        self.metrics.ended(row.machine_arn, "ABORTED", stopped - row.started)
+        if live is not None:
+            self.store.after_commit(lambda: self._cancel(live))
+        return stopped
+
+    @staticmethod
+    def _cancel(live: Live) -> None:
+        if live.task is not None:
+            live.task.cancel()
+        if not live.done.done():
+            live.done.set_result(Outcome("ABORTED"))
+
+    async def stop_all(self) -> None:
+        tasks = [live.task for live in self.live.values() if live.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except BaseException:  # stopping: whatever the task ended with
+                pass
+        self.live.clear()

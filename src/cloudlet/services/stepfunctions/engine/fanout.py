@@ -1,0 +1,211 @@
+"""Parallel and inline Map states: blocks of states run side by side.
+
+A Parallel state runs every branch on its effective input; its result is the list of the
+branches' outputs. A Map state runs its item processor once per item (``MaxConcurrency`` at
+a time, 0 = no limit); its result is the list of the iterations' outputs. The first failure
+ends the state with that failure; the branches or iterations still running are cancelled.
+
+History, as recorded: ``ParallelStateStarted`` / ``MapStateStarted {length}``, then each
+branch's events (a branch's first event follows ``…Started``), or ``MapIterationStarted
+{index, name}`` … ``MapIterationSucceeded`` per item; then ``…StateSucceeded`` or
+``…StateFailed``. ``MapIterationSucceeded``, ``MapIterationFailed`` and ``…StateSucceeded`` do
+not become the previous event of what follows; iterations chain through one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from cloudlet.services.stepfunctions.asl import errors
+from cloudlet.services.stepfunctions.asl.env import Env
+from cloudlet.services.stepfunctions.asl.errors import StatesError
+from cloudlet.services.stepfunctions.engine.history import Thread
+from cloudlet.services.stepfunctions.engine.values import dumps
+
+if TYPE_CHECKING:
+    from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Run, Step, Where
+
+JSONATA = "JSONata"
+
+
+async def _first_failure(tasks: list[asyncio.Task[Any]]) -> list[Any]:
+    """The tasks' results in order; on the first failure the others are cancelled and it is raised."""
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    failed = next((t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None), None)
+    if failed is not None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise failed.exception()  # type: ignore[misc]
+    return [t.result() for t in tasks]
+
+
+def _effective(state: dict[str, Any], env: Env, language: str, field: str, where: Where) -> Any:
+    """The state's effective input: InputPath + Parameters, or JSONata ``Arguments``."""
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        return jsonata.render(state[field], env, field) if field in state else env.input
+    from cloudlet.services.stepfunctions.asl import payload
+
+    value = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    if "Parameters" in state:
+        value = payload.render(
+            state["Parameters"], dataclasses.replace(env, input=value), "Parameters", where=where
+        )
+    return value
+
+
+def _output(state: dict[str, Any], env: Env, language: str, result: Any, where: Where) -> Any:
+    """The state's output from its result: ResultSelector, ResultPath, OutputPath, or JSONata ``Output``."""
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        inner = dataclasses.replace(env, result=result, has_result=True)
+        return jsonata.render(state["Output"], inner, "Output") if "Output" in state else result
+    from cloudlet.services.stepfunctions.asl import payload
+
+    if "ResultSelector" in state:
+        result = payload.render(
+            state["ResultSelector"], dataclasses.replace(env, input=result), "ResultSelector", where=where
+        )
+    output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
+    return payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
+
+
+def _next(state: dict[str, Any]) -> str | None:
+    return None if state.get("End") else state.get("Next")
+
+
+async def parallel(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    from cloudlet.services.stepfunctions.engine.interpreter import Step
+
+    value = _effective(state, env, language, "Arguments", where)
+    started = run.history.add(thread, "ParallelStateStarted")
+    branches = []
+    for branch in state["Branches"]:
+        branch_thread = Thread(last=started, aborts=True)
+        branches.append((branch_thread, branch))
+    tasks = [
+        asyncio.ensure_future(self.block(run, branch, value, branch_thread, language))
+        for branch_thread, branch in branches
+    ]
+    try:
+        results = await _first_failure(tasks)
+    except StatesError:
+        thread.last = max(b.last for b, _ in branches)
+        run.history.add(thread, "ParallelStateFailed")
+        raise
+    thread.last = max(b.last for b, _ in branches)
+    run.history.add(thread, "ParallelStateSucceeded", advance=False)
+    return Step(_output(state, env, language, results, where), _next(state))
+
+
+def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list[Any]:
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        items = state.get("Items", "{% $states.input %}")
+        value = jsonata.evaluate(items, env) if jsonata.is_expression(items) else items
+        if not isinstance(value, list):
+            raise StatesError(
+                errors.QUERY_EVALUATION_ERROR,
+                where.cause(
+                    f"The JSONata expression '{items}' specified for the field 'Items' returned an unexpected "
+                    f"result type. Expected 'array', but was '{type(value).__name__}' for value: {dumps(value)}"
+                ),
+            )  # unverified
+        return value
+    from cloudlet.services.stepfunctions.asl import jsonpath, payload
+
+    effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    path = state.get("ItemsPath", "$")
+    try:
+        value = jsonpath.query(path, effective)
+    except StatesError:
+        raise StatesError(
+            errors.RUNTIME, where.cause(f"Invalid path '{path}' : No results for path: {path}")
+        ) from None  # unverified
+    if not isinstance(value, list):
+        raise StatesError(
+            errors.RUNTIME,
+            where.cause(
+                f"Item selector and/or items path failed to return an array: {path} == {dumps(value)}"
+            ),
+        )  # unverified
+    return value
+
+
+def _selected(state: dict[str, Any], env: Env, language: str, index: int, item: Any, where: Where) -> Any:
+    """An iteration's input: the item, or ItemSelector (Parameters) rendered with ``$$.Map.Item``."""
+    selector = state.get("ItemSelector", state.get("Parameters"))
+    if selector is None:
+        return item
+    context = {**env.context, "Map": {"Item": {"Index": index, "Value": item}}}
+    inner = dataclasses.replace(env, context=context)
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        return jsonata.render(selector, inner, "ItemSelector", where=where)
+    from cloudlet.services.stepfunctions.asl import payload
+
+    effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    return payload.render(selector, dataclasses.replace(inner, input=effective), "ItemSelector", where=where)
+
+
+async def map_state(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    from cloudlet.services.stepfunctions.engine.interpreter import Step
+
+    processor = state.get("ItemProcessor") or state.get("Iterator")
+    config = (processor or {}).get("ProcessorConfig") or {}
+    if config.get("Mode") == "DISTRIBUTED":
+        raise StatesError(
+            errors.RUNTIME, where.cause("Distributed Map states are not supported by Cloudlet yet.")
+        )  # unverified: in progress (issue 17)
+    items = _items(state, env, language, where)
+    name = where.state
+    run.history.add(thread, "MapStateStarted", {"mapStateStartedEventDetails": {"length": len(items)}})
+    limit = int(state.get("MaxConcurrency") or 0) or len(items) or 1
+    gate = asyncio.Semaphore(limit)
+
+    async def iteration(index: int, item: Any) -> Any:
+        async with gate:
+            detail = {"index": index, "name": name}
+            run.history.add(thread, "MapIterationStarted", {"mapIterationStartedEventDetails": detail})
+            try:
+                value = _selected(state, env, language, index, item, where)
+                result = await self.block(run, processor, value, thread, language)
+            except StatesError:
+                run.history.add(
+                    thread, "MapIterationFailed", {"mapIterationFailedEventDetails": detail}, advance=False
+                )
+                raise
+            except asyncio.CancelledError:
+                run.history.add(
+                    thread, "MapIterationAborted", {"mapIterationAbortedEventDetails": detail}, advance=False
+                )
+                raise
+            run.history.add(
+                thread, "MapIterationSucceeded", {"mapIterationSucceededEventDetails": detail}, advance=False
+            )
+            return result
+
+    tasks = [asyncio.ensure_future(iteration(i, item)) for i, item in enumerate(items)]
+    try:
+        results = await _first_failure(tasks)
+    except StatesError:
+        run.history.add(thread, "MapStateFailed")
+        raise
+    run.history.add(thread, "MapStateSucceeded", advance=False)
+    return Step(_output(state, env, language, results, where), _next(state))

@@ -1,0 +1,396 @@
+"""Runs a state machine definition: the states in order, their data flow, their errors.
+
+One :class:`Run` is one execution. :meth:`Interpreter.run` walks its states from
+``StartAt``, recording each step in the run's :class:`History`, and answers an
+:class:`Outcome`. States read and write JSON values; ``asl/`` evaluates paths, templates,
+JSONata and Choice rules, and raises ``StatesError`` (error name, AWS's cause), which a
+state's ``Retry``/``Catch`` handle or which fails the execution.
+
+Waits and retry delays are on the service clock. Task states call integrations
+(``tasks.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudlet.services.stepfunctions.asl import errors
+from cloudlet.services.stepfunctions.asl.env import Env
+from cloudlet.services.stepfunctions.asl.errors import StatesError
+from cloudlet.services.stepfunctions.asl.payload import Where as PathWhere
+from cloudlet.services.stepfunctions.engine import fanout
+from cloudlet.services.stepfunctions.engine.history import History, Thread
+from cloudlet.services.stepfunctions.engine.values import dumps
+
+JSONPATH = "JSONPath"
+JSONATA = "JSONata"
+
+
+@dataclass
+class Outcome:
+    """How an execution ended."""
+
+    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass
+class Run:
+    """One execution being interpreted."""
+
+    arn: str
+    definition: dict[str, Any]
+    input: Any
+    context: dict[str, Any]  # the context object: Execution, StateMachine (State is per state)
+    history: History
+    variables: dict[str, Any] = field(default_factory=dict)
+    resume_at: str | None = None  # the state a resumed execution continues with (its input is ``input``)
+    resume_entered: tuple[int, float] | None = None  # a Wait resumed: its Entered event id and its end
+    thread: Thread = field(default_factory=Thread)  # the top-level thread of control
+
+
+@dataclass
+class Step:
+    """What a state answered: its output and the state to go to (None: the block ends)."""
+
+    output: Any
+    next: str | None
+
+
+class Interpreter:
+    """Runs definitions; ``now`` is the service clock, ``sleep_until`` waits on it."""
+
+    def __init__(
+        self,
+        now: Callable[[], float],
+        sleep_until: Callable[[float], Awaitable[None]],
+        task: Callable[[Run, str, dict[str, Any], Where, Env, Thread], Awaitable[Any]] | None = None,
+        checkpoint: Callable[[Run, str, Any], None] | None = None,
+    ) -> None:
+        self.now = now
+        self.sleep_until = sleep_until
+        self.task = task
+        self.checkpoint = checkpoint  # after each top-level transition: (run, next state, its input)
+        # a top-level Wait state entered: (run, state, input, Entered event id, end)
+        self.checkpoint_wait: Callable[[Run, str, Any, int, float], None] | None = None
+
+    async def run(self, run: Run) -> Outcome:
+        thread = run.thread
+        try:
+            output = await self.block(
+                run, run.definition, run.input, thread, run.definition.get("QueryLanguage"), top=True
+            )
+        except StatesError as failure:
+            details: dict[str, Any] = {}
+            if failure.error:
+                details["error"] = failure.error
+            if failure.cause:
+                details["cause"] = failure.cause
+            run.history.add(thread, "ExecutionFailed", {"executionFailedEventDetails": details})
+            return Outcome("FAILED", error=failure.error or None, cause=failure.cause or None)
+        run.history.add(
+            thread,
+            "ExecutionSucceeded",
+            {"executionSucceededEventDetails": {"output": dumps(output), "outputDetails": _NOT_TRUNCATED}},
+        )
+        return Outcome("SUCCEEDED", output=output)
+
+    async def block(
+        self,
+        run: Run,
+        block: dict[str, Any],
+        value: Any,
+        thread: Thread,
+        language: str | None,
+        top: bool = False,
+    ) -> Any:
+        """Run a block of states (the machine, a Parallel branch, a Map's item processor)."""
+        name: str | None = (run.resume_at or block["StartAt"]) if top else block["StartAt"]
+        language = block.get("QueryLanguage") or language or JSONPATH
+        while name is not None:
+            state = block["States"][name]
+            step = await self.state(run, name, state, value, thread, state.get("QueryLanguage") or language)
+            value, name = step.output, step.next
+            if top and name is not None and self.checkpoint is not None:
+                self.checkpoint(run, name, value)
+        return value
+
+    async def state(
+        self, run: Run, name: str, state: dict[str, Any], value: Any, thread: Thread, language: str
+    ) -> Step:
+        kind = state["Type"]
+        resumed, run.resume_entered = run.resume_entered, None
+        if resumed is not None:  # a Wait state entered before a restart
+            entered = resumed[0]
+        else:
+            entered = run.history.add(
+                thread,
+                f"{kind}StateEntered",
+                {
+                    "stateEnteredEventDetails": {
+                        "name": name,
+                        "input": dumps(value),
+                        "inputDetails": _NOT_TRUNCATED,
+                    }
+                },
+            )
+        context = {
+            **run.context,
+            "State": {"Name": name, "EnteredTime": _iso(self.now()), "RetryCount": 0},
+        }
+        env = Env(input=value, context=context, variables=run.variables)
+        where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread)
+        try:
+            step = await self._attempts(run, state, env, thread, language, where)
+        except (StatesError, asyncio.CancelledError):
+            if thread.aborts and kind != "Fail":
+                run.history.add(thread, f"{kind}StateAborted", advance=False)
+            raise
+        exited: dict[str, Any] = {"name": name, "output": dumps(step.output), "outputDetails": _NOT_TRUNCATED}
+        run.history.add(thread, f"{kind}StateExited", {"stateExitedEventDetails": exited})
+        return step
+
+    async def _attempts(
+        self, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+    ) -> Step:
+        """Run the state, retried by its ``Retry`` and caught by its ``Catch``."""
+        handler = _HANDLERS[state["Type"]]
+        retried: dict[int, int] = {}
+        while True:
+            try:
+                return await handler(self, run, state, env, thread, language, where)
+            except StatesError as failure:
+                if state["Type"] in ("Fail",) or not (state.get("Retry") or state.get("Catch")):
+                    raise
+                from cloudlet.services.stepfunctions.asl import retry
+
+                retriers = state.get("Retry") or []
+                index = retry.find_retrier(failure.error, retriers)
+                if index is not None:
+                    done = retried.get(index, 0)
+                    if done < int(retriers[index].get("MaxAttempts", 3)):
+                        retried[index] = done + 1
+                        await self.sleep_until(
+                            self.now() + retry.delay(retriers[index], done + 1, self.random())
+                        )
+                        state_context = dict(
+                            env.context["State"], RetryCount=env.context["State"]["RetryCount"] + 1
+                        )
+                        env = dataclasses.replace(env, context={**env.context, "State": state_context})
+                        continue
+                catchers = state.get("Catch") or []
+                index = retry.find_catcher(failure.error, catchers)
+                if index is None:
+                    raise
+                return self._caught(catchers[index], failure, env, language, where)
+
+    def _caught(
+        self, catcher: dict[str, Any], failure: StatesError, env: Env, language: str, where: Where
+    ) -> Step:
+        """The step a ``Catch`` takes: the error output into the state's output, on to ``Next``."""
+        error_output = {"Error": failure.error, "Cause": failure.cause}
+        if language == JSONATA:
+            from cloudlet.services.stepfunctions.asl import jsonata
+
+            inner = dataclasses.replace(env, error_output=error_output, has_error_output=True)
+            output = (
+                jsonata.render(catcher["Output"], inner, "Output") if "Output" in catcher else error_output
+            )
+            return Step(output, catcher["Next"])
+        from cloudlet.services.stepfunctions.asl import payload
+
+        output = payload.apply_result_path(
+            catcher.get("ResultPath", "$"), env.input, error_output, where=where
+        )
+        return Step(output, catcher["Next"])
+
+    def random(self) -> float:
+        return random.random()
+
+
+@dataclass(frozen=True)
+class Where(PathWhere):
+    """The state an evaluation belongs to (its name and Entered event, as AWS's causes name
+    them), and what the interpreter keeps with it."""
+
+    until: float | None = None  # a resumed Wait state's end
+    top: bool = False  # a state of the machine's own block (checkpointed)
+
+    @property
+    def entered(self) -> int:
+        return self.entered_event_id
+
+
+_NOT_TRUNCATED = {"truncated": False}
+
+
+def _iso(when: float) -> str:
+    """A context-object time: ISO 8601 with milliseconds and ``Z``."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _next(state: dict[str, Any]) -> str | None:
+    return None if state.get("End") else state.get("Next")
+
+
+# ---- the states -------------------------------------------------------------------------------
+
+
+async def _pass(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        return Step(output, _next(state))
+    from cloudlet.services.stepfunctions.asl import payload
+
+    effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    if "Parameters" in state:
+        effective = payload.render(
+            state["Parameters"], dataclasses.replace(env, input=effective), "Parameters", where=where
+        )
+    result = state.get("Result", effective)
+    output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
+    output = payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
+    return Step(output, _next(state))
+
+
+async def _succeed(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        return Step(output, None)
+    from cloudlet.services.stepfunctions.asl import payload
+
+    effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    return Step(payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where), None)
+
+
+async def _fail(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    error, cause = state.get("Error"), state.get("Cause")
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        if isinstance(error, str) and jsonata.is_expression(error):
+            error = jsonata.evaluate(error, env)
+        if isinstance(cause, str) and jsonata.is_expression(cause):
+            cause = jsonata.evaluate(cause, env)
+    else:
+        from cloudlet.services.stepfunctions.asl import jsonpath
+
+        if "ErrorPath" in state:
+            error = _path_text(jsonpath, state["ErrorPath"], env)
+        if "CausePath" in state:
+            cause = _path_text(jsonpath, state["CausePath"], env)
+    raise StatesError(error or "", cause or "")
+
+
+def _path_text(jsonpath: Any, path: str, env: Env) -> str:
+    """ErrorPath/CausePath: a path (or an intrinsic function) that must give a string."""
+    from cloudlet.services.stepfunctions.asl import intrinsics
+
+    value = (
+        intrinsics.evaluate(path, env) if intrinsics.is_intrinsic(path) else jsonpath.query(path, env.input)
+    )
+    if not isinstance(value, str):
+        raise StatesError(errors.RUNTIME, f"The value at path {path} is not a string.")  # unverified
+    return value
+
+
+async def _wait(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    from cloudlet.services.stepfunctions.engine.waits import wait_until
+
+    until = where.until if where.until is not None else wait_until(state, env, language, self.now(), where)
+    if where.top and self.checkpoint_wait is not None:
+        self.checkpoint_wait(run, where.state, env.input, where.entered, until)
+    await self.sleep_until(until)
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        return Step(output, _next(state))
+    from cloudlet.services.stepfunctions.asl import payload
+
+    effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+    return Step(
+        payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where), _next(state)
+    )
+
+
+async def _choice(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    if language == JSONATA:
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        chosen = None
+        for rule in state.get("Choices", []):
+            verdict = (
+                jsonata.evaluate(rule["Condition"], env)
+                if jsonata.is_expression(rule["Condition"])
+                else rule["Condition"]
+            )
+            if not isinstance(verdict, bool):
+                raise StatesError(
+                    errors.QUERY_EVALUATION_ERROR,
+                    where.cause(f"The Condition '{rule['Condition']}' returned a non-boolean result."),
+                )  # unverified
+            if verdict:
+                chosen = rule["Next"]
+                break
+        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+    else:
+        from cloudlet.services.stepfunctions.asl import choice, payload
+
+        effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
+        inner = dataclasses.replace(env, input=effective)
+        chosen = next(
+            (rule["Next"] for rule in state.get("Choices", []) if choice.evaluate(rule, inner, where=where)),
+            None,
+        )
+        output = payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where)
+    if chosen is None:
+        chosen = state.get("Default")
+    if chosen is None:
+        raise StatesError(errors.NO_CHOICE_MATCHED, "")  # unverified: the cause AWS gives
+    return Step(output, chosen)
+
+
+async def _task(
+    self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
+) -> Step:
+    if self.task is None:
+        raise StatesError(errors.RUNTIME, where.cause("Task states are not supported yet."))  # unverified
+    output = await self.task(run, language, state, where, env, thread)
+    return Step(output, _next(state))
+
+
+Handler = Callable[[Interpreter, Run, dict[str, Any], Env, Thread, str, Where], Awaitable[Step]]
+_HANDLERS: dict[str, Handler] = {
+    "Pass": _pass,
+    "Succeed": _succeed,
+    "Fail": _fail,
+    "Wait": _wait,
+    "Choice": _choice,
+    "Task": _task,
+    "Parallel": fanout.parallel,
+    "Map": fanout.map_state,
+}

@@ -1,0 +1,61 @@
+"""Standard executions after kill -9: they continue from their last completed transition."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from cloudlet.testing.server import ServerProcess, client
+
+from .conftest import ROLE
+
+MACHINE = {
+    "StartAt": "First",
+    "States": {
+        "First": {"Type": "Pass", "Result": {"step": 1}, "ResultPath": "$.first", "Next": "Sleep"},
+        "Sleep": {"Type": "Wait", "Seconds": 3600, "Next": "Last"},
+        "Last": {"Type": "Pass", "Result": {"step": 2}, "ResultPath": "$.last", "End": True},
+    },
+}
+
+
+def _until_status(sfn, arn: str, wanted: str, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] == wanted or time.monotonic() > deadline:
+            return described
+        time.sleep(0.02)
+
+
+def test_a_waiting_execution_survives_kill_9(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        machine = sfn.create_state_machine(name="durable", definition=json.dumps(MACHINE), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"a": 1}')[
+            "executionArn"
+        ]
+        deadline = time.monotonic() + 10
+        while (
+            len(sfn.get_execution_history(executionArn=execution)["events"]) < 4
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.02)  # First done, Sleep entered and checkpointed
+    finally:
+        server.kill()
+    server.start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
+        server.advance_clock(3601)
+        described = _until_status(sfn, execution, "SUCCEEDED")
+        assert described["status"] == "SUCCEEDED"
+        assert json.loads(described["output"]) == {"a": 1, "first": {"step": 1}, "last": {"step": 2}}
+        events = sfn.get_execution_history(executionArn=execution)["events"]
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        types = [e["type"] for e in events]
+        assert types.count("PassStateEntered") == 2 and types.count("ExecutionSucceeded") == 1
+        assert types.count("WaitStateEntered") == 1  # resumed in the Wait, not entered again
+    finally:
+        server.kill()
