@@ -108,7 +108,7 @@ class ActivityOperations:
             {"activityArn": arn, "name": name, "creationDate": created}
             for arn, name, created in self.db.activities(ctx.account, ctx.region)
         ]
-        page, token = self._page(items, params, "name")
+        page, token = self._page(items, params)
         out: dict[str, Any] = {"activities": page}
         if token:
             out["nextToken"] = token

@@ -174,16 +174,14 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             {"stateMachineArn": m.arn, "name": m.name, "type": m.machine_type, "creationDate": m.created}
             for m in rows
         ]
-        page, token = self._page(items, params, "name")
+        page, token = self._page(items, params)
         out: dict[str, Any] = {"stateMachines": page}
         if token:
             out["nextToken"] = token
         return out
 
-    def _page(
-        self, items: list[dict[str, Any]], params: dict[str, Any], key: str
-    ) -> tuple[list[Any], str | None]:
-        """One page of ``items`` (sorted by ``key``) after ``nextToken``."""
+    def _page(self, items: list[dict[str, Any]], params: dict[str, Any]) -> tuple[list[Any], str | None]:
+        """One page of ``items`` (already in their order) after ``nextToken``."""
         limit = params.get("maxResults") or DEFAULT_PAGE
         if limit > MAX_PAGE:
             raise ServiceError(
@@ -377,7 +375,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             if e.stopped is not None:
                 item["stopDate"] = e.stopped
             items.append(item)
-        page, token = self._page(items, params, "startDate")
+        page, token = self._page(items, params)
         out: dict[str, Any] = {"executions": page}
         if token:
             out["nextToken"] = token
@@ -400,7 +398,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             events.append(event)
         if params.get("reverseOrder"):
             events.reverse()
-        page, token = self._page(events, params, "id")
+        page, token = self._page(events, params)
         out: dict[str, Any] = {"events": page}
         if token:
             out["nextToken"] = token

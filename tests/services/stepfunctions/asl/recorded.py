@@ -27,7 +27,8 @@ class Execution:
 
 
 @cache
-def _snapshot(relative: str) -> dict[str, Any]:
+def snapshot(relative: str) -> dict[str, Any]:
+    """A recorded snapshot file (the test is skipped when the recordings are not beside the repo)."""
     path = REFERENCE / relative
     if not path.exists():
         pytest.skip(f"recording {relative} is not available")
@@ -36,12 +37,12 @@ def _snapshot(relative: str) -> dict[str, Any]:
 
 def executions(relative: str, test: str) -> list[Execution]:
     """The executions recorded by the test whose id ends with ``::test`` (first such test)."""
-    snapshot = _snapshot(relative)
-    key = next((k for k in snapshot if k.endswith("::" + test)), None)
+    recorded = snapshot(relative)
+    key = next((k for k in recorded if k.endswith("::" + test)), None)
     if key is None:
         raise KeyError(f"{test} is not recorded in {relative}")
     found = []
-    for content in snapshot[key]["recorded-content"].values():
+    for content in recorded[key]["recorded-content"].values():
         if isinstance(content, dict) and "events" in content:
             found.append(_execution(content["events"]))
     return found

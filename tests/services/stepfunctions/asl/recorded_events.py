@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import pytest
 
-from .recorded import REFERENCE
+from .recorded import snapshot as _snapshot
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,6 @@ class Run:
 
 def decode(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
-
-
-@cache
-def _snapshot(relative: str) -> dict[str, Any]:
-    path = REFERENCE / relative
-    if not path.exists():
-        pytest.skip(f"recording {relative} is not available")
-    return json.loads(path.read_text())
 
 
 def runs(relative: str, test: str) -> list[Run]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.services.stepfunctions.engine import status_events
+from cloudlet.services.stepfunctions.engine.dataflow import iso_millis
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Outcome, Run
 from cloudlet.services.stepfunctions.engine.metrics import ExecutionMetrics
@@ -65,15 +66,13 @@ class Executions:
 
     def context(self, row: ExecutionRow, machine_name: str) -> dict[str, Any]:
         """The context object's Execution and StateMachine parts."""
-        from cloudlet.services.stepfunctions.engine.interpreter import _iso
-
         return {
             "Execution": {
                 "Id": row.arn,
                 "Input": loads(row.input),
                 "Name": row.name,
                 "RoleArn": row.role_arn,
-                "StartTime": _iso(row.started),
+                "StartTime": iso_millis(row.started),
                 **({"RedriveCount": row.extra["redriveCount"]} if "redriveCount" in row.extra else {}),
             },
             "StateMachine": {"Id": row.machine_arn, "Name": machine_name},
@@ -106,39 +105,19 @@ class Executions:
     def checkpoint(self, run: Run, next_state: str, value: Any) -> None:
         """After a top-level transition of a Standard execution: its new events and where it
         is, in one transaction (Express runs are not in ``durable``)."""
-        if run.arn not in self.durable:
-            return
-        with self.store.transaction():
-            self.db.add_events(run.arn, run.history.take())
-            self.db.set_checkpoint(
-                run.arn,
-                {
-                    "state": next_state,
-                    "input": dumps(value),
-                    "variables": run.variables,
-                    "last": run.thread.last,
-                    "next_id": run.history.next_id,
-                },
-            )
+        self._mark(run, {"state": next_state, "input": dumps(value)})
 
     def checkpoint_wait(self, run: Run, state: str, value: Any, entered: int, until: float) -> None:
         """A top-level Wait state entered: resumed after a restart, it waits for the rest."""
+        self._mark(run, {"state": state, "input": dumps(value), "entered": entered, "until": until})
+
+    def _mark(self, run: Run, mark: dict[str, Any]) -> None:
         if run.arn not in self.durable:
             return
+        mark.update(variables=run.variables, last=run.thread.last, next_id=run.history.next_id)
         with self.store.transaction():
             self.db.add_events(run.arn, run.history.take())
-            self.db.set_checkpoint(
-                run.arn,
-                {
-                    "state": state,
-                    "input": dumps(value),
-                    "variables": run.variables,
-                    "last": run.thread.last,
-                    "next_id": run.history.next_id,
-                    "entered": entered,
-                    "until": until,
-                },
-            )
+            self.db.set_checkpoint(run.arn, mark)
 
     def resume(self, row: ExecutionRow, machine_name: str) -> None:
         """Continue a RUNNING Standard execution after a restart, from its checkpoint."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.services.stepfunctions.asl import errors
 from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
+from cloudlet.services.stepfunctions.engine.dataflow import effective_input, next_state, state_output
 from cloudlet.services.stepfunctions.engine.history import Thread
 from cloudlet.services.stepfunctions.engine.values import dumps
 
@@ -47,49 +48,12 @@ async def _first_failure(tasks: list[asyncio.Task[Any]]) -> list[Any]:
     return [t.result() for t in tasks]
 
 
-def _effective(state: dict[str, Any], env: Env, language: str, field: str, where: Where) -> Any:
-    """The state's effective input: InputPath + Parameters, or JSONata ``Arguments``."""
-    if language == JSONATA:
-        from cloudlet.services.stepfunctions.asl import jsonata
-
-        return jsonata.render(state[field], env, field) if field in state else env.input
-    from cloudlet.services.stepfunctions.asl import payload
-
-    value = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
-    if "Parameters" in state:
-        value = payload.render(
-            state["Parameters"], dataclasses.replace(env, input=value), "Parameters", where=where
-        )
-    return value
-
-
-def _output(state: dict[str, Any], env: Env, language: str, result: Any, where: Where) -> Any:
-    """The state's output from its result: ResultSelector, ResultPath, OutputPath, or JSONata ``Output``."""
-    if language == JSONATA:
-        from cloudlet.services.stepfunctions.asl import jsonata
-
-        inner = dataclasses.replace(env, result=result, has_result=True)
-        return jsonata.render(state["Output"], inner, "Output") if "Output" in state else result
-    from cloudlet.services.stepfunctions.asl import payload
-
-    if "ResultSelector" in state:
-        result = payload.render(
-            state["ResultSelector"], dataclasses.replace(env, input=result), "ResultSelector", where=where
-        )
-    output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
-    return payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
-
-
-def _next(state: dict[str, Any]) -> str | None:
-    return None if state.get("End") else state.get("Next")
-
-
 async def parallel(
     self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
 ) -> Step:
     from cloudlet.services.stepfunctions.engine.interpreter import Step
 
-    value = _effective(state, env, language, "Arguments", where)
+    value = effective_input(state, env, language, where)
     started = run.history.add(thread, "ParallelStateStarted")
     branches = []
     for branch in state["Branches"]:
@@ -107,7 +71,7 @@ async def parallel(
         raise
     thread.last = max(b.last for b, _ in branches)
     run.history.add(thread, "ParallelStateSucceeded", advance=False)
-    return Step(_output(state, env, language, results, where), _next(state))
+    return Step(state_output(state, env, language, results, where), next_state(state))
 
 
 def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list[Any]:
@@ -208,4 +172,4 @@ async def map_state(
         run.history.add(thread, "MapStateFailed")
         raise
     run.history.add(thread, "MapStateSucceeded", advance=False)
-    return Step(_output(state, env, language, results, where), _next(state))
+    return Step(state_output(state, env, language, results, where), next_state(state))

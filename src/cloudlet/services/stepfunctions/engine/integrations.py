@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import Shape, service_model
+from cloudlet.services.stepfunctions.engine.dataflow import iso_millis
 from cloudlet.services.stepfunctions.engine.values import dumps
 
 if TYPE_CHECKING:
@@ -229,12 +230,8 @@ async def optimized(runtime: Runtime, kind: str, action: str, value: Any, accoun
     if kind == "states":  # the SDK for Java 1.x's names and dates (unverified: the date's form)
         body = {k[:1].upper() + k[1:]: v for k, v in body.items()}
         if isinstance(body.get("StartDate"), int | float):
-            body["StartDate"] = _java_date(body["StartDate"])
+            body["StartDate"] = iso_millis(body["StartDate"])
     return {**body, **_metadata(spec, body)} if spec.metadata else body
-
-
-def _java_date(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 async def aws_sdk(runtime: Runtime, service: str, action: str, value: Any, account: str, region: str) -> Any:

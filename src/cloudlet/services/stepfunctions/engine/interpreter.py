@@ -24,6 +24,7 @@ from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
 from cloudlet.services.stepfunctions.asl.payload import Where as PathWhere
 from cloudlet.services.stepfunctions.engine import fanout
+from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, iso_millis, next_state
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.values import dumps
 
@@ -98,7 +99,7 @@ class Interpreter:
         run.history.add(
             thread,
             "ExecutionSucceeded",
-            {"executionSucceededEventDetails": {"output": dumps(output), "outputDetails": _NOT_TRUNCATED}},
+            {"executionSucceededEventDetails": {"output": dumps(output), "outputDetails": NOT_TRUNCATED}},
         )
         return Outcome("SUCCEEDED", output=output)
 
@@ -137,13 +138,13 @@ class Interpreter:
                     "stateEnteredEventDetails": {
                         "name": name,
                         "input": dumps(value),
-                        "inputDetails": _NOT_TRUNCATED,
+                        "inputDetails": NOT_TRUNCATED,
                     }
                 },
             )
         context = {
             **run.context,
-            "State": {"Name": name, "EnteredTime": _iso(self.now()), "RetryCount": 0},
+            "State": {"Name": name, "EnteredTime": iso_millis(self.now()), "RetryCount": 0},
         }
         env = Env(input=value, context=context, variables=run.variables)
         where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread)
@@ -153,7 +154,7 @@ class Interpreter:
             if thread.aborts and kind != "Fail":
                 run.history.add(thread, f"{kind}StateAborted", advance=False)
             raise
-        exited: dict[str, Any] = {"name": name, "output": dumps(step.output), "outputDetails": _NOT_TRUNCATED}
+        exited: dict[str, Any] = {"name": name, "output": dumps(step.output), "outputDetails": NOT_TRUNCATED}
         run.history.add(thread, f"{kind}StateExited", {"stateExitedEventDetails": exited})
         return step
 
@@ -228,20 +229,6 @@ class Where(PathWhere):
         return self.entered_event_id
 
 
-_NOT_TRUNCATED = {"truncated": False}
-
-
-def _iso(when: float) -> str:
-    """A context-object time: ISO 8601 with milliseconds and ``Z``."""
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _next(state: dict[str, Any]) -> str | None:
-    return None if state.get("End") else state.get("Next")
-
-
 # ---- the states -------------------------------------------------------------------------------
 
 
@@ -252,7 +239,7 @@ async def _pass(
         from cloudlet.services.stepfunctions.asl import jsonata
 
         output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
-        return Step(output, _next(state))
+        return Step(output, next_state(state))
     from cloudlet.services.stepfunctions.asl import payload
 
     effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
@@ -263,7 +250,7 @@ async def _pass(
     result = state.get("Result", effective)
     output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
     output = payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
-    return Step(output, _next(state))
+    return Step(output, next_state(state))
 
 
 async def _succeed(
@@ -326,12 +313,13 @@ async def _wait(
         from cloudlet.services.stepfunctions.asl import jsonata
 
         output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
-        return Step(output, _next(state))
+        return Step(output, next_state(state))
     from cloudlet.services.stepfunctions.asl import payload
 
     effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
     return Step(
-        payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where), _next(state)
+        payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where),
+        next_state(state),
     )
 
 
@@ -380,7 +368,7 @@ async def _task(
     if self.task is None:
         raise StatesError(errors.RUNTIME, where.cause("Task states are not supported yet."))  # unverified
     output = await self.task(run, language, state, where, env, thread)
-    return Step(output, _next(state))
+    return Step(output, next_state(state))
 
 
 Handler = Callable[[Interpreter, Run, dict[str, Any], Env, Thread, str, Where], Awaitable[Step]]

@@ -35,6 +35,7 @@ from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
 from cloudlet.services.stepfunctions.engine import integrations
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
+from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, effective_input, state_output
 from cloudlet.services.stepfunctions.engine.history import Thread
 from cloudlet.services.stepfunctions.engine.integrations import IntegrationError
 from cloudlet.services.stepfunctions.engine.values import dumps, loads
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from cloudlet.services.stepfunctions.activities import ActivityQueues
     from cloudlet.services.stepfunctions.engine.interpreter import Run, Where
 
-_NOT_TRUNCATED = {"truncated": False}
 DEFAULT_TIMEOUT_S = 99_999_999  # a Task without TimeoutSeconds (the States Language's default)
 
 
@@ -101,34 +101,9 @@ class Tasks:
             env = dataclasses.replace(env, context={**env.context, "Task": {"Token": token}})
         try:
             limits = self._limits(state, env, language, where)
-            if language == "JSONata":
-                from cloudlet.services.stepfunctions.asl import jsonata
-
-                arguments = (
-                    jsonata.render(state["Arguments"], env, "Arguments")
-                    if "Arguments" in state
-                    else env.input
-                )
-                result = await self.call(run, state, arguments, where, thread, limits, token)
-                inner = dataclasses.replace(env, result=result, has_result=True)
-                return jsonata.render(state["Output"], inner, "Output") if "Output" in state else result
-            from cloudlet.services.stepfunctions.asl import payload
-
-            effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
-            if "Parameters" in state:
-                effective = payload.render(
-                    state["Parameters"], dataclasses.replace(env, input=effective), "Parameters", where=where
-                )
-            result = await self.call(run, state, effective, where, thread, limits, token)
-            if "ResultSelector" in state:
-                result = payload.render(
-                    state["ResultSelector"],
-                    dataclasses.replace(env, input=result),
-                    "ResultSelector",
-                    where=where,
-                )
-            output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
-            return payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
+            value = effective_input(state, env, language, where)
+            result = await self.call(run, state, value, where, thread, limits, token)
+            return state_output(state, env, language, result, where)
         finally:
             if token is not None:
                 self.tokens.close(token)
@@ -264,7 +239,7 @@ class Tasks:
         try:
             result = await self._bounded(self._request(run, kind, base, value), deadline, None, None)
             if pattern:
-                submitted = {**details, "output": dumps(result), "outputDetails": _NOT_TRUNCATED}
+                submitted = {**details, "output": dumps(result), "outputDetails": NOT_TRUNCATED}
                 history.add(thread, "TaskSubmitted", {"taskSubmittedEventDetails": submitted})
                 if token is not None:
                     waiter = self.tokens.waiter(token)
@@ -289,7 +264,7 @@ class Tasks:
                 failed["cause"] = failure.cause
             history.add(thread, "TaskFailed", {"taskFailedEventDetails": failed})
             raise StatesError(failure.error, failure.cause) from None
-        succeeded = {**details, "output": dumps(result), "outputDetails": _NOT_TRUNCATED}
+        succeeded = {**details, "output": dumps(result), "outputDetails": NOT_TRUNCATED}
         history.add(thread, "TaskSucceeded", {"taskSucceededEventDetails": succeeded})
         return result
 
@@ -319,7 +294,7 @@ class Tasks:
             raise StatesError(errors.RUNTIME, where.cause(f"The activity {arn} does not exist."))
         history = run.history
         text = dumps(value)
-        scheduled = {"resource": arn, "input": text, "inputDetails": _NOT_TRUNCATED, **limits.details()}
+        scheduled = {"resource": arn, "input": text, "inputDetails": NOT_TRUNCATED, **limits.details()}
         history.add(thread, "ActivityScheduled", {"activityScheduledEventDetails": scheduled})
         token = self.tokens.new(run.arn)
         waiter = self.tokens.open[token]
@@ -344,7 +319,7 @@ class Tasks:
             failed = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
             history.add(thread, "ActivityFailed", {"activityFailedEventDetails": failed})
             raise StatesError(error or "", cause or "")
-        succeeded = {"output": dumps(output), "outputDetails": _NOT_TRUNCATED}
+        succeeded = {"output": dumps(output), "outputDetails": NOT_TRUNCATED}
         history.add(thread, "ActivitySucceeded", {"activitySucceededEventDetails": succeeded})
         return output
 
@@ -400,7 +375,7 @@ class Tasks:
 
     async def _lambda_function(self, run: Run, arn: str, value: Any, thread: Thread, limits: Limits) -> Any:
         history = run.history
-        scheduled = {"resource": arn, "input": dumps(value), "inputDetails": _NOT_TRUNCATED}
+        scheduled = {"resource": arn, "input": dumps(value), "inputDetails": NOT_TRUNCATED}
         if limits.timeout is not None:
             scheduled["timeoutInSeconds"] = limits.timeout
         history.add(thread, "LambdaFunctionScheduled", {"lambdaFunctionScheduledEventDetails": scheduled})
@@ -432,7 +407,7 @@ class Tasks:
                 {"lambdaFunctionFailedEventDetails": {"error": error, "cause": cause}},
             )
             raise StatesError(error, cause)
-        succeeded = {"output": dumps(result), "outputDetails": _NOT_TRUNCATED}
+        succeeded = {"output": dumps(result), "outputDetails": NOT_TRUNCATED}
         history.add(thread, "LambdaFunctionSucceeded", {"lambdaFunctionSucceededEventDetails": succeeded})
         return result
 
