@@ -7,7 +7,8 @@ their service (``"events"``, ``"lambda"``) and declared up front with the topic 
 they take, so events wait for a consumer whose provider is not loaded yet (the engine
 loads it). Each consumer's deliveries are independent: a failing event is retried with
 backoff under the consumer's policy (by default for up to a day) while the others go on;
-a publisher that needs order names an order key.
+a publisher that needs order names an order key. A subscribed consumer may say which events
+it wants (EventBridge: those a rule or archive of their bus takes): the others are not recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from cloudlet.core.delivery import Attempt, Backoff, DeliveryEngine, Policy
 
 Handler = Callable[[str, Any], Awaitable[None] | None]
+Wants = Callable[[str, Any], bool]
 
 # Events that earlier versions kept in a table of their own: no consumer was ever declared,
 # so the table never held rows.
@@ -63,6 +65,7 @@ class EventChannel:
         engine.store.migrate("events", MIGRATIONS)
         self.routes: dict[str, tuple[str, ...]] = {}  # consumer -> topic prefixes
         self.policies: dict[str, Policy] = {}
+        self.wants: dict[str, Wants] = {}  # consumer -> which events it takes (all when absent)
 
     def declare(self, consumer: str, prefixes: tuple[str, ...], policy: Policy = CHANNEL_POLICY) -> None:
         """Say which topics ``consumer`` takes (before its handler exists)."""
@@ -73,10 +76,14 @@ class EventChannel:
         """Take no more events for ``consumer`` and stop delivering to it."""
         self.routes.pop(consumer, None)
         self.policies.pop(consumer, None)
+        self.wants.pop(consumer, None)
         self.engine.unregister(target_of(consumer))
 
-    def subscribe(self, consumer: str, handler: Handler) -> None:
-        """Deliver ``consumer``'s events to ``handler(topic, payload)``."""
+    def subscribe(self, consumer: str, handler: Handler, wants: Wants | None = None) -> None:
+        """Deliver ``consumer``'s events to ``handler(topic, payload)``; ``wants(topic, payload)``
+        (when given) filters them as they are published."""
+        if wants is not None:
+            self.wants[consumer] = wants
 
         def deliver(attempt: Attempt) -> Awaitable[None] | None:
             return handler(attempt.payload["topic"], attempt.payload["event"])
@@ -92,7 +99,9 @@ class EventChannel:
 
     def publish(self, topic: str, payload: Any, order_key: str | None = None) -> int:
         """Record the event for each consumer of ``topic``; returns how many take it."""
-        consumers = self.consumers_of(topic)
+        consumers = [
+            c for c in self.consumers_of(topic) if c not in self.wants or self.wants[c](topic, payload)
+        ]
         if not consumers:
             return 0
         with self.engine.store.transaction():

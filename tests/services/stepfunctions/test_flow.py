@@ -82,12 +82,12 @@ def test_wait_seconds_path_errors_as_recorded(sfn, make_machine):
     }
     arn = make_machine(machine)
     for value, reason in (
+        (None, "The SecondsPath parameter does not reference an input value: $.input.waitSeconds"),
         (-1, "The SecondsPath parameter references a negative value: $.input.waitSeconds == -1"),
         (1.5, "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == 1.5"),
     ):
-        execution = sfn.start_execution(
-            stateMachineArn=arn, input=json.dumps({"input": {"waitSeconds": value}})
-        )
+        given = {} if value is None else {"waitSeconds": value}
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"input": given}))
         described = wait_done(sfn, execution["executionArn"])
         assert described["error"] == "States.Runtime"
         assert described["cause"] == (

@@ -58,7 +58,7 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, ArchivesApi, Provider):
         )
         self.deliveries.register_sender("events", self.send_outbound)
         self.scheduler.register(SCHEDULE_TIMER, self._fire_schedule)
-        self.channel.subscribe("events", self._from_channel)
+        self.channel.subscribe("events", self._from_channel, self._wants)
 
     def resource_counts(self) -> dict[str, int]:
         counts = {**self.db.total(), **self.connection_counts()}
@@ -202,9 +202,18 @@ class EventsProvider(BusesApi, RulesApi, ConnectionsApi, ArchivesApi, Provider):
 
     # ---- events from AWS services, and destinations ------------------------------------
 
+    @staticmethod
+    def _channel_bus(payload: dict[str, Any]) -> str:
+        return f"arn:aws:events:{payload['region']}:{payload['account']}:event-bus/{payload.get('bus') or DEFAULT}"
+
+    def _wants(self, topic: str, payload: dict[str, Any]) -> bool:
+        """A service's event is kept only when a rule or an archive of its bus takes it now (as
+        AWS matches an event when it reaches the bus); the rest cost nothing."""
+        arn = self._channel_bus(payload)
+        return bool(self.bus_archives.get(arn)) or bool(self.routes.matching(arn, payload["event"]))
+
     def _from_channel(self, topic: str, payload: dict[str, Any]) -> None:
-        arn = f"arn:aws:events:{payload['region']}:{payload['account']}:event-bus/{payload.get('bus') or DEFAULT}"
-        bus = self.find_bus(arn)
+        bus = self.find_bus(self._channel_bus(payload))
         if bus is None:
             return
         with self.store.transaction():

@@ -19,6 +19,7 @@ from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.base import Provider, RequestContext
 from cloudlet.services.stepfunctions import errors
 from cloudlet.services.stepfunctions.activities import ActivityOperations, ActivityQueues
+from cloudlet.services.stepfunctions.engine import execution_logs
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
 from cloudlet.services.stepfunctions.engine.executions import Executions, Live
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter
@@ -49,6 +50,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         self.executions = Executions(
             self.store, self.db, self.clock, self.interpreter, self.channel, self.metrics
         )
+        self.executions.logs = execution_logs.ExecutionLogs(runtime)
 
     async def start(self) -> None:
         for row in self.db.running():
@@ -110,7 +112,17 @@ class StepFunctionsProvider(ActivityOperations, Provider):
 
         definition.check(text, machine_type)
 
-    def create_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def create_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        await self._check_log_destination(params)
+        return self._create_state_machine(ctx, params)
+
+    async def _check_log_destination(self, params: dict[str, Any]) -> None:
+        """A logging configuration's log group must exist (checked before the machine is written)."""
+        if params.get("loggingConfiguration") is not None:
+            config = self._logging(params["loggingConfiguration"])
+            await execution_logs.check_destination(self.runtime, config)
+
+    def _create_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["name"]
         errors.check_name(name)
         text = params["definition"]
@@ -147,6 +159,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         destinations = logging.get("destinations") or []
         if logging["level"] != "OFF" and len(destinations) != 1:
             raise errors.invalid_logging("Must specify exactly one Log Destination.")
+        execution_logs.settings(logging)  # the destination is a log group ARN ending with ``:*``
         return logging
 
     def describe_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +214,13 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         more = start + limit < len(items)
         return page, f"{uuid.uuid4().hex}:{start + limit}" if more else None  # unverified: token form
 
-    def update_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def update_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("loggingConfiguration") is not None:
+            self._machine(ctx, params["stateMachineArn"])  # its errors first
+        await self._check_log_destination(params)
+        return self._update_state_machine(ctx, params)
+
+    def _update_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         keys = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
         if all(params.get(k) is None for k in keys):
             raise errors.missing_update()
@@ -261,7 +280,8 @@ class StepFunctionsProvider(ActivityOperations, Provider):
                 raise errors.execution_exists(arn)
             row = ExecutionRow(
                 arn, machine.arn, name, "RUNNING", self.clock.now(), None, text, None, None, None,
-                machine.definition, machine.role_arn, {"redriveCount": 0},
+                machine.definition, machine.role_arn,
+                {"redriveCount": 0, **execution_logs.settings(machine.settings.get("loggingConfiguration"))},
             )  # fmt: skip
             self.db.add_execution(row)
             self.executions.start(row, machine.name, durable=True)
@@ -275,7 +295,9 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         arn = ctx.arn("states", f"express:{machine.name}:{name}:{uuid.uuid4()}")
         row = ExecutionRow(
             arn, machine.arn, name, "RUNNING", self.clock.now(), None, text, None, None, None,
-            machine.definition, machine.role_arn, {} if sync else {"redriveCount": 0},
+            machine.definition, machine.role_arn,
+            {**({} if sync else {"redriveCount": 0}),
+             **execution_logs.settings(machine.settings.get("loggingConfiguration"))},
         )  # fmt: skip
         return self.executions.start(row, machine.name, durable=False)
 

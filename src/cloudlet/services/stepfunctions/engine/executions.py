@@ -14,11 +14,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cloudlet.services.stepfunctions.asl.variables import Scope
 from cloudlet.services.stepfunctions.engine import status_events
 from cloudlet.services.stepfunctions.engine.dataflow import iso_millis
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Outcome, Run
-from cloudlet.services.stepfunctions.engine.metrics import ExecutionMetrics
+from cloudlet.services.stepfunctions.engine.metrics import ExecutionMetrics, TaskMetrics
 from cloudlet.services.stepfunctions.engine.values import dumps, loads
 from cloudlet.services.stepfunctions.store import ExecutionRow, StepFunctionsStore
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from cloudlet.core.clock import Clock
     from cloudlet.core.events import EventChannel
     from cloudlet.core.metrics import Metrics
+    from cloudlet.services.stepfunctions.engine.execution_logs import ExecutionLogs
     from cloudlet.store.db import Store
 
 log = logging.getLogger("cloudlet.stepfunctions")
@@ -63,6 +65,8 @@ class Executions:
         interpreter.checkpoint_wait = self.checkpoint_wait
         self.live: dict[str, Live] = {}
         self.durable: set[str] = set()  # the Standard executions among them
+        self.unstored: dict[str, dict[str, Any]] = {}  # their last checkpoint, when not stored yet
+        self.logs: ExecutionLogs | None = None  # CloudWatch Logs of executions (set by the provider)
 
     def context(self, row: ExecutionRow, machine_name: str) -> dict[str, Any]:
         """The context object's Execution and StateMachine parts."""
@@ -73,14 +77,14 @@ class Executions:
                 "Name": row.name,
                 "RoleArn": row.role_arn,
                 "StartTime": iso_millis(row.started),
-                **({"RedriveCount": row.extra["redriveCount"]} if "redriveCount" in row.extra else {}),
+                "RedriveCount": row.extra.get("redriveCount", 0),
             },
             "StateMachine": {"Id": row.machine_arn, "Name": machine_name},
         }
 
     def start(self, row: ExecutionRow, machine_name: str, durable: bool) -> Live:
         """Record ``ExecutionStarted`` (in the caller's transaction when ``durable``) and run it."""
-        history = History(self.clock.now)
+        history = self._history(row, machine_name, 1)
         run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
         history.add(
             Thread(),
@@ -102,10 +106,26 @@ class Executions:
         self.store.after_commit(lambda: self._launch(live, durable))
         return live
 
-    def checkpoint(self, run: Run, next_state: str, value: Any) -> None:
-        """After a top-level transition of a Standard execution: its new events and where it
-        is, in one transaction (Express runs are not in ``durable``)."""
-        self._mark(run, {"state": next_state, "input": dumps(value)})
+    def _history(self, row: ExecutionRow, machine_name: str, first_id: int) -> History:
+        """The execution's history from event ``first_id``, observed by its log (when its machine
+        logs) and its task metrics."""
+        history = History(self.clock.now, first_id)
+        if self.logs is not None and "logging" in row.extra:
+            history.observers.append(self.logs.open(row.arn, row.machine_arn, machine_name, row.extra))
+        history.observers.append(TaskMetrics(self.metrics.metrics, row.machine_arn).observe)
+        return history
+
+    def checkpoint(self, run: Run, next_state: str, value: Any, store: bool) -> None:
+        """After a top-level transition of a Standard execution: where it is. Stored with its new
+        events in one transaction when ``store``, else kept until the next stored one or the
+        execution's end (Express runs are not in ``durable``)."""
+        if run.arn not in self.durable:
+            return
+        mark = {"state": next_state, "input": dumps(value), "variables": run.variables.own}
+        if store:
+            self._mark(run, mark)
+        else:
+            self.unstored[run.arn] = mark
 
     def checkpoint_wait(self, run: Run, state: str, value: Any, entered: int, until: float) -> None:
         """A top-level Wait state entered: resumed after a restart, it waits for the rest."""
@@ -114,7 +134,9 @@ class Executions:
     def _mark(self, run: Run, mark: dict[str, Any]) -> None:
         if run.arn not in self.durable:
             return
-        mark.update(variables=run.variables, last=run.thread.last, next_id=run.history.next_id)
+        self.unstored.pop(run.arn, None)
+        mark.setdefault("variables", run.variables.own)
+        mark.update(last=run.thread.last, next_id=run.history.next_id)
         with self.store.transaction():
             self.db.add_events(run.arn, run.history.take())
             self.db.set_checkpoint(run.arn, mark)
@@ -124,10 +146,11 @@ class Executions:
         mark = row.extra.get("checkpoint")
         events = self.db.events(row.arn) if mark is None else []
         next_id = mark["next_id"] if mark else (events[-1].id + 1 if events else 1)
-        history = History(self.clock.now, first_id=next_id)
+        history = self._history(row, machine_name, next_id)
         run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
         if mark is not None:
-            run.resume_at, run.input, run.variables = mark["state"], loads(mark["input"]), mark["variables"]
+            run.resume_at, run.input = mark["state"], loads(mark["input"])
+            run.variables = Scope(mark["variables"])
             run.thread.last = mark["last"]
             if "entered" in mark:
                 run.resume_entered = (mark["entered"], mark["until"])
@@ -140,11 +163,12 @@ class Executions:
         continues from the state that did not complete (its checkpoint), or from the start."""
         mark = row.extra.get("checkpoint")
         events = self.db.events(row.arn)
-        history = History(self.clock.now, first_id=events[-1].id + 1 if events else 1)
+        history = self._history(row, machine_name, events[-1].id + 1 if events else 1)
         run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
         run.thread.last = events[-1].id if events else 0
         if mark is not None:
-            run.resume_at, run.input, run.variables = mark["state"], loads(mark["input"]), mark["variables"]
+            run.resume_at, run.input = mark["state"], loads(mark["input"])
+            run.variables = Scope(mark["variables"])
         history.add(
             run.thread, "ExecutionRedriven", {"executionRedrivenEventDetails": {"redriveCount": count}}
         )
@@ -169,9 +193,12 @@ class Executions:
             return  # stopped meanwhile: StopExecution wrote its end
         self.live.pop(run.arn, None)
         self.durable.discard(run.arn)
+        mark = self.unstored.pop(run.arn, None)
         if durable:
             with self.store.transaction():
                 self.db.add_events(run.arn, run.history.take())
+                if mark is not None and outcome.status != "SUCCEEDED":  # where a redrive starts
+                    self.db.set_checkpoint(run.arn, mark)
                 output = dumps(outcome.output) if outcome.status == "SUCCEEDED" else None
                 now = self.clock.now()
                 self.db.finish_execution(run.arn, outcome.status, now, output, outcome.error, outcome.cause)
@@ -190,6 +217,7 @@ class Executions:
         caller's transaction); its task is cancelled once that commits. Returns the stop time."""
         live = self.live.pop(row.arn, None)
         self.durable.discard(row.arn)
+        self.unstored.pop(row.arn, None)
         if live is not None:
             history = live.run.history
         else:

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.services.stepfunctions.asl import errors
 from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
-from cloudlet.services.stepfunctions.engine.dataflow import effective_input, next_state, state_output
+from cloudlet.services.stepfunctions.asl.variables import Scope
+from cloudlet.services.stepfunctions.engine.dataflow import Step, effective_input, exit_step
 from cloudlet.services.stepfunctions.engine.history import Thread
 from cloudlet.services.stepfunctions.engine.values import dumps
 
 if TYPE_CHECKING:
-    from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Run, Step, Where
+    from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Run, Where
 
 JSONATA = "JSONata"
 
@@ -51,8 +52,6 @@ async def _first_failure(tasks: list[asyncio.Task[Any]]) -> list[Any]:
 async def parallel(
     self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
 ) -> Step:
-    from cloudlet.services.stepfunctions.engine.interpreter import Step
-
     value = effective_input(state, env, language, where)
     started = run.history.add(thread, "ParallelStateStarted")
     branches = []
@@ -60,7 +59,7 @@ async def parallel(
         branch_thread = Thread(last=started, aborts=True)
         branches.append((branch_thread, branch))
     tasks = [
-        asyncio.ensure_future(self.block(run, branch, value, branch_thread, language))
+        asyncio.ensure_future(self.block(run, branch, value, branch_thread, language, scope=_inner(env)))
         for branch_thread, branch in branches
     ]
     try:
@@ -71,7 +70,13 @@ async def parallel(
         raise
     thread.last = max(b.last for b, _ in branches)
     run.history.add(thread, "ParallelStateSucceeded", advance=False)
-    return Step(state_output(state, env, language, results, where), next_state(state))
+    return exit_step(state, env, language, results, where)
+
+
+def _inner(env: Env) -> Scope:
+    """The variables of a branch or iteration: its own, reading (not changing) the state's."""
+    outer = env.variables
+    return outer.child() if isinstance(outer, Scope) else Scope(outer)
 
 
 def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list[Any]:
@@ -89,12 +94,12 @@ def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list
                 ),
             )  # unverified
         return value
-    from cloudlet.services.stepfunctions.asl import jsonpath, payload
+    from cloudlet.services.stepfunctions.asl import intrinsics, payload
 
     effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
     path = state.get("ItemsPath", "$")
     try:
-        value = jsonpath.query(path, effective)
+        value = intrinsics.resolve_path(path, dataclasses.replace(env, input=effective))
     except StatesError:
         raise StatesError(
             errors.RUNTIME, where.cause(f"Invalid path '{path}' : No results for path: {path}")
@@ -129,8 +134,6 @@ def _selected(state: dict[str, Any], env: Env, language: str, index: int, item: 
 async def map_state(
     self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
 ) -> Step:
-    from cloudlet.services.stepfunctions.engine.interpreter import Step
-
     processor = state.get("ItemProcessor") or state.get("Iterator")
     config = (processor or {}).get("ProcessorConfig") or {}
     if config.get("Mode") == "DISTRIBUTED":
@@ -142,6 +145,7 @@ async def map_state(
     run.history.add(thread, "MapStateStarted", {"mapStateStartedEventDetails": {"length": len(items)}})
     limit = int(state.get("MaxConcurrency") or 0) or len(items) or 1
     gate = asyncio.Semaphore(limit)
+    succeeded: list[int] = []  # MapIterationSucceeded events: the state's end follows the last
 
     async def iteration(index: int, item: Any) -> Any:
         async with gate:
@@ -149,7 +153,7 @@ async def map_state(
             run.history.add(thread, "MapIterationStarted", {"mapIterationStartedEventDetails": detail})
             try:
                 value = _selected(state, env, language, index, item, where)
-                result = await self.block(run, processor, value, thread, language)
+                result = await self.block(run, processor, value, thread, language, scope=_inner(env))
             except StatesError:
                 run.history.add(
                     thread, "MapIterationFailed", {"mapIterationFailedEventDetails": detail}, advance=False
@@ -160,8 +164,13 @@ async def map_state(
                     thread, "MapIterationAborted", {"mapIterationAbortedEventDetails": detail}, advance=False
                 )
                 raise
-            run.history.add(
-                thread, "MapIterationSucceeded", {"mapIterationSucceededEventDetails": detail}, advance=False
+            succeeded.append(
+                run.history.add(
+                    thread,
+                    "MapIterationSucceeded",
+                    {"mapIterationSucceededEventDetails": detail},
+                    advance=False,
+                )
             )
             return result
 
@@ -171,5 +180,6 @@ async def map_state(
     except StatesError:
         run.history.add(thread, "MapStateFailed")
         raise
+    thread.last = max(succeeded, default=thread.last)
     run.history.add(thread, "MapStateSucceeded", advance=False)
-    return Step(state_output(state, env, language, results, where), next_state(state))
+    return exit_step(state, env, language, results, where)

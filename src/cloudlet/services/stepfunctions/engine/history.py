@@ -32,6 +32,8 @@ class History:
         self.next_id = first_id
         self.pending: list[EventRow] = []
         self.kept: list[EventRow] = []  # every event (Express executions keep them here only)
+        # what sees each event as it is recorded: the execution's log, its task metrics
+        self.observers: list[Callable[[EventRow], None]] = []
 
     def add(
         self, thread: Thread, event_type: str, details: dict[str, Any] | None = None, advance: bool = True
@@ -45,6 +47,8 @@ class History:
             thread.last = event.id
         self.pending.append(event)
         self.kept.append(event)
+        for observe in self.observers:
+            observe(event)
         return event.id
 
     def take(self) -> list[EventRow]:

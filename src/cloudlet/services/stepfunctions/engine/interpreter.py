@@ -23,13 +23,26 @@ from cloudlet.services.stepfunctions.asl import errors
 from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
 from cloudlet.services.stepfunctions.asl.payload import Where as PathWhere
+from cloudlet.services.stepfunctions.asl.variables import Scope
 from cloudlet.services.stepfunctions.engine import fanout
-from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, iso_millis, next_state
+from cloudlet.services.stepfunctions.engine.dataflow import (
+    NOT_TRUNCATED,
+    Step,
+    assign,
+    iso_millis,
+    next_state,
+)
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.values import dumps
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
+# States that may wait on something outside the interpreter: a checkpoint is stored before them
+# (a Wait stores its own). Between them, Pass/Choice/Succeed/Fail states run without yielding,
+# so a checkpoint kept in memory until then is one nothing could have observed; every
+# _PAUSE_EVERY transitions one is stored anyway and the loop runs its other work.
+_SUSPENDING = frozenset({"Task", "Parallel", "Map"})
+_PAUSE_EVERY = 256
 
 
 @dataclass
@@ -51,18 +64,11 @@ class Run:
     input: Any
     context: dict[str, Any]  # the context object: Execution, StateMachine (State is per state)
     history: History
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: Scope = field(default_factory=Scope)  # the machine's own scope
     resume_at: str | None = None  # the state a resumed execution continues with (its input is ``input``)
     resume_entered: tuple[int, float] | None = None  # a Wait resumed: its Entered event id and its end
     thread: Thread = field(default_factory=Thread)  # the top-level thread of control
-
-
-@dataclass
-class Step:
-    """What a state answered: its output and the state to go to (None: the block ends)."""
-
-    output: Any
-    next: str | None
+    transitions: int = 0
 
 
 class Interpreter:
@@ -72,13 +78,14 @@ class Interpreter:
         self,
         now: Callable[[], float],
         sleep_until: Callable[[float], Awaitable[None]],
-        task: Callable[[Run, str, dict[str, Any], Where, Env, Thread], Awaitable[Any]] | None = None,
-        checkpoint: Callable[[Run, str, Any], None] | None = None,
+        task: Callable[[Run, str, dict[str, Any], Where, Env, Thread], Awaitable[Step]] | None = None,
+        checkpoint: Callable[[Run, str, Any, bool], None] | None = None,
     ) -> None:
         self.now = now
         self.sleep_until = sleep_until
         self.task = task
-        self.checkpoint = checkpoint  # after each top-level transition: (run, next state, its input)
+        # after each top-level transition: (run, next state, its input, whether it must be stored now)
+        self.checkpoint = checkpoint
         # a top-level Wait state entered: (run, state, input, Entered event id, end)
         self.checkpoint_wait: Callable[[Run, str, Any, int, float], None] | None = None
 
@@ -111,20 +118,38 @@ class Interpreter:
         thread: Thread,
         language: str | None,
         top: bool = False,
+        scope: Scope | None = None,
     ) -> Any:
-        """Run a block of states (the machine, a Parallel branch, a Map's item processor)."""
+        """Run a block of states (the machine, a Parallel branch, a Map's item processor) with
+        the variables of ``scope`` (the machine's own by default)."""
         name: str | None = (run.resume_at or block["StartAt"]) if top else block["StartAt"]
         language = block.get("QueryLanguage") or language or JSONPATH
+        scope = run.variables if scope is None else scope
         while name is not None:
             state = block["States"][name]
-            step = await self.state(run, name, state, value, thread, state.get("QueryLanguage") or language)
+            step = await self.state(
+                run, name, state, value, thread, state.get("QueryLanguage") or language, scope
+            )
             value, name = step.output, step.next
-            if top and name is not None and self.checkpoint is not None:
-                self.checkpoint(run, name, value)
+            if name is None:
+                break
+            run.transitions += 1
+            pause = run.transitions % _PAUSE_EVERY == 0
+            if top and self.checkpoint is not None:
+                self.checkpoint(run, name, value, pause or block["States"][name]["Type"] in _SUSPENDING)
+            if pause:  # a long run of quick states lets the other work of the loop in
+                await asyncio.sleep(0)
         return value
 
     async def state(
-        self, run: Run, name: str, state: dict[str, Any], value: Any, thread: Thread, language: str
+        self,
+        run: Run,
+        name: str,
+        state: dict[str, Any],
+        value: Any,
+        thread: Thread,
+        language: str,
+        scope: Scope,
     ) -> Step:
         kind = state["Type"]
         resumed, run.resume_entered = run.resume_entered, None
@@ -142,11 +167,12 @@ class Interpreter:
                     }
                 },
             )
-        context = {
-            **run.context,
-            "State": {"Name": name, "EnteredTime": iso_millis(self.now()), "RetryCount": 0},
-        }
-        env = Env(input=value, context=context, variables=run.variables)
+        # as recorded: RetryCount only where a state can retry (# unverified for Parallel and Map)
+        state_context: dict[str, Any] = {"Name": name, "EnteredTime": iso_millis(self.now())}
+        if kind in _RETRYING:
+            state_context["RetryCount"] = 0
+        context = {**run.context, "State": state_context}
+        env = Env(input=value, context=context, variables=scope)
         where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread)
         try:
             step = await self._attempts(run, state, env, thread, language, where)
@@ -155,6 +181,9 @@ class Interpreter:
                 run.history.add(thread, f"{kind}StateAborted", advance=False)
             raise
         exited: dict[str, Any] = {"name": name, "output": dumps(step.output), "outputDetails": NOT_TRUNCATED}
+        if step.assigned:
+            exited["assignedVariables"] = {k: dumps(step.assigned[k]) for k in sorted(step.assigned)}
+            exited["assignedVariablesDetails"] = NOT_TRUNCATED
         run.history.add(thread, f"{kind}StateExited", {"stateExitedEventDetails": exited})
         return step
 
@@ -204,13 +233,13 @@ class Interpreter:
             output = (
                 jsonata.render(catcher["Output"], inner, "Output") if "Output" in catcher else error_output
             )
-            return Step(output, catcher["Next"])
+            return Step(output, catcher["Next"], assign(catcher, inner, language, error_output, where))
         from cloudlet.services.stepfunctions.asl import payload
 
         output = payload.apply_result_path(
             catcher.get("ResultPath", "$"), env.input, error_output, where=where
         )
-        return Step(output, catcher["Next"])
+        return Step(output, catcher["Next"], assign(catcher, env, language, error_output, where))
 
     def random(self) -> float:
         return random.random()
@@ -239,7 +268,7 @@ async def _pass(
         from cloudlet.services.stepfunctions.asl import jsonata
 
         output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
-        return Step(output, next_state(state))
+        return Step(output, next_state(state), assign(state, env, language, env.input, where))
     from cloudlet.services.stepfunctions.asl import payload
 
     effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
@@ -250,7 +279,7 @@ async def _pass(
     result = state.get("Result", effective)
     output = payload.apply_result_path(state.get("ResultPath", "$"), env.input, result, where=where)
     output = payload.apply_output_path(state.get("OutputPath", "$"), output, env, where=where)
-    return Step(output, next_state(state))
+    return Step(output, next_state(state), assign(state, env, language, result, where))
 
 
 async def _succeed(
@@ -279,21 +308,21 @@ async def _fail(
         if isinstance(cause, str) and jsonata.is_expression(cause):
             cause = jsonata.evaluate(cause, env)
     else:
-        from cloudlet.services.stepfunctions.asl import jsonpath
-
         if "ErrorPath" in state:
-            error = _path_text(jsonpath, state["ErrorPath"], env)
+            error = _path_text(state["ErrorPath"], env)
         if "CausePath" in state:
-            cause = _path_text(jsonpath, state["CausePath"], env)
+            cause = _path_text(state["CausePath"], env)
     raise StatesError(error or "", cause or "")
 
 
-def _path_text(jsonpath: Any, path: str, env: Env) -> str:
+def _path_text(path: str, env: Env) -> str:
     """ErrorPath/CausePath: a path (or an intrinsic function) that must give a string."""
     from cloudlet.services.stepfunctions.asl import intrinsics
 
     value = (
-        intrinsics.evaluate(path, env) if intrinsics.is_intrinsic(path) else jsonpath.query(path, env.input)
+        intrinsics.evaluate(path, env)
+        if intrinsics.is_intrinsic(path)
+        else intrinsics.resolve_path(path, env)
     )
     if not isinstance(value, str):
         raise StatesError(errors.RUNTIME, f"The value at path {path} is not a string.")  # unverified
@@ -313,53 +342,55 @@ async def _wait(
         from cloudlet.services.stepfunctions.asl import jsonata
 
         output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
-        return Step(output, next_state(state))
+        return Step(output, next_state(state), assign(state, env, language, env.input, where))
     from cloudlet.services.stepfunctions.asl import payload
 
     effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
     return Step(
         payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where),
         next_state(state),
+        assign(state, env, language, effective, where),
     )
 
 
 async def _choice(
     self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
 ) -> Step:
+    """The first rule that matches gives the next state; its ``Output``/``Assign`` (JSONata
+    ``Output``; both modes ``Assign``) replace the state's (# unverified: a matching rule without
+    ``Assign`` falls back to the state's)."""
+    rules = state.get("Choices", [])
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
-        chosen = None
-        for rule in state.get("Choices", []):
-            verdict = (
-                jsonata.evaluate(rule["Condition"], env)
-                if jsonata.is_expression(rule["Condition"])
-                else rule["Condition"]
-            )
-            if not isinstance(verdict, bool):
-                raise StatesError(
-                    errors.QUERY_EVALUATION_ERROR,
-                    where.cause(f"The Condition '{rule['Condition']}' returned a non-boolean result."),
-                )  # unverified
-            if verdict:
-                chosen = rule["Next"]
-                break
-        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        rule = next((r for r in rules if _condition(jsonata, r, env, where)), None)
+        node = rule if rule is not None and "Output" in rule else state
+        output = jsonata.render(node["Output"], env, "Output") if "Output" in node else env.input
+        effective = env.input
     else:
         from cloudlet.services.stepfunctions.asl import choice, payload
 
         effective = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
         inner = dataclasses.replace(env, input=effective)
-        chosen = next(
-            (rule["Next"] for rule in state.get("Choices", []) if choice.evaluate(rule, inner, where=where)),
-            None,
-        )
+        rule = next((r for r in rules if choice.evaluate(r, inner, where=where)), None)
         output = payload.apply_output_path(state.get("OutputPath", "$"), effective, env, where=where)
-    if chosen is None:
-        chosen = state.get("Default")
+    chosen = rule["Next"] if rule is not None else state.get("Default")
     if chosen is None:
         raise StatesError(errors.NO_CHOICE_MATCHED, "")  # unverified: the cause AWS gives
-    return Step(output, chosen)
+    node = rule if rule is not None and "Assign" in rule else state
+    return Step(output, chosen, assign(node, env, language, effective, where))
+
+
+def _condition(jsonata: Any, rule: dict[str, Any], env: Env, where: Where) -> bool:
+    """A JSONata Choice rule's ``Condition``: it must give a boolean."""
+    condition = rule["Condition"]
+    verdict = jsonata.evaluate(condition, env) if jsonata.is_expression(condition) else condition
+    if not isinstance(verdict, bool):
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR,
+            where.cause(f"The Condition '{condition}' returned a non-boolean result."),
+        )  # unverified
+    return verdict
 
 
 async def _task(
@@ -367,10 +398,10 @@ async def _task(
 ) -> Step:
     if self.task is None:
         raise StatesError(errors.RUNTIME, where.cause("Task states are not supported yet."))  # unverified
-    output = await self.task(run, language, state, where, env, thread)
-    return Step(output, next_state(state))
+    return await self.task(run, language, state, where, env, thread)
 
 
+_RETRYING = frozenset({"Task", "Parallel", "Map"})
 Handler = Callable[[Interpreter, Run, dict[str, Any], Env, Thread, str, Where], Awaitable[Step]]
 _HANDLERS: dict[str, Handler] = {
     "Pass": _pass,

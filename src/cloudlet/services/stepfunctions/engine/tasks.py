@@ -35,7 +35,7 @@ from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
 from cloudlet.services.stepfunctions.engine import integrations
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
-from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, effective_input, state_output
+from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, Step, effective_input, exit_step
 from cloudlet.services.stepfunctions.engine.history import Thread
 from cloudlet.services.stepfunctions.engine.integrations import IntegrationError
 from cloudlet.services.stepfunctions.engine.values import dumps, loads
@@ -94,7 +94,7 @@ class Tasks:
 
     async def __call__(
         self, run: Run, language: str, state: dict[str, Any], where: Where, env: Env, thread: Thread
-    ) -> Any:
+    ) -> Step:
         token = None
         if state["Resource"].endswith(".waitForTaskToken"):
             token = self.tokens.new(run.arn)
@@ -103,7 +103,7 @@ class Tasks:
             limits = self._limits(state, env, language, where)
             value = effective_input(state, env, language, where)
             result = await self.call(run, state, value, where, thread, limits, token)
-            return state_output(state, env, language, result, where)
+            return exit_step(state, env, language, result, where)
         finally:
             if token is not None:
                 self.tokens.close(token)
@@ -122,10 +122,10 @@ class Tasks:
 
             value = jsonata.evaluate(value, env)
         elif f"{field}Path" in state:
-            from cloudlet.services.stepfunctions.asl import jsonpath
+            from cloudlet.services.stepfunctions.asl import intrinsics
 
             path = state[f"{field}Path"]
-            value = jsonpath.query(path, env.input)
+            value = intrinsics.resolve_path(path, env)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise StatesError(
                     errors.RUNTIME,
@@ -187,6 +187,8 @@ class Tasks:
     ) -> Any:
         resource: str = state["Resource"]
         parts = resource.split(":")
+        if parts[2:] == ["states", "", "", "http", "invoke"]:  # an HTTP Task (http_task.py)
+            return await self._service(run, "http", "invoke", "", "invoke", value, thread, limits, None)
         if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
             return await self._lambda_function(run, resource, value, thread, limits)
         if len(parts) == 7 and parts[2] == "states" and parts[5] == "activity" and parts[3]:
@@ -213,6 +215,10 @@ class Tasks:
         _, _, _, region, account, _ = run.arn.split(":", 5)
         if kind == "lambda":
             return await self._lambda_invoke(value)
+        if kind == "http":
+            from cloudlet.services.stepfunctions.engine import http_task
+
+            return await http_task.invoke(self.runtime, value, region)
         if kind.startswith("aws-sdk:"):
             return await integrations.aws_sdk(self.runtime, kind[8:], action, value, account, region)
         return await integrations.optimized(self.runtime, kind, action, value, account, region)

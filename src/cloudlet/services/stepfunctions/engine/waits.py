@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from cloudlet.services.stepfunctions.asl import errors
 from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
+from cloudlet.services.stepfunctions.asl.intrinsics import resolve_path
 from cloudlet.services.stepfunctions.engine.values import dumps
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ def wait_until(state: dict[str, Any], env: Env, language: str, now: float, where
     """The service-clock time the Wait state ``state`` ends."""
     if language == "JSONata":
         return _jsonata(state, env, now, where)
-    from cloudlet.services.stepfunctions.asl import jsonpath
-
     if "Seconds" in state:
         return _checked(now + int(state["Seconds"]), now, where)
     if "Timestamp" in state:
@@ -51,7 +50,7 @@ def wait_until(state: dict[str, Any], env: Env, language: str, now: float, where
         return _checked(at, now, where)
     if "SecondsPath" in state:
         path = state["SecondsPath"]
-        value = _query(jsonpath, path, env, where)
+        value = _query("SecondsPath", path, env, where)
         shown = f"{path} == {dumps(value)}"
         if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
             raise StatesError(
@@ -64,7 +63,7 @@ def wait_until(state: dict[str, Any], env: Env, language: str, now: float, where
             )
         return _checked(now + int(value), now, where)
     path = state["TimestampPath"]
-    value = _query(jsonpath, path, env, where)
+    value = _query("TimestampPath", path, env, where)
     at = parse_timestamp(value)
     if at is None:
         shown = value if isinstance(value, str) else dumps(value)
@@ -78,13 +77,14 @@ def wait_until(state: dict[str, Any], env: Env, language: str, now: float, where
     return _checked(at, now, where)
 
 
-def _query(jsonpath: Any, path: str, env: Env, where: Where) -> Any:
+def _query(field: str, path: str, env: Env, where: Where) -> Any:
+    """The value at ``path``; as recorded, a path that selects nothing fails the state."""
     try:
-        return jsonpath.query(path, env.input)
+        return resolve_path(path, env)
     except StatesError:
         raise StatesError(
-            errors.RUNTIME, where.cause(f"Invalid path '{path}' : No results for path: {path}")
-        ) from None  # unverified: the Wait state's wording for a missing path
+            errors.RUNTIME, where.cause(f"The {field} parameter does not reference an input value: {path}")
+        ) from None  # recorded for SecondsPath; unverified for TimestampPath
 
 
 def _jsonata(state: dict[str, Any], env: Env, now: float, where: Where) -> float:
