@@ -200,3 +200,36 @@ def test_function_errors_follow_the_functions_own_async_retries(events, sqs, lam
     (message,) = receive(sqs, function_dlq_url, wait=30)
     assert json.loads(message["Body"])["id"] == event_id
     assert receive(sqs, target_dlq_url, wait=1) == []
+
+
+def test_step_functions_target_starts_an_execution(aws_client, events, sqs, role, make_queue):
+    sfn = aws_client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=unique("sm"),
+        roleArn=role,
+        definition=json.dumps(
+            {
+                "StartAt": "Echo",
+                "States": {"Echo": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "End": True}},
+            }
+        ),
+    )["stateMachineArn"]
+    bus, _ = make_rule(events, {"Arn": machine, "RoleArn": role})
+    event_id = events.put_events(Entries=[entry(bus)])["Entries"][0]["EventId"]
+    deadline = time.monotonic() + 10
+    executions: list = []
+    while not executions and time.monotonic() < deadline:
+        executions = sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED")["executions"]
+        time.sleep(0.02)
+    (execution,) = executions
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"])["id"] == event_id
+    assert json.loads(described["output"]) == {"id": event_id}
+
+    dlq_url, dlq_arn = make_queue("dlq")
+    sfn.delete_state_machine(stateMachineArn=machine)
+    bus, _ = make_rule(events, {"Arn": machine, "RoleArn": role, "DeadLetterConfig": {"Arn": dlq_arn}})
+    events.put_events(Entries=[entry(bus)])
+    (message,) = receive(sqs, dlq_url)
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "NO_RESOURCE" and attributes["TARGET_ARN"] == machine

@@ -98,6 +98,8 @@ class TargetDelivery:
             self._to_firehose(payload)
         elif service == "kinesis":
             self._to_kinesis(payload)
+        elif service == "states":
+            await self._to_stepfunctions(payload)
         else:
             raise _final("UNSUPPORTED_TARGET", f"Cloudlet does not deliver to {service} targets yet.")
 
@@ -155,6 +157,17 @@ class TargetDelivery:
             written = writer is not None and writer.put_record(payload["arn"], body_of(payload).encode(), key)
         if not written:
             raise _final("NO_RESOURCE", f"Stream does not exist: {payload['arn']}")  # unverified
+
+    async def _to_stepfunctions(self, payload: dict[str, Any]) -> None:
+        """StartExecution of the state machine with the event (or the rendered input)."""
+        from cloudlet.services.stepfunctions.interface import start_execution
+
+        try:
+            await start_execution(self.runtime, payload["arn"], body_of(payload))
+        except ServiceError as exc:
+            # unverified: the error codes AWS records for a Step Functions target
+            code = "NO_RESOURCE" if exc.code == "StateMachineDoesNotExist" else "SDK_CLIENT_ERROR"
+            raise _final(code, exc.message) from exc
 
     def _to_firehose(self, payload: dict[str, Any]) -> None:
         sink = record_sink(self.runtime)
