@@ -59,3 +59,87 @@ def test_a_waiting_execution_survives_kill_9(tmp_path):
         assert types.count("WaitStateEntered") == 1  # resumed in the Wait, not entered again
     finally:
         server.kill()
+
+
+def test_a_task_waiting_for_its_token_survives_kill_9(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        sqs = client("sqs", server.endpoint)
+        queue = sqs.create_queue(QueueName="approvals")["QueueUrl"]
+        sfn = client("stepfunctions", server.endpoint)
+        machine = {
+            "StartAt": "Prepare",
+            "States": {
+                "Prepare": {"Type": "Pass", "Assign": {"who": "ann"}, "Next": "Approve"},
+                "Approve": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                    "ResultPath": "$.approval",
+                    "Next": "Done",
+                },
+                "Done": {
+                    "Type": "Pass",
+                    "Parameters": {"approval.$": "$.approval", "who.$": "$who"},
+                    "End": True,
+                },
+            },
+        }
+        arn = sfn.create_state_machine(name="approval", definition=json.dumps(machine), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input="{}")["executionArn"]
+        (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+        token = json.loads(message["Body"])["token"]
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    finally:
+        server.kill()
+    server.start()
+    try:
+        sqs = client("sqs", server.endpoint)
+        sfn = client("stepfunctions", server.endpoint)
+        assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
+        # the task was not run again: no second message, and the token handed out still answers
+        assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
+        sfn.send_task_success(taskToken=token, output='{"ok": true}')
+        described = _until_status(sfn, execution, "SUCCEEDED")
+        assert json.loads(described["output"]) == {"approval": {"ok": True}, "who": "ann"}
+        events = sfn.get_execution_history(executionArn=execution)["events"]
+        types = [e["type"] for e in events]
+        assert types.count("TaskScheduled") == 1 and types.count("TaskStateEntered") == 1
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        succeeded = events[types.index("TaskSucceeded")]
+        assert succeeded["previousEventId"] == events[types.index("TaskSubmitted")]["id"]
+    finally:
+        server.kill()
+
+
+def test_an_answer_given_before_kill_9_is_not_lost(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        sqs = client("sqs", server.endpoint)
+        queue = sqs.create_queue(QueueName="approvals")["QueueUrl"]
+        sfn = client("stepfunctions", server.endpoint)
+        machine = {
+            "StartAt": "Approve",
+            "States": {
+                "Approve": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                    "Next": "Later",
+                },
+                "Later": {"Type": "Wait", "Seconds": 3600, "End": True},
+            },
+        }
+        arn = sfn.create_state_machine(name="approval", definition=json.dumps(machine), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input="{}")["executionArn"]
+        (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+        sfn.send_task_failure(taskToken=json.loads(message["Body"])["token"], error="No", cause="refused")
+    finally:
+        server.kill()
+    server.start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        described = _until_status(sfn, execution, "FAILED")
+        assert (described["status"], described["error"], described["cause"]) == ("FAILED", "No", "refused")
+    finally:
+        server.kill()

@@ -245,6 +245,9 @@ def test_dependent_uploads_joined_by_task_tokens(sfn, make_machine, aws_client):
 
     ok = sfn.start_execution(stateMachineArn=arn, input='{"file": "cat.png"}')["executionArn"]
     found = tokens()
+    # while the execution waits, its history shows where it is
+    waiting = [e["type"] for e in history(sfn, ok)]
+    assert waiting.count("TaskSubmitted") == 2 and waiting[-1] == "TaskSubmitted"
     # the original finishes first: the join waits for both
     sfn.send_task_success(taskToken=found["Original"], output='{"url": "s3://Original/cat.png"}')
     time.sleep(0.05)

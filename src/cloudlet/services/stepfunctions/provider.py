@@ -407,7 +407,11 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         e = self._execution(ctx, params["executionArn"])
         include = params.get("includeExecutionData", True)
         events = []
-        for row in self.db.events(e.arn):
+        rows = self.db.events(e.arn)
+        live = self.executions.live.get(e.arn)
+        if live is not None:  # a running execution's events since its last stored checkpoint
+            rows += [row for row in live.run.history.pending if not rows or row.id > rows[-1].id]
+        for row in rows:
             event: dict[str, Any] = {
                 "timestamp": row.at,
                 "type": row.event_type,

@@ -20,6 +20,7 @@ from cloudlet.services.stepfunctions.engine.dataflow import iso_millis
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Outcome, Run
 from cloudlet.services.stepfunctions.engine.metrics import ExecutionMetrics, TaskMetrics
+from cloudlet.services.stepfunctions.engine.tasks import Tasks
 from cloudlet.services.stepfunctions.engine.values import dumps, loads
 from cloudlet.services.stepfunctions.store import ExecutionRow, StepFunctionsStore
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cloudlet.core.events import EventChannel
     from cloudlet.core.metrics import Metrics
     from cloudlet.services.stepfunctions.engine.execution_logs import ExecutionLogs
+    from cloudlet.services.stepfunctions.engine.interpreter import Where
     from cloudlet.store.db import Store
 
 log = logging.getLogger("cloudlet.stepfunctions")
@@ -63,6 +65,12 @@ class Executions:
         self.interpreter = interpreter
         interpreter.checkpoint = self.checkpoint
         interpreter.checkpoint_wait = self.checkpoint_wait
+        tasks = interpreter.task
+        if isinstance(tasks, Tasks):
+            tasks.suspend = self.suspend
+            tasks.tokens.on_answer = self.answered
+        self.waiting: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> execution, its stored mark
+        self.stored: dict[str, dict[str, Any]] = {}  # execution -> its last stored checkpoint
         self.live: dict[str, Live] = {}
         self.durable: set[str] = set()  # the Standard executions among them
         self.unstored: dict[str, dict[str, Any]] = {}  # their last checkpoint, when not stored yet
@@ -131,6 +139,28 @@ class Executions:
         """A top-level Wait state entered: resumed after a restart, it waits for the rest."""
         self._mark(run, {"state": state, "input": dumps(value), "entered": entered, "until": until})
 
+    def suspend(self, run: Run, where: Where, task: dict[str, Any]) -> None:
+        """A top-level task waits for its token: its events and the task stored, to wait on after
+        a restart."""
+        if run.arn not in self.durable:
+            return
+        last = self.stored.get(run.arn)  # stored before the state was entered, unless it is the first
+        value = last["input"] if last is not None and last["state"] == where.state else dumps(run.input)
+        mark = {"state": where.state, "input": value, "entered": where.entered, "task": task}
+        self._mark(run, mark)
+        self.waiting[task["token"]] = (run.arn, mark)
+
+    def answered(self, token: str, answer: Any) -> None:
+        """SendTaskSuccess/Failure for a stored waiting task: the answer stored with it (in the
+        request's transaction), so it is not lost to a restart before the task goes on."""
+        found = self.waiting.pop(token, None)
+        if found is None:
+            return
+        arn, mark = found
+        mark["task"] = {**mark["task"], "answer": list(answer)}
+        with self.store.transaction():
+            self.db.set_checkpoint(arn, mark)
+
     def _mark(self, run: Run, mark: dict[str, Any]) -> None:
         if run.arn not in self.durable:
             return
@@ -140,6 +170,7 @@ class Executions:
         with self.store.transaction():
             self.db.add_events(run.arn, run.history.take())
             self.db.set_checkpoint(run.arn, mark)
+        self.stored[run.arn] = mark
 
     def resume(self, row: ExecutionRow, machine_name: str) -> None:
         """Continue a RUNNING Standard execution after a restart, from its checkpoint."""
@@ -153,7 +184,12 @@ class Executions:
             run.variables = Scope(mark["variables"])
             run.thread.last = mark["last"]
             if "entered" in mark:
-                run.resume_entered = (mark["entered"], mark["until"])
+                run.resume_entered = (mark["entered"], mark.get("until"))
+            if "task" in mark:
+                run.resume_task = mark["task"]
+                if "answer" not in mark["task"]:
+                    self.waiting[mark["task"]["token"]] = (row.arn, mark)
+            self.stored[row.arn] = mark
         self.durable.add(row.arn)
         live = self.live[row.arn] = Live(run, row.started)
         self._launch(live, durable=True)
@@ -191,8 +227,7 @@ class Executions:
             outcome = Outcome("FAILED", error="States.Runtime", cause=f"Internal error: {exc}")  # unverified
         if self.live.get(run.arn) is not live:
             return  # stopped meanwhile: StopExecution wrote its end
-        self.live.pop(run.arn, None)
-        self.durable.discard(run.arn)
+        self._forget(run.arn)
         mark = self.unstored.pop(run.arn, None)
         if durable:
             with self.store.transaction():
@@ -215,8 +250,8 @@ class Executions:
     def abort(self, row: ExecutionRow, error: str | None, cause: str | None) -> float:
         """StopExecution: ``ExecutionAborted`` recorded and the execution ABORTED (in the
         caller's transaction); its task is cancelled once that commits. Returns the stop time."""
-        live = self.live.pop(row.arn, None)
-        self.durable.discard(row.arn)
+        live = self.live.get(row.arn)
+        self._forget(row.arn)
         self.unstored.pop(row.arn, None)
         if live is not None:
             history = live.run.history
@@ -235,6 +270,14 @@ class Executions:
         if live is not None:
             self.store.after_commit(lambda: self._cancel(live))
         return stopped
+
+    def _forget(self, arn: str) -> None:
+        """The execution ends: nothing of it is kept for its task any more."""
+        self.live.pop(arn, None)
+        self.durable.discard(arn)
+        self.stored.pop(arn, None)
+        for token in [t for t, (a, _) in self.waiting.items() if a == arn]:
+            del self.waiting[token]
 
     @staticmethod
     def _cancel(live: Live) -> None:

@@ -66,7 +66,10 @@ class Run:
     history: History
     variables: Scope = field(default_factory=Scope)  # the machine's own scope
     resume_at: str | None = None  # the state a resumed execution continues with (its input is ``input``)
-    resume_entered: tuple[int, float] | None = None  # a Wait resumed: its Entered event id and its end
+    resume_entered: tuple[int, float | None] | None = (
+        None  # a state resumed: its Entered event id, a Wait's end
+    )
+    resume_task: dict[str, Any] | None = None  # a Task resumed waiting for its token (tasks.py)
     thread: Thread = field(default_factory=Thread)  # the top-level thread of control
     transitions: int = 0
 
@@ -153,6 +156,7 @@ class Interpreter:
     ) -> Step:
         kind = state["Type"]
         resumed, run.resume_entered = run.resume_entered, None
+        task, run.resume_task = run.resume_task, None
         if resumed is not None:  # a Wait state entered before a restart
             entered = resumed[0]
         else:
@@ -173,7 +177,7 @@ class Interpreter:
             state_context["RetryCount"] = 0
         context = {**run.context, "State": state_context}
         env = Env(input=value, context=context, variables=scope)
-        where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread)
+        where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread, task)
         try:
             step = await self._attempts(run, state, env, thread, language, where)
         except (StatesError, asyncio.CancelledError):
@@ -252,6 +256,7 @@ class Where(PathWhere):
 
     until: float | None = None  # a resumed Wait state's end
     top: bool = False  # a state of the machine's own block (checkpointed)
+    task: dict[str, Any] | None = None  # a resumed Task's token, deadline and details (tasks.py)
 
     @property
     def entered(self) -> int:

@@ -1,4 +1,4 @@
-"""Task states: the data flow around an integration call, its patterns and its time limits.
+r"""Task states: the data flow around an integration call, its patterns and its time limits.
 
 A Task's effective input (InputPath and Parameters, or JSONata Arguments) goes to its
 ``Resource``; the raw result then goes through ResultSelector, ResultPath and OutputPath (or
@@ -18,6 +18,10 @@ parameters are rendered and waits for SendTaskSuccess/Failure (``callbacks.py``)
 on the service clock (``States.Timeout``, ``States.HeartbeatTimeout``). ``states:startExecution.sync``
 waits for the child execution and answers its description (``.sync:2`` with JSON input and
 output instead of text).
+
+A ``.waitForTaskToken`` task of a Standard execution's own block is ``suspend``\ ed once
+submitted: its events, token and deadline are stored, so after a restart it waits on for the
+same token (the answer given meanwhile included) instead of calling its resource again.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from cloudlet.services.stepfunctions.asl.errors import StatesError
 from cloudlet.services.stepfunctions.engine import integrations
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
 from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, Step, effective_input, exit_step
-from cloudlet.services.stepfunctions.engine.history import Thread
+from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.integrations import IntegrationError
 from cloudlet.services.stepfunctions.engine.values import dumps, loads
 
@@ -91,18 +95,31 @@ class Tasks:
         self.child = child  # a child execution's DescribeExecution once it has ended
         self.activities = activities
         self.activity_exists = activity_exists
+        # a top-level task waiting for its token: (run, where, {token, deadline, details}) to store
+        self.suspend: Callable[[Run, Where, dict[str, Any]], None] | None = None
 
     async def __call__(
         self, run: Run, language: str, state: dict[str, Any], where: Where, env: Env, thread: Thread
     ) -> Step:
         token = None
-        if state["Resource"].endswith(".waitForTaskToken"):
+        resumed = where.task
+        if resumed is not None:  # waiting when the server stopped: on for the same token
+            token = resumed["token"]
+            self.tokens.restore(token, run.arn, resumed.get("answer"))
+        elif state["Resource"].endswith(".waitForTaskToken"):
             token = self.tokens.new(run.arn)
+        if token is not None:
             env = dataclasses.replace(env, context={**env.context, "Task": {"Token": token}})
         try:
             limits = self._limits(state, env, language, where)
-            value = effective_input(state, env, language, where)
-            result = await self.call(run, state, value, where, thread, limits, token)
+            if resumed is not None:
+                details = resumed["details"]
+                result = await self._closing(
+                    run.history, thread, details, self._answer(token, resumed["deadline"], limits)
+                )
+            else:
+                value = effective_input(state, env, language, where)
+                result = await self.call(run, state, value, where, thread, limits, token)
             return exit_step(state, env, language, result, where)
         finally:
             if token is not None:
@@ -205,7 +222,9 @@ class Tasks:
                 or (kind in integrations.OPTIMIZED and base in integrations.ACTIONS[kind])
             )
             if (supported and pattern in ("", "waitForTaskToken")) or (kind, base, pattern) in _SYNC:
-                return await self._service(run, kind, base, pattern, action, value, thread, limits, token)
+                return await self._service(
+                    run, kind, base, pattern, action, value, thread, limits, token, where
+                )
         raise StatesError(
             errors.RUNTIME, where.cause(f"The resource {resource} is not supported by Cloudlet yet.")
         )  # unverified: in progress (issue 17)
@@ -234,6 +253,7 @@ class Tasks:
         thread: Thread,
         limits: Limits,
         token: str | None,
+        where: Where | None = None,
     ) -> Any:
         details = {"resource": action, "resourceType": kind}
         history = run.history
@@ -242,21 +262,35 @@ class Tasks:
         history.add(thread, "TaskScheduled", {"taskScheduledEventDetails": scheduled})
         history.add(thread, "TaskStarted", {"taskStartedEventDetails": dict(details)})
         deadline = self.now() + (limits.timeout or DEFAULT_TIMEOUT_S)
-        try:
+
+        async def work() -> Any:
             result = await self._bounded(self._request(run, kind, base, value), deadline, None, None)
-            if pattern:
-                submitted = {**details, "output": dumps(result), "outputDetails": NOT_TRUNCATED}
-                history.add(thread, "TaskSubmitted", {"taskSubmittedEventDetails": submitted})
-                if token is not None:
-                    waiter = self.tokens.waiter(token)
-                    ok, output, error, cause = await self._bounded(
-                        waiter.answer, deadline, limits.heartbeat, waiter.beat
-                    )
-                    if not ok:
-                        raise IntegrationError(error or "", cause or "")
-                    result = output
-                else:
-                    result = await self._bounded(self._sync(result, pattern), deadline, None, None)
+            if not pattern:
+                return result
+            submitted = {**details, "output": dumps(result), "outputDetails": NOT_TRUNCATED}
+            history.add(thread, "TaskSubmitted", {"taskSubmittedEventDetails": submitted})
+            if token is None:
+                return await self._bounded(self._sync(result, pattern), deadline, None, None)
+            if where is not None and where.top and self.suspend is not None:
+                self.suspend(run, where, {"token": token, "deadline": deadline, "details": details})
+            return await self._answer(token, deadline, limits)
+
+        return await self._closing(history, thread, details, work())
+
+    async def _answer(self, token: str, deadline: float, limits: Limits) -> Any:
+        """The output SendTaskSuccess gives ``token`` (IntegrationError for SendTaskFailure)."""
+        waiter = self.tokens.waiter(token)
+        ok, output, error, cause = await self._bounded(waiter.answer, deadline, limits.heartbeat, waiter.beat)
+        if not ok:
+            raise IntegrationError(error or "", cause or "")
+        return output
+
+    async def _closing(
+        self, history: History, thread: Thread, details: dict[str, Any], work: Awaitable[Any]
+    ) -> Any:
+        """``work``'s result, recorded as ``TaskSucceeded`` (or ``TaskFailed``/``TaskTimedOut``)."""
+        try:
+            result = await work
         except TimedOut as timeout:
             history.add(
                 thread, "TaskTimedOut", {"taskTimedOutEventDetails": {**details, "error": timeout.error}}
