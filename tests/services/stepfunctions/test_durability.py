@@ -143,3 +143,71 @@ def test_an_answer_given_before_kill_9_is_not_lost(tmp_path):
         assert (described["status"], described["error"], described["cause"]) == ("FAILED", "No", "refused")
     finally:
         server.kill()
+
+
+def test_activity_tasks_survive_kill_9(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        activity = sfn.create_activity(name="review")["activityArn"]
+        machine = {
+            "StartAt": "First",
+            "States": {
+                "First": {"Type": "Task", "Resource": activity, "ResultPath": "$.first", "Next": "Second"},
+                "Second": {"Type": "Task", "Resource": activity, "ResultPath": "$.second", "End": True},
+            },
+        }
+        arn = sfn.create_state_machine(name="reviews", definition=json.dumps(machine), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input="{}")["executionArn"]
+        first = sfn.get_activity_task(activityArn=activity, workerName="before")  # taken before the kill
+    finally:
+        server.kill()
+    server.start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        sfn.send_task_success(taskToken=first["taskToken"], output='"one"')
+        second = sfn.get_activity_task(activityArn=activity, workerName="after")
+        assert second["taskToken"] and json.loads(second["input"]) == {"first": "one"}
+    finally:
+        server.kill()
+    server.start()  # killed while the second task was taken: its worker still answers
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        sfn.send_task_success(taskToken=second["taskToken"], output='"two"')
+        described = _until_status(sfn, execution, "SUCCEEDED")
+        assert json.loads(described["output"]) == {"first": "one", "second": "two"}
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+        assert types.count("ActivityScheduled") == 2 and types.count("ActivityStarted") == 2
+    finally:
+        server.kill()
+
+
+def test_an_activity_task_scheduled_before_kill_9_is_still_offered(tmp_path):
+    server = ServerProcess(str(tmp_path)).start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        activity = sfn.create_activity(name="review")["activityArn"]
+        machine = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}}
+        arn = sfn.create_state_machine(name="reviews", definition=json.dumps(machine), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input='{"n": 1}')[
+            "executionArn"
+        ]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            events = sfn.get_execution_history(executionArn=execution)["events"]
+            if events[-1]["type"] == "ActivityScheduled":
+                break
+            time.sleep(0.02)
+    finally:
+        server.kill()
+    server.start()
+    try:
+        sfn = client("stepfunctions", server.endpoint)
+        task = sfn.get_activity_task(activityArn=activity, workerName="w")
+        assert json.loads(task["input"]) == {"n": 1}
+        sfn.send_task_success(taskToken=task["taskToken"], output='{"done": true}')
+        assert json.loads(_until_status(sfn, execution, "SUCCEEDED")["output"]) == {"done": True}
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+        assert types.count("ActivityScheduled") == 1
+    finally:
+        server.kill()

@@ -112,7 +112,9 @@ class Tasks:
             env = dataclasses.replace(env, context={**env.context, "Task": {"Token": token}})
         try:
             limits = self._limits(state, env, language, where)
-            if resumed is not None:
+            if resumed is not None and "activity" in resumed:
+                result = await self._activity_task(run, where, thread, limits, resumed)
+            elif resumed is not None:
                 details = resumed["details"]
                 result = await self._closing(
                     run.history, thread, details, self._answer(token, resumed["deadline"], limits)
@@ -332,18 +334,32 @@ class Tasks:
     ) -> Any:
         if self.activities is None or self.activity_exists is None or not self.activity_exists(arn):
             raise StatesError(errors.RUNTIME, where.cause(f"The activity {arn} does not exist."))
-        history = run.history
         text = dumps(value)
         scheduled = {"resource": arn, "input": text, "inputDetails": NOT_TRUNCATED, **limits.details()}
-        history.add(thread, "ActivityScheduled", {"activityScheduledEventDetails": scheduled})
+        run.history.add(thread, "ActivityScheduled", {"activityScheduledEventDetails": scheduled})
         token = self.tokens.new(run.arn)
-        waiter = self.tokens.open[token]
-        item = self.activities.schedule(arn, token, text)
-        deadline = self.now() + (limits.timeout or DEFAULT_TIMEOUT_S)
+        task = {"token": token, "deadline": self.now() + (limits.timeout or DEFAULT_TIMEOUT_S)}
+        return await self._activity_task(run, where, thread, limits, {**task, "activity": arn, "input": text})
+
+    async def _activity_task(
+        self, run: Run, where: Where, thread: Thread, limits: Limits, task: dict[str, Any]
+    ) -> Any:
+        """An activity task scheduled (or resumed after a restart): a worker takes it, then answers."""
+        assert self.activities is not None
+        history = run.history
+        arn, token, deadline = task["activity"], task["token"], task["deadline"]
+        waiter = self.tokens.waiter(token)
+        item = None if "worker" in task else self.activities.schedule(arn, token, task["input"])
+        suspend = self.suspend if where.top else None
         try:
-            worker = await self._bounded(asyncio.shield(item.taken), deadline, None, None)
-            started = {"workerName": worker} if worker else {}
-            history.add(thread, "ActivityStarted", {"activityStartedEventDetails": started})
+            if item is not None:
+                if suspend is not None:
+                    suspend(run, where, task)
+                worker = await self._bounded(asyncio.shield(item.taken), deadline, None, None)
+                started = {"workerName": worker} if worker else {}
+                history.add(thread, "ActivityStarted", {"activityStartedEventDetails": started})
+                if suspend is not None:
+                    suspend(run, where, {**task, "worker": worker})
             ok, output, error, cause = await self._bounded(
                 waiter.answer, deadline, limits.heartbeat, waiter.beat
             )
@@ -353,7 +369,8 @@ class Tasks:
             )
             raise StatesError(timeout.error, "") from None
         finally:
-            self.activities.withdraw(arn, item)
+            if item is not None:
+                self.activities.withdraw(arn, item)
             self.tokens.close(token)
         if not ok:
             failed = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
