@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,12 @@ class Scheduled:
     token: str
     input: str
     taken: asyncio.Future[str] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    on_taken: Callable[[str], None] | None = None  # told the worker's name as it takes the task
+
+    def take(self, worker: str) -> None:
+        if self.on_taken is not None:
+            self.on_taken(worker)
+        self.taken.set_result(worker)
 
 
 class ActivityQueues:
@@ -132,7 +139,7 @@ class ActivityOperations:
         while True:
             item = self.activity_queues.take(arn)
             if item is not None:
-                item.taken.set_result(params.get("workerName") or "")
+                item.take(params.get("workerName") or "")
                 return {"taskToken": item.token, "input": item.input}
             if self.clock.now() >= deadline:
                 return {}

@@ -355,11 +355,18 @@ class Tasks:
             if item is not None:
                 if suspend is not None:
                     suspend(run, where, task)
-                worker = await self._bounded(asyncio.shield(item.taken), deadline, None, None)
-                started = {"workerName": worker} if worker else {}
+                    # stored as the worker takes it, before GetActivityTask answers
+                    item.on_taken = lambda worker: suspend(run, where, {**task, "worker": worker})
+                task = {
+                    **task,
+                    "worker": await self._bounded(asyncio.shield(item.taken), deadline, None, None),
+                }
+            if not task.get("started"):
+                started = {"workerName": task["worker"]} if task["worker"] else {}
                 history.add(thread, "ActivityStarted", {"activityStartedEventDetails": started})
+                task = {**task, "started": True}
                 if suspend is not None:
-                    suspend(run, where, {**task, "worker": worker})
+                    suspend(run, where, task)
             ok, output, error, cause = await self._bounded(
                 waiter.answer, deadline, limits.heartbeat, waiter.beat
             )
