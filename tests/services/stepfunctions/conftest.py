@@ -77,3 +77,23 @@ def history(sfn, execution_arn: str) -> list[dict[str, Any]]:
                         details[field] = json.loads(details[field])
         out.append(event)
     return out
+
+
+def assert_replays(sfn, snapshot: str, test: str) -> None:
+    """Run the recorded flow-only scenario ``test`` of ``snapshot`` (its template, its input) and
+    assert that its history and description match what AWS recorded."""
+    from .corpus import compare, scenarios
+
+    item = next(s for s in scenarios.load() if s.snapshot == snapshot and s.id.endswith("::" + test))
+    (template,) = item.templates
+    arn = sfn.create_state_machine(name=unique(), definition=json.dumps(template.definition), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(item.input))["executionArn"]
+    wait_done(sfn, execution)
+    recorded = {k: v for k, v in item.steps.items() if k in ("get_execution_history", "describe_execution")}
+    live = {"get_execution_history": sfn.get_execution_history(executionArn=execution)}
+    if "describe_execution" in recorded:
+        live["describe_execution"] = sfn.describe_execution(executionArn=execution)
+    reports = compare.compare_steps(recorded, live)
+    assert reports and all(r.ok for r in reports.values()), {k: r.text() for k, r in reports.items()}

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from .conftest import history, wait_done
+from .conftest import assert_replays, history, wait_done
 
 
 def _types(events: list[dict]) -> list[str]:
@@ -282,3 +282,10 @@ def test_a_failed_execution_redriven_after_a_fix(sfn, make_machine, aws_client):
     assert types[types.index("ExecutionFailed") + 1] == "ExecutionRedriven"
     with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
         sfn.redrive_execution(executionArn=execution)
+
+
+@pytest.mark.parametrize("case", ["max_concurrency_value0", "0", "1", "NoNumber"])
+def test_max_concurrency_path_as_recorded(sfn, case):
+    assert_replays(
+        sfn, "v2/scenarios/test_base_scenarios.snapshot.json", f"test_max_concurrency_path[{case}]"
+    )

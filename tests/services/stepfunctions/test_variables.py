@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from .conftest import ROLE, history, unique, wait_done
-from .corpus import compare, scenarios
+from .conftest import assert_replays, history, wait_done
+from .corpus import scenarios
 
 pytestmark = pytest.mark.skipif(scenarios.reference_root() is None, reason="no recordings")
 
@@ -48,19 +48,7 @@ RECORDED = [
 
 @pytest.mark.parametrize(("snapshot", "test"), RECORDED, ids=[t for _, t in RECORDED])
 def test_history_matches_the_recording(sfn, snapshot, test):
-    item = next(s for s in scenarios.load() if s.snapshot == snapshot and s.id.endswith("::" + test))
-    (template,) = item.templates
-    arn = sfn.create_state_machine(name=unique(), definition=json.dumps(template.definition), roleArn=ROLE)[
-        "stateMachineArn"
-    ]
-    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(item.input))["executionArn"]
-    wait_done(sfn, execution)
-    recorded = {k: v for k, v in item.steps.items() if k in ("get_execution_history", "describe_execution")}
-    live = {"get_execution_history": sfn.get_execution_history(executionArn=execution)}
-    if "describe_execution" in recorded:
-        live["describe_execution"] = sfn.describe_execution(executionArn=execution)
-    reports = compare.compare_steps(recorded, live)
-    assert reports and all(r.ok for r in reports.values()), {k: r.text() for k, r in reports.items()}
+    assert_replays(sfn, snapshot, test)
 
 
 def _run(sfn, make_machine, definition, value=None):

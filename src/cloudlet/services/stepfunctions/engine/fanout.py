@@ -114,6 +114,33 @@ def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list
     return value
 
 
+def max_concurrency(state: dict[str, Any], env: Env, language: str, where: Where) -> int:
+    """MaxConcurrency, MaxConcurrencyPath or a JSONata MaxConcurrency (0: no limit)."""
+    value: Any = state.get("MaxConcurrency", 0)
+    if language == JSONATA and isinstance(value, str):
+        from cloudlet.services.stepfunctions.asl import jsonata
+
+        value = jsonata.evaluate(value, env, "MaxConcurrency", where=where)
+        field, shown = "MaxConcurrency", value  # unverified: the JSONata field's failure cause
+    elif "MaxConcurrencyPath" in state:
+        from cloudlet.services.stepfunctions.asl import intrinsics
+
+        field, shown = "MaxConcurrencyPath", state["MaxConcurrencyPath"]
+        try:
+            value = intrinsics.resolve_path(shown, env)
+        except StatesError:
+            value = None  # unverified: a path that selects nothing
+    else:
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        text = value if isinstance(value, str) else dumps(value)
+        raise StatesError(
+            errors.RUNTIME,
+            where.cause(f'The {field} field refers to value "{text}" which is not a valid integer: {shown}'),
+        )  # recorded for a string and an object; a negative number # unverified
+    return value
+
+
 def _selected(state: dict[str, Any], env: Env, language: str, index: int, item: Any, where: Where) -> Any:
     """An iteration's input: the item, or ItemSelector (Parameters) rendered with ``$$.Map.Item``."""
     selector = state.get("ItemSelector", state.get("Parameters"))
@@ -142,8 +169,8 @@ async def map_state(
         )  # unverified: in progress (issue 17)
     items = _items(state, env, language, where)
     name = where.state
+    limit = max_concurrency(state, env, language, where) or len(items) or 1
     run.history.add(thread, "MapStateStarted", {"mapStateStartedEventDetails": {"length": len(items)}})
-    limit = int(state.get("MaxConcurrency") or 0) or len(items) or 1
     gate = asyncio.Semaphore(limit)
     succeeded: list[int] = []  # MapIterationSucceeded events: the state's end follows the last
 
