@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -289,3 +290,40 @@ def test_max_concurrency_path_as_recorded(sfn, case):
     assert_replays(
         sfn, "v2/scenarios/test_base_scenarios.snapshot.json", f"test_max_concurrency_path[{case}]"
     )
+
+
+def test_an_execution_past_its_timeout_seconds_times_out(sfn, make_machine, cloudlet):
+    machine = {
+        "TimeoutSeconds": 10,
+        "StartAt": "Slow",
+        "States": {"Slow": {"Type": "Wait", "Seconds": 60, "End": True}},
+    }
+    arn = make_machine(machine)
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    assert wait_done(sfn, execution, timeout=0.3)["status"] == "RUNNING"
+    cloudlet.advance_clock(11)
+    described = wait_done(sfn, execution)
+    assert (described["status"], described["error"]) == ("TIMED_OUT", "States.Timeout")
+    events = history(sfn, execution)
+    assert _types(events)[-1] == "ExecutionTimedOut"
+    assert events[-1]["executionTimedOutEventDetails"] == {"error": "States.Timeout"}
+    assert [
+        e["executionArn"]
+        for e in sfn.list_executions(stateMachineArn=arn, statusFilter="TIMED_OUT")["executions"]
+    ] == [execution]
+
+
+def test_an_express_execution_ends_after_five_minutes(aws_client, make_machine, cloudlet):
+    from botocore.config import Config
+
+    sync = aws_client("stepfunctions", config=Config(inject_host_prefix=False))
+    machine = {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+    arn = make_machine(machine, type="EXPRESS")
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(sync.start_sync_execution(stateMachineArn=arn)))
+    worker.start()
+    time.sleep(0.3)
+    cloudlet.advance_clock(301)
+    worker.join(10)
+    (answer,) = answers
+    assert (answer["status"], answer["error"]) == ("TIMED_OUT", "States.Timeout")

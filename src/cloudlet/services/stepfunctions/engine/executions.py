@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cloudlet.store.db import Store
 
 log = logging.getLogger("cloudlet.stepfunctions")
+EXPRESS_LIMIT_S = 300.0  # an Express execution runs for at most five minutes
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Executions:
     def start(self, row: ExecutionRow, machine_name: str, durable: bool) -> Live:
         """Record ``ExecutionStarted`` (in the caller's transaction when ``durable``) and run it."""
         history = self._history(row, machine_name, 1)
-        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        run = self._run(row, machine_name, history)
         history.add(
             Thread(),
             "ExecutionStarted",
@@ -113,6 +114,17 @@ class Executions:
         live = self.live[row.arn] = Live(run, row.started)
         self.store.after_commit(lambda: self._launch(live, durable))
         return live
+
+    def _run(self, row: ExecutionRow, machine_name: str, history: History) -> Run:
+        """The run of ``row``: its definition, input and context object, and when it times out
+        (the definition's ``TimeoutSeconds``; an Express execution's five minutes)."""
+        definition = loads(row.definition)
+        limits = [float(definition["TimeoutSeconds"])] if "TimeoutSeconds" in definition else []
+        if row.arn.split(":")[5] == "express":
+            limits.append(EXPRESS_LIMIT_S)
+        run = Run(row.arn, definition, loads(row.input), self.context(row, machine_name), history)
+        run.deadline = row.started + min(limits) if limits else None
+        return run
 
     def _history(self, row: ExecutionRow, machine_name: str, first_id: int) -> History:
         """The execution's history from event ``first_id``, observed by its log (when its machine
@@ -178,7 +190,7 @@ class Executions:
         events = self.db.events(row.arn) if mark is None else []
         next_id = mark["next_id"] if mark else (events[-1].id + 1 if events else 1)
         history = self._history(row, machine_name, next_id)
-        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        run = self._run(row, machine_name, history)
         if mark is not None:
             run.resume_at, run.input = mark["state"], loads(mark["input"])
             run.variables = Scope(mark["variables"])
@@ -200,7 +212,7 @@ class Executions:
         mark = row.extra.get("checkpoint")
         events = self.db.events(row.arn)
         history = self._history(row, machine_name, events[-1].id + 1 if events else 1)
-        run = Run(row.arn, loads(row.definition), loads(row.input), self.context(row, machine_name), history)
+        run = self._run(row, machine_name, history)
         run.thread.last = events[-1].id if events else 0
         if mark is not None:
             run.resume_at, run.input = mark["state"], loads(mark["input"])

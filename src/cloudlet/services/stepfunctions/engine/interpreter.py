@@ -72,6 +72,7 @@ class Run:
     resume_task: dict[str, Any] | None = None  # a Task resumed waiting for its token (tasks.py)
     thread: Thread = field(default_factory=Thread)  # the top-level thread of control
     transitions: int = 0
+    deadline: float | None = None  # when the execution times out (service clock)
 
 
 class Interpreter:
@@ -93,6 +94,25 @@ class Interpreter:
         self.checkpoint_wait: Callable[[Run, str, Any, int, float], None] | None = None
 
     async def run(self, run: Run) -> Outcome:
+        """Run the execution to its end; past its ``deadline`` it ends TIMED_OUT."""
+        if run.deadline is None:
+            return await self._run(run)
+        body = asyncio.ensure_future(self._run(run))
+        timer = asyncio.ensure_future(self.sleep_until(run.deadline))
+        try:
+            await asyncio.wait((body, timer), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            if not body.done():
+                body.cancel()
+                await asyncio.gather(body, return_exceptions=True)
+        if not body.cancelled():
+            return body.result()
+        details = {"error": errors.TIMEOUT}  # unverified: AWS's details of ExecutionTimedOut
+        run.history.add(run.thread, "ExecutionTimedOut", {"executionTimedOutEventDetails": details})
+        return Outcome("TIMED_OUT", error=errors.TIMEOUT)
+
+    async def _run(self, run: Run) -> Outcome:
         thread = run.thread
         try:
             output = await self.block(
