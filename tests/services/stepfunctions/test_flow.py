@@ -283,6 +283,10 @@ def test_a_failed_execution_redriven_after_a_fix(sfn, make_machine, aws_client):
     assert types[types.index("ExecutionFailed") + 1] == "ExecutionRedriven"
     with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
         sfn.redrive_execution(executionArn=execution)
+    machine_arn = described["stateMachineArn"]
+    (listed,) = sfn.list_executions(stateMachineArn=machine_arn, redriveFilter="REDRIVEN")["executions"]
+    assert listed["executionArn"] == execution and listed["redriveCount"] == 1 and listed["redriveDate"]
+    assert sfn.list_executions(stateMachineArn=machine_arn, redriveFilter="NOT_REDRIVEN")["executions"] == []
 
 
 @pytest.mark.parametrize("case", ["max_concurrency_value0", "0", "1", "NoNumber"])

@@ -385,7 +385,10 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         if machine.machine_type == "EXPRESS":
             raise errors.type_not_supported()
         items = []
+        redriven = params.get("redriveFilter")
         for e in self.db.executions(machine.arn, params.get("statusFilter")):
+            if redriven is not None and (e.extra.get("redriveCount", 0) > 0) != (redriven == "REDRIVEN"):
+                continue
             item: dict[str, Any] = {
                 "executionArn": e.arn,
                 "stateMachineArn": e.machine_arn,
@@ -396,6 +399,8 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             }
             if e.stopped is not None:
                 item["stopDate"] = e.stopped
+            if e.extra.get("redriveDate") is not None:
+                item["redriveDate"] = e.extra["redriveDate"]
             items.append(item)
         page, token = self._page(items, params)
         out: dict[str, Any] = {"executions": page}
