@@ -331,3 +331,44 @@ def test_an_express_execution_ends_after_five_minutes(aws_client, make_machine, 
     worker.join(10)
     (answer,) = answers
     assert (answer["status"], answer["error"]) == ("TIMED_OUT", "States.Timeout")
+
+
+SCENARIOS = "v2/scenarios/test_base_scenarios.snapshot.json"
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "test"),
+    [
+        (SCENARIOS, "test_map_state_retry"),
+        (SCENARIOS, "test_parallel_state_retry"),
+        (SCENARIOS, "test_map_state_break_condition"),
+        (SCENARIOS, "test_map_state_items_input_array[empty]"),
+        (SCENARIOS, "test_map_state_items_input_types[number]"),
+        (SCENARIOS, "test_map_state_items_input_types[object]"),
+        (
+            "v2/assign/test_assign_reference_variables.snapshot.json",
+            "test_undefined_reference[BASE_UNDEFINED_OUTPUT]",
+        ),
+        (
+            "v2/assign/test_assign_reference_variables.snapshot.json",
+            "test_undefined_reference[BASE_UNDEFINED_OUTPUT_MULTIPLE_STATES]",
+        ),
+        (
+            "v2/assign/test_assign_reference_variables.snapshot.json",
+            "test_undefined_reference[BASE_UNDEFINED_ASSIGN]",
+        ),
+        (
+            "v2/assign/test_assign_reference_variables.snapshot.json",
+            "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_ITEMS_PATH]",
+        ),
+        (
+            "v2/states_variables/test_error_output.snapshot.json",
+            "test_map_catch_error[MAP_CATCH_ERROR_OUTPUT_WITH_RETRY]",
+        ),
+    ],
+    ids=lambda v: v.split("/")[-1],
+)
+def test_recorded_map_parallel_and_evaluation_failures(sfn, snapshot, test):
+    """Retried Parallel/Map states (no …StateFailed until they fail for good), a Map that starts
+    no iteration after one failed, empty and non-array items, and ``EvaluationFailed`` events."""
+    assert_replays(sfn, snapshot, test)

@@ -58,7 +58,7 @@ def effective_input(
 ) -> Any:
     """What the state works on: InputPath + Parameters, or JSONata ``field`` (``Arguments``)."""
     if language == JSONATA:
-        return jsonata.render(state[field], env, field) if field in state else env.input
+        return jsonata.render(state[field], env, field, where=where) if field in state else env.input
     value = payload.apply_input_path(state.get("InputPath", "$"), env, where=where)
     if "Parameters" in state:
         value = payload.render(
@@ -84,7 +84,9 @@ def exit_step(state: dict[str, Any], env: Env, language: str, result: Any, where
     """A Task, Parallel or Map state's step from its result: its output, then its ``Assign``."""
     if language == JSONATA:
         inner = dataclasses.replace(env, result=result, has_result=True)
-        output = jsonata.render(state["Output"], inner, "Output") if "Output" in state else result
+        output = (
+            jsonata.render(state["Output"], inner, "Output", where=where) if "Output" in state else result
+        )
         return Step(output, next_state(state), assign(state, inner, language, result, where))
     selected = result
     if "ResultSelector" in state:

@@ -52,7 +52,11 @@ async def _first_failure(tasks: list[asyncio.Task[Any]]) -> list[Any]:
 async def parallel(
     self: Interpreter, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
 ) -> Step:
-    value = effective_input(state, env, language, where)
+    try:
+        value = effective_input(state, env, language, where)
+    except StatesError as failure:
+        self.unstarted.add(failure)
+        raise
     started = run.history.add(thread, "ParallelStateStarted")
     branches = []
     for branch in state["Branches"]:
@@ -66,8 +70,7 @@ async def parallel(
         results = await _first_failure(tasks)
     except StatesError:
         thread.last = max(b.last for b, _ in branches)
-        run.history.add(thread, "ParallelStateFailed")
-        raise
+        raise  # ParallelStateFailed: the interpreter's, unless the state is retried
     thread.last = max(b.last for b, _ in branches)
     run.history.add(thread, "ParallelStateSucceeded", advance=False)
     return exit_step(state, env, language, results, where)
@@ -83,16 +86,24 @@ def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
-        items = state.get("Items", "{% $states.input %}")
-        value = jsonata.evaluate(items, env) if jsonata.is_expression(items) else items
+        if "Items" not in state:
+            if not isinstance(env.input, list):
+                raise StatesError(
+                    errors.QUERY_EVALUATION_ERROR,
+                    where.cause(f"Map state input must be an array but was: {dumps(env.input)}"),
+                )  # recorded
+            return env.input
+        items = state["Items"]
+        value = jsonata.evaluate(items, env, "Items", where=where) if jsonata.is_expression(items) else items
         if not isinstance(value, list):
+            text = jsonata.expression_text(items) if jsonata.is_expression(items) else dumps(items)
             raise StatesError(
                 errors.QUERY_EVALUATION_ERROR,
                 where.cause(
-                    f"The JSONata expression '{items}' specified for the field 'Items' returned an unexpected "
-                    f"result type. Expected 'array', but was '{type(value).__name__}' for value: {dumps(value)}"
+                    f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected "
+                    f"result type. Expected 'array', but was '{_json_type(value)}' for value: {dumps(value)}"
                 ),
-            )  # unverified
+            )  # recorded
         return value
     from cloudlet.services.stepfunctions.asl import intrinsics, payload
 
@@ -114,6 +125,17 @@ def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list
     return value
 
 
+def _json_type(value: Any) -> str:
+    """A JSON value's type as JSONata names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "unknown")
+
+
 def max_concurrency(state: dict[str, Any], env: Env, language: str, where: Where) -> int:
     """MaxConcurrency, MaxConcurrencyPath or a JSONata MaxConcurrency (0: no limit)."""
     value: Any = state.get("MaxConcurrency", 0)
@@ -132,6 +154,8 @@ def max_concurrency(state: dict[str, Any], env: Env, language: str, where: Where
             value = None  # unverified: a path that selects nothing
     else:
         return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)  # as recorded: a variable holding "1"
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         text = value if isinstance(value, str) else dumps(value)
         raise StatesError(
@@ -167,21 +191,30 @@ async def map_state(
         raise StatesError(
             errors.RUNTIME, where.cause("Distributed Map states are not supported by Cloudlet yet.")
         )  # unverified: in progress (issue 17)
-    items = _items(state, env, language, where)
+    try:
+        items = _items(state, env, language, where)
+        limit = max_concurrency(state, env, language, where) or len(items) or 1
+    except StatesError as failure:
+        self.unstarted.add(failure)
+        raise
     name = where.state
-    limit = max_concurrency(state, env, language, where) or len(items) or 1
     run.history.add(thread, "MapStateStarted", {"mapStateStartedEventDetails": {"length": len(items)}})
     gate = asyncio.Semaphore(limit)
     succeeded: list[int] = []  # MapIterationSucceeded events: the state's end follows the last
 
+    failed: list[StatesError] = []  # once an iteration fails, no other starts (as recorded)
+
     async def iteration(index: int, item: Any) -> Any:
         async with gate:
+            if failed:
+                raise failed[0]
             detail = {"index": index, "name": name}
             run.history.add(thread, "MapIterationStarted", {"mapIterationStartedEventDetails": detail})
             try:
                 value = _selected(state, env, language, index, item, where)
                 result = await self.block(run, processor, value, thread, language, scope=_inner(env))
-            except StatesError:
+            except StatesError as failure:
+                failed.append(failure)
                 run.history.add(
                     thread, "MapIterationFailed", {"mapIterationFailedEventDetails": detail}, advance=False
                 )
@@ -203,10 +236,9 @@ async def map_state(
 
     tasks = [asyncio.ensure_future(iteration(i, item)) for i, item in enumerate(items)]
     try:
-        results = await _first_failure(tasks)
+        results = await _first_failure(tasks) if tasks else []
     except StatesError:
-        run.history.add(thread, "MapStateFailed")
-        raise
+        raise  # MapStateFailed: the interpreter's, unless the state is retried
     thread.last = max(succeeded, default=thread.last)
     run.history.add(thread, "MapStateSucceeded", advance=False)
     return exit_step(state, env, language, results, where)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import re
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +94,10 @@ class Interpreter:
         self.checkpoint = checkpoint
         # a top-level Wait state entered: (run, state, input, Entered event id, end)
         self.checkpoint_wait: Callable[[Run, str, Any, int, float], None] | None = None
+        self._recorded: weakref.WeakSet[StatesError] = weakref.WeakSet()  # EvaluationFailed written
+        # failures of a Parallel/Map state before its …Started event: no …Failed (as recorded),
+        # unless they are evaluation failures
+        self.unstarted: weakref.WeakSet[StatesError] = weakref.WeakSet()
 
     async def run(self, run: Run) -> Outcome:
         """Run the execution to its end; past its ``deadline`` it ends TIMED_OUT."""
@@ -177,6 +183,7 @@ class Interpreter:
         kind = state["Type"]
         resumed, run.resume_entered = run.resume_entered, None
         task, run.resume_task = run.resume_task, None
+        before = thread.last
         if resumed is not None:  # a Wait state entered before a restart
             entered = resumed[0]
         else:
@@ -197,10 +204,15 @@ class Interpreter:
             state_context["RetryCount"] = 0
         context = {**run.context, "State": state_context}
         env = Env(input=value, context=context, variables=scope)
-        where = Where(name, entered, resumed[1] if resumed is not None else None, thread is run.thread, task)
+        until = resumed[1] if resumed is not None else None
+        where = Where(
+            name, entered, until, thread is run.thread, task, before if resumed is None else entered
+        )
         try:
             step = await self._attempts(run, state, env, thread, language, where)
-        except (StatesError, asyncio.CancelledError):
+        except (StatesError, asyncio.CancelledError) as failure:
+            if isinstance(failure, StatesError):  # as recorded, a Wait's follows its Entered event
+                self.evaluation_failed(run, thread, where, failure, where.entered if kind == "Wait" else None)
             if thread.aborts and kind != "Fail":
                 run.history.add(thread, f"{kind}StateAborted", advance=False)
             raise
@@ -214,33 +226,36 @@ class Interpreter:
     async def _attempts(
         self, run: Run, state: dict[str, Any], env: Env, thread: Thread, language: str, where: Where
     ) -> Step:
-        """Run the state, retried by its ``Retry`` and caught by its ``Catch``."""
-        handler = _HANDLERS[state["Type"]]
+        """Run the state, retried by its ``Retry`` and caught by its ``Catch``. A Parallel or Map
+        state that fails for good (caught or not) records ``…StateFailed``; one that is retried
+        does not (as recorded)."""
+        from cloudlet.services.stepfunctions.asl import retry
+
+        kind = state["Type"]
+        handler = _HANDLERS[kind]
         retried: dict[int, int] = {}
         while True:
             try:
                 return await handler(self, run, state, env, thread, language, where)
             except StatesError as failure:
-                if state["Type"] in ("Fail",) or not (state.get("Retry") or state.get("Catch")):
-                    raise
-                from cloudlet.services.stepfunctions.asl import retry
-
-                retriers = state.get("Retry") or []
-                index = retry.find_retrier(failure.error, retriers)
-                if index is not None:
-                    done = retried.get(index, 0)
-                    if done < int(retriers[index].get("MaxAttempts", 3)):
-                        retried[index] = done + 1
-                        await self.sleep_until(
-                            self.now() + retry.delay(retriers[index], done + 1, self.random())
-                        )
-                        state_context = dict(
-                            env.context["State"], RetryCount=env.context["State"]["RetryCount"] + 1
-                        )
-                        env = dataclasses.replace(env, context={**env.context, "State": state_context})
-                        continue
-                catchers = state.get("Catch") or []
-                index = retry.find_catcher(failure.error, catchers)
+                retriers = (state.get("Retry") or []) if kind != "Fail" else []
+                index = retry.find_retrier(failure.error, retriers) if retriers else None
+                if index is not None and retried.get(index, 0) < int(retriers[index].get("MaxAttempts", 3)):
+                    retried[index] = retried.get(index, 0) + 1
+                    delay = retry.delay(retriers[index], retried[index], self.random())
+                    await self.sleep_until(self.now() + delay)
+                    state_context = dict(
+                        env.context["State"], RetryCount=env.context["State"]["RetryCount"] + 1
+                    )
+                    env = dataclasses.replace(env, context={**env.context, "State": state_context})
+                    continue
+                if kind in ("Parallel", "Map") and (
+                    failure not in self.unstarted or failure.error == errors.QUERY_EVALUATION_ERROR
+                ):
+                    self.evaluation_failed(run, thread, where, failure)
+                    run.history.add(thread, f"{kind}StateFailed")
+                catchers = (state.get("Catch") or []) if kind != "Fail" else []
+                index = retry.find_catcher(failure.error, catchers) if catchers else None
                 if index is None:
                     raise
                 return self._caught(catchers[index], failure, env, language, where)
@@ -255,7 +270,9 @@ class Interpreter:
 
             inner = dataclasses.replace(env, error_output=error_output, has_error_output=True)
             output = (
-                jsonata.render(catcher["Output"], inner, "Output") if "Output" in catcher else error_output
+                jsonata.render(catcher["Output"], inner, "Output", where=where)
+                if "Output" in catcher
+                else error_output
             )
             return Step(output, catcher["Next"], assign(catcher, inner, language, error_output, where))
         from cloudlet.services.stepfunctions.asl import payload
@@ -264,6 +281,22 @@ class Interpreter:
             catcher.get("ResultPath", "$"), env.input, error_output, where=where
         )
         return Step(output, catcher["Next"], assign(catcher, env, language, error_output, where))
+
+    def evaluation_failed(
+        self, run: Run, thread: Thread, where: Where, failure: StatesError, previous: int | None = None
+    ) -> None:
+        """Record ``EvaluationFailed`` for an uncaught ``States.QueryEvaluationError`` (once): the
+        field it names as ``location``; as recorded, it follows the event before the state's
+        Entered event (``previous`` when given) and the failure's next event follows it."""
+        if failure.error != errors.QUERY_EVALUATION_ERROR or failure in self._recorded:
+            return
+        self._recorded.add(failure)
+        details: dict[str, Any] = {"error": failure.error, "cause": failure.cause, "state": where.state}
+        found = _LOCATION.search(failure.cause)
+        if found:
+            details["location"] = found.group(1) or found.group(2)
+        thread.last = where.before if previous is None else previous
+        run.history.add(thread, "EvaluationFailed", {"evaluationFailedEventDetails": details})
 
     def random(self) -> float:
         return random.random()
@@ -277,6 +310,7 @@ class Where(PathWhere):
     until: float | None = None  # a resumed Wait state's end
     top: bool = False  # a state of the machine's own block (checkpointed)
     task: dict[str, Any] | None = None  # a resumed Task's token, deadline and details (tasks.py)
+    before: int = 0  # the event before the state's Entered event
 
     @property
     def entered(self) -> int:
@@ -292,7 +326,9 @@ async def _pass(
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
-        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        output = (
+            jsonata.render(state["Output"], env, "Output", where=where) if "Output" in state else env.input
+        )
         return Step(output, next_state(state), assign(state, env, language, env.input, where))
     from cloudlet.services.stepfunctions.asl import payload
 
@@ -313,7 +349,9 @@ async def _succeed(
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
-        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        output = (
+            jsonata.render(state["Output"], env, "Output", where=where) if "Output" in state else env.input
+        )
         return Step(output, None)
     from cloudlet.services.stepfunctions.asl import payload
 
@@ -329,9 +367,9 @@ async def _fail(
         from cloudlet.services.stepfunctions.asl import jsonata
 
         if isinstance(error, str) and jsonata.is_expression(error):
-            error = jsonata.evaluate(error, env)
+            error = jsonata.evaluate(error, env, "Error", where=where)
         if isinstance(cause, str) and jsonata.is_expression(cause):
-            cause = jsonata.evaluate(cause, env)
+            cause = jsonata.evaluate(cause, env, "Cause", where=where)
     else:
         if "ErrorPath" in state:
             error = _path_text(state["ErrorPath"], env)
@@ -366,7 +404,9 @@ async def _wait(
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
-        output = jsonata.render(state["Output"], env, "Output") if "Output" in state else env.input
+        output = (
+            jsonata.render(state["Output"], env, "Output", where=where) if "Output" in state else env.input
+        )
         return Step(output, next_state(state), assign(state, env, language, env.input, where))
     from cloudlet.services.stepfunctions.asl import payload
 
@@ -390,7 +430,7 @@ async def _choice(
 
         rule = next((r for r in rules if _condition(jsonata, r, env, where)), None)
         node = rule if rule is not None and "Output" in rule else state
-        output = jsonata.render(node["Output"], env, "Output") if "Output" in node else env.input
+        output = jsonata.render(node["Output"], env, "Output", where=where) if "Output" in node else env.input
         effective = env.input
     else:
         from cloudlet.services.stepfunctions.asl import choice, payload
@@ -409,7 +449,11 @@ async def _choice(
 def _condition(jsonata: Any, rule: dict[str, Any], env: Env, where: Where) -> bool:
     """A JSONata Choice rule's ``Condition``: it must give a boolean."""
     condition = rule["Condition"]
-    verdict = jsonata.evaluate(condition, env) if jsonata.is_expression(condition) else condition
+    verdict = (
+        jsonata.evaluate(condition, env, "Condition", where=where)
+        if jsonata.is_expression(condition)
+        else condition
+    )
     if not isinstance(verdict, bool):
         raise StatesError(
             errors.QUERY_EVALUATION_ERROR,
@@ -427,6 +471,8 @@ async def _task(
 
 
 _RETRYING = frozenset({"Task", "Parallel", "Map"})
+# the field an evaluation failure names (its ``location``)
+_LOCATION = re.compile(r"specified for the field '([^']+)'|The (\w+) field cannot be parsed")
 Handler = Callable[[Interpreter, Run, dict[str, Any], Env, Thread, str, Where], Awaitable[Step]]
 _HANDLERS: dict[str, Handler] = {
     "Pass": _pass,

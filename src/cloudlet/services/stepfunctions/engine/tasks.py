@@ -139,7 +139,7 @@ class Tasks:
         if language == "JSONata" and isinstance(value, str):
             from cloudlet.services.stepfunctions.asl import jsonata
 
-            value = jsonata.evaluate(value, env)
+            value = jsonata.evaluate(value, env, field, where=where)
         elif f"{field}Path" in state:
             from cloudlet.services.stepfunctions.asl import intrinsics
 

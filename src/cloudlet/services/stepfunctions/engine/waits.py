@@ -93,7 +93,7 @@ def _jsonata(state: dict[str, Any], env: Env, now: float, where: Where) -> float
     if "Seconds" in state:
         value = state["Seconds"]
         if jsonata.is_expression(value):
-            value = jsonata.evaluate(value, env)
+            value = jsonata.evaluate(value, env, "Seconds", where=where)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
             raise StatesError(
                 errors.QUERY_EVALUATION_ERROR,
@@ -106,7 +106,7 @@ def _jsonata(state: dict[str, Any], env: Env, now: float, where: Where) -> float
         return _checked(now + int(value), now, where)
     value = state["Timestamp"]
     if jsonata.is_expression(value):
-        value = jsonata.evaluate(value, env)
+        value = jsonata.evaluate(value, env, "Timestamp", where=where)
     at = parse_timestamp(value)
     if at is None:
         raise StatesError(
