@@ -361,10 +361,6 @@ SCENARIOS = "v2/scenarios/test_base_scenarios.snapshot.json"
             "v2/assign/test_assign_reference_variables.snapshot.json",
             "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_ITEMS_PATH]",
         ),
-        (
-            "v2/states_variables/test_error_output.snapshot.json",
-            "test_map_catch_error[MAP_CATCH_ERROR_OUTPUT_WITH_RETRY]",
-        ),
     ],
     ids=lambda v: v.split("/")[-1],
 )
