@@ -48,6 +48,10 @@ class Config:
     lambda_hot_reload_bucket: str = "hot-reload"
     # allow hot reload when Cloudlet listens on an address other than loopback
     lambda_hot_reload_any_host: bool = False
+    # Step Functions mocked service integrations: the mock configuration file (Step Functions
+    # Local's format), used by executions started on ``stateMachineArn#TestCase``; empty:
+    # $SFN_MOCK_CONFIG (services/stepfunctions/engine/mocks.py)
+    sfn_mock_config: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:

@@ -90,6 +90,7 @@ def test_a_task_waiting_for_its_token_survives_kill_9(tmp_path):
         (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
         token = json.loads(message["Body"])["token"]
         sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        time.sleep(0.3)  # the task stores its token once its message is sent (a moment after)
     finally:
         server.kill()
     server.start()

@@ -368,3 +368,37 @@ def test_recorded_map_parallel_and_evaluation_failures(sfn, snapshot, test):
     """Retried Parallel/Map states (no …StateFailed until they fail for good), a Map that starts
     no iteration after one failed, empty and non-array items, and ``EvaluationFailed`` events."""
     assert_replays(sfn, snapshot, test)
+
+
+def test_nested_start_execution_and_sync(sfn, make_machine):
+    child = make_machine(
+        {"StartAt": "C", "States": {"C": {"Type": "Pass", "Result": {"done": True}, "End": True}}}
+    )
+    parent = make_machine(
+        {
+            "StartAt": "Fire",
+            "States": {
+                "Fire": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::states:startExecution",
+                    "Parameters": {"StateMachineArn": child, "Input": None, "Name": "fired"},
+                    "ResultSelector": {"arn.$": "$.ExecutionArn"},
+                    "ResultPath": "$.fired",
+                    "Next": "Wait",
+                },
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                    "Parameters": {"StateMachineArn": child, "Input": {"x": 1}},
+                    "ResultSelector": {"output.$": "$.Output", "status.$": "$.Status"},
+                    "End": True,
+                },
+            },
+        }
+    )
+    execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
+    described = wait_done(sfn, execution)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"output": {"done": True}, "status": "SUCCEEDED"}
+    fired = sfn.describe_execution(executionArn=f"{child.replace(':stateMachine:', ':execution:')}:fired")
+    assert fired["status"] in ("RUNNING", "SUCCEEDED")

@@ -1,4 +1,4 @@
-"""AWS Step Functions: state machines, executions and their history (issue 17, in progress).
+"""AWS Step Functions: state machines, executions and their history.
 
 State machines are ACTIVE as soon as CreateStateMachine answers. Standard executions are
 stored with their history; Express executions run in memory (StartSyncExecution answers their
@@ -23,9 +23,13 @@ from cloudlet.services.stepfunctions.engine import execution_logs
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
 from cloudlet.services.stepfunctions.engine.executions import Executions, Live
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter
+from cloudlet.services.stepfunctions.engine.mocks import Mocks, split_test_case
 from cloudlet.services.stepfunctions.engine.tasks import Tasks
 from cloudlet.services.stepfunctions.engine.values import MAX_PAYLOAD, dumps, loads
+from cloudlet.services.stepfunctions.map_runs import MapRunOperations
 from cloudlet.services.stepfunctions.store import ExecutionRow, MachineRow, StepFunctionsStore
+from cloudlet.services.stepfunctions.test_state import TestStateOperations
+from cloudlet.services.stepfunctions.versions import VersionOperations
 
 MAX_PAGE = 1000
 REDRIVE_WINDOW_S = 14 * 86400  # an execution can be redriven within 14 days of its end
@@ -34,7 +38,9 @@ _DEFAULT_LOGGING = {"level": "OFF", "includeExecutionData": False}
 _DEFAULT_TRACING = {"enabled": False}
 
 
-class StepFunctionsProvider(ActivityOperations, Provider):
+class StepFunctionsProvider(
+    ActivityOperations, TestStateOperations, VersionOperations, MapRunOperations, Provider
+):
     service = "stepfunctions"
 
     def __init__(self, runtime: Any) -> None:
@@ -46,11 +52,13 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             runtime, self.clock.now, self.clock.wait, self.tokens, self._child,
             self.activity_queues, lambda arn: self.db.activity(arn) is not None,
         )  # fmt: skip
+        tasks.mocks = self.mocks = Mocks(getattr(runtime.config, "sfn_mock_config", ""))
         self.interpreter = Interpreter(self.clock.now, self.clock.sleep_until, tasks)
         self.executions = Executions(
             self.store, self.db, self.clock, self.interpreter, self.channel, self.metrics
         )
         self.executions.logs = execution_logs.ExecutionLogs(runtime)
+        self._attach_map_runs()  # map_runs.py: distributed Map states' runs
 
     async def start(self) -> None:
         for row in self.db.running():
@@ -92,7 +100,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
     def _machine(self, ctx: RequestContext, arn: str) -> MachineRow:
         _, parts = self._arn_of(arn, "stateMachine")
         if len(parts) != 2:
-            raise errors.invalid_arn(f"Invalid ARN prefix: {arn}")  # unverified: versions and aliases
+            raise errors.machine_not_found(arn)  # recorded: a version ARN where a machine is needed
         found = self.db.machine(arn)
         if found is None:
             raise errors.machine_not_found(arn)
@@ -123,6 +131,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             await execution_logs.check_destination(self.runtime, config)
 
     def _create_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_publish(params)  # versions.py
         name = params["name"]
         errors.check_name(name)
         text = params["definition"]
@@ -145,14 +154,19 @@ class StepFunctionsProvider(ActivityOperations, Provider):
                 )
                 if not same:
                     raise errors.machine_exists(arn)
-                return {"stateMachineArn": arn, "creationDate": existing.created}  # idempotent
+                return {
+                    "stateMachineArn": arn,
+                    "creationDate": existing.created,
+                    **self._published(existing, params),
+                }
             now = self.clock.now()
             row = MachineRow(
                 arn, ctx.account, ctx.region, name, machine_type, text, params["roleArn"], now, None,
                 str(uuid.uuid4()), settings, tags,
             )  # fmt: skip
             self.db.add_machine(row)
-        return {"stateMachineArn": arn, "creationDate": now}
+            published = self._published(row, params)  # versions.py
+        return {"stateMachineArn": arn, "creationDate": now, **published}
 
     def _logging(self, given: dict[str, Any] | None) -> dict[str, Any]:
         logging = {**_DEFAULT_LOGGING, **(given or {})}
@@ -163,7 +177,10 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         return logging
 
     def describe_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self._describe(self._machine(ctx, params["stateMachineArn"]))
+        arn = params["stateMachineArn"]
+        if self._split(arn)[1] is not None:
+            return self._describe_version(arn)  # versions.py
+        return self._describe(self._machine(ctx, arn))
 
     def _describe(self, m: MachineRow) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -224,8 +241,10 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         keys = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
         if all(params.get(k) is None for k in keys):
             raise errors.missing_update()
+        self._check_publish(params)  # versions.py
         with self.store.transaction():
             m = self._machine(ctx, params["stateMachineArn"])
+            before = (m.definition, m.role_arn, dict(m.settings))
             if params.get("definition") is not None:
                 self._check_definition(params["definition"], m.machine_type)
                 m.definition = params["definition"]
@@ -235,16 +254,23 @@ class StepFunctionsProvider(ActivityOperations, Provider):
                 m.settings["loggingConfiguration"] = self._logging(params["loggingConfiguration"])
             if params.get("tracingConfiguration") is not None:
                 m.settings["tracingConfiguration"] = params["tracingConfiguration"]
-            m.updated = self.clock.now()
-            m.revision_id = str(uuid.uuid4())
-            self.db.update_machine(m)
-        return {"updateDate": m.updated, "revisionId": m.revision_id}
+            now = self.clock.now()
+            if (m.definition, m.role_arn, m.settings) != before:  # recorded: no change, no new revision
+                m.updated = now
+                m.revision_id = str(uuid.uuid4())
+                self.db.update_machine(m)
+            published = self._published(m, params)  # versions.py
+        out: dict[str, Any] = {"updateDate": now, **published}
+        if m.updated is not None:
+            out["revisionId"] = m.revision_id
+        return out
 
     def delete_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["stateMachineArn"]
         self._arn_of(arn, "stateMachine")
         with self.store.transaction():
             self.db.drop_machine(arn)  # a missing one is fine (recorded)
+            self.db.drop_versions_and_aliases(arn)
         return {}
 
     # ---- executions --------------------------------------------------------------------------
@@ -265,9 +291,13 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         return dumps(value)
 
     def start_execution(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        machine = self._machine(ctx, params["stateMachineArn"])
+        machine_arn, test_case = split_test_case(params["stateMachineArn"])  # mocks.py
+        machine, ran = self._runnable(ctx, machine_arn)  # versions.py: a version or alias runs its version
+        case = self.mocks.test_case(machine.name, test_case)
         if machine.machine_type == "EXPRESS":
-            return self._start_express(ctx, machine, params)
+            started = self._start_express(ctx, machine, params, ran)
+            self.mocks.attach(self.executions.live.get(started["executionArn"]), case)
+            return started
         name = params.get("name") or str(uuid.uuid4())
         errors.check_name(name)
         text = self._input(params)
@@ -282,12 +312,16 @@ class StepFunctionsProvider(ActivityOperations, Provider):
                 arn, machine.arn, name, "RUNNING", self.clock.now(), None, text, None, None, None,
                 machine.definition, machine.role_arn,
                 {"redriveCount": 0, **execution_logs.settings(machine.settings.get("loggingConfiguration"))},
+                **ran,
             )  # fmt: skip
             self.db.add_execution(row)
-            self.executions.start(row, machine.name, durable=True)
+            self.mocks.attach(self.executions.start(row, machine.name, durable=True), case)
         return {"executionArn": arn, "startDate": row.started}
 
-    def _express(self, ctx: RequestContext, machine: MachineRow, params: dict[str, Any], sync: bool) -> Live:
+    def _express(
+        self, ctx: RequestContext, machine: MachineRow, params: dict[str, Any], sync: bool,
+        ran: dict[str, Any] | None = None,
+    ) -> Live:  # fmt: skip
         """Start an Express execution: in memory only (no DescribeExecution, no history)."""
         name = params.get("name") or str(uuid.uuid4())
         errors.check_name(name)
@@ -298,20 +332,28 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             machine.definition, machine.role_arn,
             {**({} if sync else {"redriveCount": 0}),
              **execution_logs.settings(machine.settings.get("loggingConfiguration"))},
+            **(ran or {}),
         )  # fmt: skip
         return self.executions.start(row, machine.name, durable=False)
 
     def _start_express(
-        self, ctx: RequestContext, machine: MachineRow, params: dict[str, Any]
+        self,
+        ctx: RequestContext,
+        machine: MachineRow,
+        params: dict[str, Any],
+        ran: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        live = self._express(ctx, machine, params, sync=False)
+        live = self._express(ctx, machine, params, sync=False, ran=ran)
         return {"executionArn": live.run.arn, "startDate": live.started}
 
     async def start_sync_execution(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        machine = self._machine(ctx, params["stateMachineArn"])
+        machine_arn, test_case = split_test_case(params["stateMachineArn"])  # mocks.py
+        machine, ran = self._runnable(ctx, machine_arn)  # versions.py
         if machine.machine_type != "EXPRESS":
             raise errors.type_not_supported()
-        live = self._express(ctx, machine, params, sync=True)
+        case = self.mocks.test_case(machine.name, test_case)
+        live = self._express(ctx, machine, params, sync=True, ran=ran)
+        self.mocks.attach(live, case)
         outcome = await live.done
         out: dict[str, Any] = {
             "executionArn": live.run.arn,
@@ -362,6 +404,9 @@ class StepFunctionsProvider(ActivityOperations, Provider):
             out["error"] = e.error
         if e.cause is not None:
             out["cause"] = e.cause
+        out.update(_qualifiers(e))
+        if e.extra.get("mapRunArn"):  # a distributed Map's child execution (map_runs.py)
+            out["mapRunArn"] = e.extra["mapRunArn"]
         return out
 
     @staticmethod
@@ -374,19 +419,16 @@ class StepFunctionsProvider(ActivityOperations, Provider):
         arn = params.get("stateMachineArn")
         if arn is None:
             if params.get("mapRunArn") is not None:
-                self._arn_of(params["mapRunArn"], "mapRun")
-                raise ServiceError(
-                    "ResourceNotFound", "Resource not found: map runs are not supported yet.", 400
-                )  # unverified: distributed Map runs are in progress (issue 17)
+                return self._map_run_executions(ctx, params)  # map_runs.py
             raise ServiceError(
                 "ValidationException", "Must provide a StateMachine ARN or MapRun ARN", 400
             )  # unverified
-        machine = self._machine(ctx, arn)
+        machine, qualifier = self._listed(ctx, arn)  # versions.py: a version or alias keeps its own
         if machine.machine_type == "EXPRESS":
             raise errors.type_not_supported()
         items = []
         redriven = params.get("redriveFilter")
-        for e in self.db.executions(machine.arn, params.get("statusFilter")):
+        for e in self.db.executions(machine.arn, params.get("statusFilter"), qualifier):
             if redriven is not None and (e.extra.get("redriveCount", 0) > 0) != (redriven == "REDRIVEN"):
                 continue
             item: dict[str, Any] = {
@@ -401,6 +443,7 @@ class StepFunctionsProvider(ActivityOperations, Provider):
                 item["stopDate"] = e.stopped
             if e.extra.get("redriveDate") is not None:
                 item["redriveDate"] = e.extra["redriveDate"]
+            item.update(_qualifiers(e))
             items.append(item)
         page, token = self._page(items, params)
         out: dict[str, Any] = {"executions": page}
@@ -493,23 +536,29 @@ class StepFunctionsProvider(ActivityOperations, Provider):
     # ---- tags --------------------------------------------------------------------------------
 
     def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        m = self._machine(ctx, params["resourceArn"])
+        m = self._taggable(ctx, params["resourceArn"])  # versions.py
         return {"tags": [{"key": k, "value": v} for k, v in m.tags.items()]}
 
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
-            m = self._machine(ctx, params["resourceArn"])
+            m = self._taggable(ctx, params["resourceArn"])  # versions.py
             m.tags.update({t["key"]: t["value"] for t in params["tags"]})
             self.db.update_machine(m)
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
-            m = self._machine(ctx, params["resourceArn"])
+            m = self._taggable(ctx, params["resourceArn"])  # versions.py
             for key in params["tagKeys"]:
                 m.tags.pop(key, None)
             self.db.update_machine(m)
         return {}
+
+
+def _qualifiers(e: ExecutionRow) -> dict[str, str]:
+    """The version and alias an execution was started on (versions.py)."""
+    found = {"stateMachineVersionArn": e.version_arn, "stateMachineAliasArn": e.alias_arn}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def _strip_data(event: dict[str, Any]) -> None:

@@ -68,6 +68,52 @@ MIGRATIONS = [
         tags TEXT NOT NULL
     )
     """,
+    # versions and aliases (versions.py); an execution remembers the version and alias it ran
+    """
+    CREATE TABLE sfn_versions (
+        arn TEXT PRIMARY KEY,
+        machine_arn TEXT NOT NULL,
+        version_number INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        role_arn TEXT NOT NULL,
+        revision_id TEXT,
+        description TEXT,
+        created REAL NOT NULL,
+        settings TEXT NOT NULL
+    );
+    CREATE INDEX sfn_versions_machine ON sfn_versions (machine_arn, version_number);
+    CREATE TABLE sfn_version_counts (
+        machine_arn TEXT PRIMARY KEY,
+        last_number INTEGER NOT NULL
+    );
+    CREATE TABLE sfn_aliases (
+        arn TEXT PRIMARY KEY,
+        machine_arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        routing TEXT NOT NULL,
+        created REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE INDEX sfn_aliases_machine ON sfn_aliases (machine_arn, name);
+    ALTER TABLE sfn_executions ADD COLUMN version_arn TEXT;
+    ALTER TABLE sfn_executions ADD COLUMN alias_arn TEXT;
+    ALTER TABLE sfn_executions ADD COLUMN revision_id TEXT
+    """,
+    # map runs of distributed Map states (map_runs.py); their child executions are executions
+    """
+    CREATE TABLE sfn_map_runs (
+        arn TEXT PRIMARY KEY,
+        execution_arn TEXT NOT NULL,
+        machine_arn TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started REAL NOT NULL,
+        stopped REAL,
+        settings TEXT NOT NULL,
+        counts TEXT NOT NULL
+    );
+    CREATE INDEX sfn_map_runs_execution ON sfn_map_runs (execution_arn, started)
+    """,
 ]
 
 
@@ -105,7 +151,10 @@ class ExecutionRow:
     cause: str | None
     definition: str
     role_arn: str
-    extra: dict[str, Any] = field(default_factory=dict)  # redrive fields, version/alias, trace header
+    extra: dict[str, Any] = field(default_factory=dict)  # redrive fields, trace header, checkpoint
+    version_arn: str | None = None  # the version it ran (started on a version or an alias)
+    alias_arn: str | None = None  # the alias it was started on
+    revision_id: str | None = None  # the machine's revision it ran (once the machine was updated)
 
 
 @dataclass
@@ -118,7 +167,10 @@ class EventRow:
 
 
 _MACHINE = "arn, account, region, name, machine_type, definition, role_arn, created, updated, revision_id, settings, tags"
-_EXECUTION = "arn, machine_arn, name, status, started, stopped, input, output, error, cause, definition, role_arn, extra"
+_EXECUTION = (
+    "arn, machine_arn, name, status, started, stopped, input, output, error, cause, definition, role_arn, extra, "
+    "version_arn, alias_arn, revision_id"
+)
 
 
 def _machine(r: Any) -> MachineRow:
@@ -126,7 +178,7 @@ def _machine(r: Any) -> MachineRow:
 
 
 def _execution(r: Any) -> ExecutionRow:
-    return ExecutionRow(*r[:12], orjson.loads(r[12]))
+    return ExecutionRow(*r[:12], orjson.loads(r[12]), *r[13:16])
 
 
 class StepFunctionsStore:
@@ -192,7 +244,7 @@ class StepFunctionsStore:
     # -- executions --
     def add_execution(self, e: ExecutionRow) -> None:
         self.db.execute(
-            f"INSERT INTO sfn_executions ({_EXECUTION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO sfn_executions ({_EXECUTION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 e.arn,
                 e.machine_arn,
@@ -207,6 +259,9 @@ class StepFunctionsStore:
                 e.definition,
                 e.role_arn,
                 orjson.dumps(e.extra).decode(),
+                e.version_arn,
+                e.alias_arn,
+                e.revision_id,
             ),
         )
 
@@ -214,10 +269,17 @@ class StepFunctionsStore:
         row = self.db.one(f"SELECT {_EXECUTION} FROM sfn_executions WHERE arn = ?", (arn,))
         return _execution(row) if row else None
 
-    def executions(self, machine_arn: str, status: str | None = None) -> list[ExecutionRow]:
-        """A machine's executions, newest first."""
+    def executions(
+        self, machine_arn: str, status: str | None = None, qualifier: tuple[str, str] | None = None
+    ) -> list[ExecutionRow]:
+        """A machine's executions, newest first; ``qualifier`` (``version_arn`` or ``alias_arn``,
+        an ARN) keeps those started on a version or alias."""
         sql = f"SELECT {_EXECUTION} FROM sfn_executions WHERE machine_arn = ?"
         params: list[Any] = [machine_arn]
+        if qualifier is not None:
+            column = {"version_arn": "version_arn", "alias_arn": "alias_arn"}[qualifier[0]]
+            sql += f" AND {column} = ?"
+            params.append(qualifier[1])
         if status:
             sql += " AND status = ?"
             params.append(status)
@@ -296,3 +358,196 @@ class StepFunctionsStore:
 
     def drop_activity(self, arn: str) -> None:
         self.db.execute("DELETE FROM sfn_activities WHERE arn = ?", (arn,))
+
+    # -- versions and aliases (versions.py) --
+    def add_version(self, v: VersionRow) -> None:
+        self.db.execute(
+            f"INSERT INTO sfn_versions ({_VERSION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                v.arn, v.machine_arn, v.number, v.definition, v.role_arn, v.revision_id, v.description,
+                v.created, orjson.dumps(v.settings).decode(),
+            ),
+        )  # fmt: skip
+
+    def version(self, arn: str) -> VersionRow | None:
+        row = self.db.one(f"SELECT {_VERSION} FROM sfn_versions WHERE arn = ?", (arn,))
+        return _version(row) if row else None
+
+    def versions(self, machine_arn: str) -> list[VersionRow]:
+        """A machine's versions, newest first."""
+        rows = self.db.all(
+            f"SELECT {_VERSION} FROM sfn_versions WHERE machine_arn = ? ORDER BY version_number DESC",
+            (machine_arn,),
+        )
+        return [_version(r) for r in rows]
+
+    def next_version(self, machine_arn: str) -> int:
+        """The number of a machine's next version (never reused, even once deleted)."""
+        row = self.db.one("SELECT last_number FROM sfn_version_counts WHERE machine_arn = ?", (machine_arn,))
+        number = (int(row[0]) if row else 0) + 1
+        if row is None:
+            self.db.execute(
+                "INSERT INTO sfn_version_counts (machine_arn, last_number) VALUES (?, ?)",
+                (machine_arn, number),
+            )
+        else:
+            self.db.execute(
+                "UPDATE sfn_version_counts SET last_number = ? WHERE machine_arn = ?", (number, machine_arn)
+            )
+        return number
+
+    def drop_version(self, arn: str) -> None:
+        self.db.execute("DELETE FROM sfn_versions WHERE arn = ?", (arn,))
+
+    def add_alias(self, a: AliasRow) -> None:
+        self.db.execute(
+            f"INSERT INTO sfn_aliases ({_ALIAS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                a.arn,
+                a.machine_arn,
+                a.name,
+                a.description,
+                orjson.dumps(a.routing).decode(),
+                a.created,
+                a.updated,
+            ),
+        )
+
+    def alias(self, arn: str) -> AliasRow | None:
+        row = self.db.one(f"SELECT {_ALIAS} FROM sfn_aliases WHERE arn = ?", (arn,))
+        return _alias(row) if row else None
+
+    def aliases(self, machine_arn: str) -> list[AliasRow]:
+        rows = self.db.all(
+            f"SELECT {_ALIAS} FROM sfn_aliases WHERE machine_arn = ? ORDER BY name", (machine_arn,)
+        )
+        return [_alias(r) for r in rows]
+
+    def update_alias(self, a: AliasRow) -> None:
+        self.db.execute(
+            "UPDATE sfn_aliases SET description = ?, routing = ?, updated = ? WHERE arn = ?",
+            (a.description, orjson.dumps(a.routing).decode(), a.updated, a.arn),
+        )
+
+    def drop_alias(self, arn: str) -> None:
+        self.db.execute("DELETE FROM sfn_aliases WHERE arn = ?", (arn,))
+
+    def drop_versions_and_aliases(self, machine_arn: str) -> None:
+        """A deleted machine's versions and aliases (its version numbers start over)."""
+        for table in ("sfn_versions", "sfn_aliases", "sfn_version_counts"):
+            self.db.execute(f"DELETE FROM {table} WHERE machine_arn = ?", (machine_arn,))
+
+
+@dataclass
+class VersionRow:
+    """A published version: the machine's definition and settings as they were."""
+
+    arn: str
+    machine_arn: str
+    number: int
+    definition: str
+    role_arn: str
+    revision_id: str | None  # None when published before the machine was ever updated
+    description: str | None
+    created: float
+    settings: dict[str, Any] = field(default_factory=dict)  # type, logging, tracing
+
+
+@dataclass
+class AliasRow:
+    """An alias: up to two versions with their weights (``routing``, as the API writes it)."""
+
+    arn: str
+    machine_arn: str
+    name: str
+    description: str | None
+    routing: list[dict[str, Any]]
+    created: float
+    updated: float
+
+
+_VERSION = (
+    "arn, machine_arn, version_number, definition, role_arn, revision_id, description, created, settings"
+)
+_ALIAS = "arn, machine_arn, name, description, routing, created, updated"
+
+
+def _version(r: Any) -> VersionRow:
+    return VersionRow(*r[:8], orjson.loads(r[8]))
+
+
+def _alias(r: Any) -> AliasRow:
+    return AliasRow(r[0], r[1], r[2], r[3], orjson.loads(r[4]), r[5], r[6])
+
+
+# -- map runs (map_runs.py, engine/distributed.py) -------------------------------------------
+
+
+@dataclass
+class MapRunRow:
+    """A distributed Map state's run: its settings (maxConcurrency, toleratedFailure…) and its
+    item and execution counts, as DescribeMapRun answers them."""
+
+    arn: str
+    execution_arn: str
+    machine_arn: str  # the map run's state machine: ``stateMachine:<machine>/<label>``
+    status: str
+    started: float
+    stopped: float | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)  # itemCounts, executionCounts
+
+
+_MAP_RUN = "arn, execution_arn, machine_arn, status, started, stopped, settings, counts"
+
+
+def _map_run(r: Any) -> MapRunRow:
+    return MapRunRow(*r[:6], orjson.loads(r[6]), orjson.loads(r[7]))
+
+
+class MapRunStore:
+    """The SQL of map runs (a section of its own, on the same store)."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = store
+
+    def add_map_run(self, m: MapRunRow) -> None:
+        self.db.execute(
+            f"INSERT INTO sfn_map_runs ({_MAP_RUN}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                m.arn, m.execution_arn, m.machine_arn, m.status, m.started, m.stopped,
+                orjson.dumps(m.settings).decode(), orjson.dumps(m.counts).decode(),
+            ),
+        )  # fmt: skip
+
+    def update_map_run(self, m: MapRunRow) -> None:
+        self.db.execute(
+            "UPDATE sfn_map_runs SET status = ?, stopped = ?, settings = ?, counts = ? WHERE arn = ?",
+            (m.status, m.stopped, orjson.dumps(m.settings).decode(), orjson.dumps(m.counts).decode(), m.arn),
+        )
+
+    def abort_running(self, now: float) -> None:
+        self.db.execute(
+            "UPDATE sfn_map_runs SET status = 'ABORTED', stopped = ? WHERE status = 'RUNNING'", (now,)
+        )
+
+    def map_run(self, arn: str) -> MapRunRow | None:
+        row = self.db.one(f"SELECT {_MAP_RUN} FROM sfn_map_runs WHERE arn = ?", (arn,))
+        return _map_run(row) if row else None
+
+    def map_runs(self, execution_arn: str) -> list[MapRunRow]:
+        """An execution's map runs, oldest first."""
+        rows = self.db.all(
+            f"SELECT {_MAP_RUN} FROM sfn_map_runs WHERE execution_arn = ? ORDER BY started, arn",
+            (execution_arn,),
+        )
+        return [_map_run(r) for r in rows]
+
+    def child_executions(self, machine_arn: str, map_run_arn: str) -> list[ExecutionRow]:
+        """A map run's child executions (stored under its state machine), newest first."""
+        rows = self.db.all(
+            f"SELECT {_EXECUTION} FROM sfn_executions WHERE machine_arn = ? ORDER BY started DESC, arn DESC",
+            (machine_arn,),
+        )
+        found = [_execution(r) for r in rows]
+        return [e for e in found if e.extra.get("mapRunArn") == map_run_arn]

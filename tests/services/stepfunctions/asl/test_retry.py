@@ -33,6 +33,21 @@ def test_states_all_skips_runtime_but_catches_data_limit() -> None:
     )
 
 
+def test_states_task_failed_matches_a_task_error_but_not_a_timeout() -> None:
+    # Recorded (error_handling/test_task_service_lambda::test_raise_exception_catch): a Lambda function's
+    # ``Exception`` went to the States.TaskFailed catcher, not the States.ALL one after it.
+    catchers = [
+        {"ErrorEquals": ["Lambda.Unknown"], "Next": "U"},
+        {"ErrorEquals": ["States.TaskFailed"], "Next": "T"},
+        {"ErrorEquals": ["States.ALL"], "Next": "A"},
+    ]
+    assert retry.find_catcher("Exception", catchers) == 1
+    assert retry.find_catcher("Lambda.Unknown", catchers) == 0
+    assert retry.find_catcher("States.TaskFailed", catchers) == 1
+    assert retry.find_catcher("States.Timeout", catchers) == 2  # developer guide: all but States.Timeout
+    assert retry.find_retrier("Exception", [{"ErrorEquals": ["States.TaskFailed"]}]) == 0
+
+
 def test_typed_entries_work_like_dicts() -> None:
     machine = definition.parse(
         json.dumps(

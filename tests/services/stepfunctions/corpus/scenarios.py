@@ -753,8 +753,19 @@ def _task_fits(scheduled: dict[str, Any], state: dict[str, Any]) -> bool:
             return False
     if "heartbeatInSeconds" in scheduled and not any(k.startswith("HeartbeatSeconds") for k in state):
         return False
+    if "TimeoutSecondsPath" in state and "timeoutInSeconds" not in scheduled:
+        return False
     expected = _keys(state.get("Parameters", state.get("Arguments")))
     parameters = scheduled.get("parameters")
+    written = state.get("Parameters", state.get("Arguments"))
+    if isinstance(written, dict) and isinstance(parameters, dict):
+        for key, value in written.items():  # an ARN the test filled in shows as an ARN
+            if (
+                isinstance(value, str)
+                and "ARN_LITERAL_PLACEHOLDER" in value
+                and not str(parameters.get(key, "arn:")).startswith("arn:")
+            ):
+                return False
     return expected is None or not isinstance(parameters, dict) or not literal or set(parameters) == expected
 
 

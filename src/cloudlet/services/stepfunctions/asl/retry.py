@@ -5,6 +5,7 @@ entry whose ``ErrorEquals`` names the error (or ``States.ALL``) handles it. Noth
 ``States.Runtime`` (developer guide; recorded: not even a catcher naming it). The guide says
 ``States.ALL`` does not match ``States.DataLimitExceeded`` either, but AWS's recorded executions
 show a ``States.ALL`` catcher catching a Task's ``States.DataLimitExceeded``, so here it does.
+``States.TaskFailed`` handles every error but ``States.Timeout`` (developer guide).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import ALL, RUNTIME
+from .errors import ALL, RUNTIME, TASK_FAILED, TIMEOUT
 
 DEFAULT_INTERVAL_SECONDS = 1
 DEFAULT_MAX_ATTEMPTS = 3
@@ -41,7 +42,11 @@ def matches(error: str, error_equals: Sequence[str]) -> bool:
     """Whether an ``ErrorEquals`` list handles ``error``."""
     if error in _UNCATCHABLE:
         return False
-    return error in error_equals or ALL in error_equals
+    if error in error_equals or ALL in error_equals:
+        return True
+    # developer guide: ``States.TaskFailed`` "acts as a wildcard that matches any known error name
+    # except for States.Timeout" (recorded: a Lambda function's ``Exception``)
+    return TASK_FAILED in error_equals and error != TIMEOUT
 
 
 def _find(error: str, entries: Sequence[Any] | None) -> int | None:

@@ -63,6 +63,13 @@ class Tokens:
             waiter.answer.set_result(tuple(answer))  # type: ignore[arg-type]
             self._answered(token, waiter)
 
+    def answer_of(self, token: str) -> Answer | None:
+        """The answer ``token`` was given, if it was and its task has not taken it yet."""
+        waiter = self.answered.get(token) or self.open.get(token)
+        if waiter is None or not waiter.answer.done():
+            return None
+        return waiter.answer.result()
+
     def waiter(self, token: str) -> Waiter:
         """The waiter of a token this provider handed out (answered or not)."""
         return self.open.get(token) or self.answered[token]

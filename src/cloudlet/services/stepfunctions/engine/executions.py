@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.services.stepfunctions.asl.variables import Scope
 from cloudlet.services.stepfunctions.engine import status_events
+from cloudlet.services.stepfunctions.engine.callbacks import Tokens
 from cloudlet.services.stepfunctions.engine.dataflow import iso_millis
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.interpreter import Interpreter, Outcome, Run
@@ -67,9 +68,11 @@ class Executions:
         interpreter.checkpoint = self.checkpoint
         interpreter.checkpoint_wait = self.checkpoint_wait
         tasks = interpreter.task
+        self.tokens: Tokens | None = None
         if isinstance(tasks, Tasks):
             tasks.suspend = self.suspend
             tasks.tokens.on_answer = self.answered
+            self.tokens = tasks.tokens
         self.waiting: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> execution, its stored mark
         self.stored: dict[str, dict[str, Any]] = {}  # execution -> its last stored checkpoint
         self.live: dict[str, Live] = {}
@@ -103,6 +106,8 @@ class Executions:
                     "input": row.input,
                     "inputDetails": {"truncated": False},
                     "roleArn": row.role_arn,
+                    **({"stateMachineVersionArn": row.version_arn} if row.version_arn else {}),
+                    **({"stateMachineAliasArn": row.alias_arn} if row.alias_arn else {}),
                 }
             },
         )
@@ -158,9 +163,13 @@ class Executions:
             return
         last = self.stored.get(run.arn)  # stored before the state was entered, unless it is the first
         value = last["input"] if last is not None and last["state"] == where.state else dumps(run.input)
+        answer = self.tokens.answer_of(task["token"]) if self.tokens is not None else None
+        if answer is not None:  # answered before the task was stored
+            task = {**task, "answer": list(answer)}
         mark = {"state": where.state, "input": value, "entered": where.entered, "task": task}
         self._mark(run, mark)
-        self.waiting[task["token"]] = (run.arn, mark)
+        if answer is None:
+            self.waiting[task["token"]] = (run.arn, mark)
 
     def answered(self, token: str, answer: Any) -> None:
         """SendTaskSuccess/Failure for a stored waiting task: the answer stored with it (in the

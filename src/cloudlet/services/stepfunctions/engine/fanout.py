@@ -187,10 +187,10 @@ async def map_state(
 ) -> Step:
     processor = state.get("ItemProcessor") or state.get("Iterator")
     config = (processor or {}).get("ProcessorConfig") or {}
-    if config.get("Mode") == "DISTRIBUTED":
-        raise StatesError(
-            errors.RUNTIME, where.cause("Distributed Map states are not supported by Cloudlet yet.")
-        )  # unverified: in progress (issue 17)
+    if config.get("Mode") == "DISTRIBUTED":  # a map run of child executions (distributed.py)
+        from cloudlet.services.stepfunctions.engine.distributed import distributed_map
+
+        return await distributed_map(self, run, state, env, thread, language, where)
     try:
         items = _items(state, env, language, where)
         limit = max_concurrency(state, env, language, where) or len(items) or 1

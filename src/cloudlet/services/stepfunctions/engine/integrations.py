@@ -22,7 +22,10 @@ import base64
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.protocol.model import Shape, service_model
@@ -117,6 +120,8 @@ def to_params(value: Any, shape: Shape | None) -> Any:
         return {k: to_params(v, shape.value) for k, v in value.items()}
     if t == "blob" and isinstance(value, str):
         return value.encode()
+    if t == "blob" and not isinstance(value, bytes | bytearray):  # recorded: JSON is sent as its text
+        return orjson.dumps(value).decode().encode()
     if t == "timestamp" and isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -179,24 +184,24 @@ def sdk2_error(service: str, exc: ServiceError) -> IntegrationError:
     return IntegrationError(error, cause)
 
 
-def _metadata(spec: Optimized, body: Any) -> dict[str, Any]:
-    length = str(len(dumps(body)))
-    request_id = str(uuid.uuid4())
+def _metadata(spec: Optimized, body: Any, now: float) -> dict[str, Any]:
+    """The SDK for Java 1.x's response metadata: the answer's HTTP headers (as recorded)."""
+    headers = {
+        "x-amzn-RequestId": str(uuid.uuid4()),
+        "connection": "keep-alive",
+        "Content-Length": str(len(dumps(body))),
+        "Date": formatdate(now, usegmt=True),
+        "Content-Type": spec.content_type,
+    }
+    if spec.service == "dynamodb":
+        headers["Server"] = "Server"
     return {
         "SdkHttpMetadata": {
-            "AllHttpHeaders": {
-                "x-amzn-RequestId": [request_id],
-                "Content-Length": [length],
-                "Content-Type": [spec.content_type],
-            },
-            "HttpHeaders": {
-                "x-amzn-RequestId": request_id,
-                "Content-Length": length,
-                "Content-Type": spec.content_type,
-            },
+            "AllHttpHeaders": {k: [v] for k, v in headers.items()},
+            "HttpHeaders": headers,
             "HttpStatusCode": 200,
         },
-        "SdkResponseMetadata": {"RequestId": request_id},
+        "SdkResponseMetadata": {"RequestId": headers["x-amzn-RequestId"]},
     }
 
 
@@ -209,6 +214,8 @@ async def optimized(runtime: Runtime, kind: str, action: str, value: Any, accoun
     for member in spec.text_members:
         if member in params and not isinstance(params[member], str):
             params[member] = dumps(params[member])
+    if kind == "states":  # the task names the members as the SDK for Java 1.x does (PascalCase)
+        params = {k[:1].lower() + k[1:]: v for k, v in params.items()}
     if kind == "events":
         entries = params.get("Entries")
         if isinstance(entries, list):
@@ -231,7 +238,7 @@ async def optimized(runtime: Runtime, kind: str, action: str, value: Any, accoun
         body = {k[:1].upper() + k[1:]: v for k, v in body.items()}
         if isinstance(body.get("StartDate"), int | float):
             body["StartDate"] = iso_millis(body["StartDate"])
-    return {**body, **_metadata(spec, body)} if spec.metadata else body
+    return {**body, **_metadata(spec, body, runtime.clock.now())} if spec.metadata else body
 
 
 async def aws_sdk(runtime: Runtime, service: str, action: str, value: Any, account: str, region: str) -> Any:

@@ -372,21 +372,29 @@ async def _fail(
             cause = jsonata.evaluate(cause, env, "Cause", where=where)
     else:
         if "ErrorPath" in state:
-            error = _path_text(state["ErrorPath"], env)
+            error = _path_text("ErrorPath", state["ErrorPath"], env, where)
         if "CausePath" in state:
-            cause = _path_text(state["CausePath"], env)
+            cause = _path_text("CausePath", state["CausePath"], env, where)
     raise StatesError(error or "", cause or "")
 
 
-def _path_text(path: str, env: Env) -> str:
+def _path_text(field: str, path: str, env: Env, where: Where) -> str:
     """ErrorPath/CausePath: a path (or an intrinsic function) that must give a string."""
     from cloudlet.services.stepfunctions.asl import intrinsics
 
-    value = (
-        intrinsics.evaluate(path, env)
-        if intrinsics.is_intrinsic(path)
-        else intrinsics.resolve_path(path, env)
-    )
+    if intrinsics.is_intrinsic(path):
+        value = intrinsics.evaluate(path, env)
+    else:
+        try:
+            value = intrinsics.resolve_path(path, env)
+        except StatesError:
+            raise StatesError(
+                errors.RUNTIME,
+                where.cause(
+                    f"The JSONPath '{path}' specified for the field '{field}' could not be found in the "
+                    f"input '{dumps(env.input)}'"
+                ),
+            ) from None  # recorded
     if not isinstance(value, str):
         raise StatesError(errors.RUNTIME, f"The value at path {path} is not a string.")  # unverified
     return value

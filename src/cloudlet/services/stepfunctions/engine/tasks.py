@@ -31,22 +31,24 @@ import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.protocol.errors import ServiceError
 from cloudlet.services.stepfunctions.asl import errors
 from cloudlet.services.stepfunctions.asl.env import Env
 from cloudlet.services.stepfunctions.asl.errors import StatesError
-from cloudlet.services.stepfunctions.engine import integrations
+from cloudlet.services.stepfunctions.engine import integrations, mocks
 from cloudlet.services.stepfunctions.engine.callbacks import Tokens
 from cloudlet.services.stepfunctions.engine.dataflow import NOT_TRUNCATED, Step, effective_input, exit_step
 from cloudlet.services.stepfunctions.engine.history import History, Thread
 from cloudlet.services.stepfunctions.engine.integrations import IntegrationError
-from cloudlet.services.stepfunctions.engine.values import dumps, loads
+from cloudlet.services.stepfunctions.engine.values import MAX_PAYLOAD, dumps, loads
 
 if TYPE_CHECKING:
     from cloudlet.services.stepfunctions.activities import ActivityQueues
     from cloudlet.services.stepfunctions.engine.interpreter import Run, Where
+    from cloudlet.services.stepfunctions.engine.mocks import Mocks
 
 DEFAULT_TIMEOUT_S = 99_999_999  # a Task without TimeoutSeconds (the States Language's default)
 
@@ -97,6 +99,7 @@ class Tasks:
         self.activity_exists = activity_exists
         # a top-level task waiting for its token: (run, where, {token, deadline, details}) to store
         self.suspend: Callable[[Run, Where, dict[str, Any]], None] | None = None
+        self.mocks: Mocks | None = None  # mocked service integrations (mocks.py)
 
     async def __call__(
         self, run: Run, language: str, state: dict[str, Any], where: Where, env: Env, thread: Thread
@@ -205,6 +208,9 @@ class Tasks:
         token: str | None,
     ) -> Any:
         resource: str = state["Resource"]
+        mocked = self.mocks.next(run, where) if self.mocks is not None else None
+        if mocked is not None:  # a test case's mocked response instead of the call
+            return mocks.replay(run, resource, value, thread, limits.details(), mocked)
         parts = resource.split(":")
         if parts[2:] == ["states", "", "", "http", "invoke"]:  # an HTTP Task (http_task.py)
             return await self._service(run, "http", "invoke", "", "invoke", value, thread, limits, None)
@@ -235,7 +241,7 @@ class Tasks:
         """One request-response call of a service integration."""
         _, _, _, region, account, _ = run.arn.split(":", 5)
         if kind == "lambda":
-            return await self._lambda_invoke(value)
+            return await self._lambda_invoke(value, account, region)
         if kind == "http":
             from cloudlet.services.stepfunctions.engine import http_task
 
@@ -402,7 +408,7 @@ class Tasks:
             value = answer.decode(errors="replace")
         return value, answer, is_error
 
-    async def _lambda_invoke(self, value: Any) -> Any:
+    async def _lambda_invoke(self, value: Any, account: str, region: str) -> Any:
         """``lambda:invoke``: the Invoke API's answer, as the SDK for Java 1.x shows it."""
         function = value.get("FunctionName") if isinstance(value, dict) else None
         try:
@@ -410,30 +416,36 @@ class Tasks:
                 raise ServiceError(
                     "InvalidParameterValueException", "FunctionName is required.", 400
                 )  # unverified
-            result, raw, is_error = await self._invoke(function, value.get("Payload"))
+            result, raw, is_error = await self._invoke(
+                _function_arn(function, account, region), value.get("Payload")
+            )
         except ServiceError as exc:
             raise IntegrationError(f"Lambda.{exc.code}", exc.message) from None  # unverified: the cause
+        if len(raw) > MAX_PAYLOAD:
+            raise IntegrationError(errors.DATA_LIMIT_EXCEEDED, _too_large("lambda"))
         if is_error:
             error = result.get("errorType", "Exception") if isinstance(result, dict) else "Exception"
             raise IntegrationError(error, dumps(result) if not isinstance(result, str) else result)
-        length = str(len(raw))
+        request_id = str(uuid.uuid4())
+        headers = {  # as recorded (the trace id's form # unverified)
+            "Connection": "keep-alive",
+            "Content-Length": str(len(raw)),
+            "Content-Type": "application/json",
+            "Date": formatdate(self.now(), usegmt=True),
+            "X-Amz-Executed-Version": "$LATEST",
+            "x-amzn-Remapped-Content-Length": "0",
+            "x-amzn-RequestId": request_id,
+            "X-Amzn-Trace-Id": f"Root=1-{int(self.now()):08x}-{uuid.uuid4().hex[:24]}",
+        }
         return {
             "ExecutedVersion": "$LATEST",
             "Payload": result,
             "SdkHttpMetadata": {
-                "AllHttpHeaders": {
-                    "X-Amz-Executed-Version": ["$LATEST"],
-                    "Content-Type": ["application/json"],
-                    "Content-Length": [length],
-                },
-                "HttpHeaders": {
-                    "X-Amz-Executed-Version": "$LATEST",
-                    "Content-Type": "application/json",
-                    "Content-Length": length,
-                },
+                "AllHttpHeaders": {k: [v] for k, v in headers.items()},
+                "HttpHeaders": headers,
                 "HttpStatusCode": 200,
             },
-            "SdkResponseMetadata": {"RequestId": str(uuid.uuid4())},
+            "SdkResponseMetadata": {"RequestId": request_id},
             "StatusCode": 200,
         }
 
@@ -462,6 +474,14 @@ class Tasks:
                 {"lambdaFunctionFailedEventDetails": {"error": error, "cause": cause}},
             )
             raise StatesError(error, cause) from None
+        if len(raw) > MAX_PAYLOAD:
+            error, cause = errors.DATA_LIMIT_EXCEEDED, _too_large(arn)
+            history.add(
+                thread,
+                "LambdaFunctionFailed",
+                {"lambdaFunctionFailedEventDetails": {"error": error, "cause": cause}},
+            )
+            raise StatesError(error, cause)
         if is_error:
             error = result.get("errorType", "Exception") if isinstance(result, dict) else "Exception"
             cause = raw.decode(errors="replace")
@@ -477,6 +497,21 @@ class Tasks:
 
 
 _SYNC = {("states", "startExecution", "sync"), ("states", "startExecution", "sync:2")}
+
+
+def _function_arn(function: str, account: str, region: str) -> str:
+    """A Lambda function's ARN from ``FunctionName`` as Invoke takes it: a name (with a
+    qualifier), a partial ARN (``account:function:name``) or an ARN."""
+    if function.startswith("arn:"):
+        return function
+    if ":function:" in function:
+        return f"arn:aws:lambda:{region}:{function}"
+    return f"arn:aws:lambda:{region}:{account}:function:{function}"
+
+
+def _too_large(task: str) -> str:
+    """The cause of a task result over the payload limit (recorded)."""
+    return f"The state/task '{task}' returned a result with a size exceeding the maximum number of bytes service limit."
 
 
 def _pascal(key: str) -> str:

@@ -109,13 +109,14 @@ def _jsonata(state: dict[str, Any], env: Env, now: float, where: Where) -> float
         value = jsonata.evaluate(value, env, "Timestamp", where=where)
     at = parse_timestamp(value)
     if at is None:
+        shown = value if isinstance(value, str) else dumps(value)  # unverified for a non-string
         raise StatesError(
             errors.QUERY_EVALUATION_ERROR,
             where.cause(
-                f"The JSONata expression '{state['Timestamp']}' specified for the field 'Timestamp' returned an "
-                f"unexpected result type. Expected 'timestamp', but was 'string' for value: {dumps(value)}"
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
+                f"string: {shown}"
             ),
-        )  # unverified
+        )  # recorded
     return _checked(at, now, where)
 
 
