@@ -108,6 +108,9 @@ def test_unhandled_exception(lam, role, name):
     assert body["errorType"] == "OrderFailed" and body["errorMessage"] == "no stock"
     assert body["requestId"]
     assert any("raise OrderFailed('no stock')" in line for line in body["stackTrace"])
+    # as AWS's runtime shows it: only the function's frames, under /var/task
+    (frame,) = body["stackTrace"]
+    assert frame.startswith('  File "/var/task/') and ", in handler\n" in frame
 
 
 def test_import_error_and_missing_handler(lam, role, name):

@@ -104,9 +104,16 @@ def _post(path: str, body: Any, headers: dict[str, str] | None = None) -> None:
 
 
 def _stack(tb: Any) -> list[str]:
+    """The function's frames as AWS's runtime reports them: the runtime's own frames left out,
+    the code under the task root shown under ``/var/task``."""
     import traceback
 
-    return traceback.format_list(traceback.extract_tb(tb))
+    frames = [f for f in traceback.extract_tb(tb) if f.filename != __file__]
+    root = os.environ.get("LAMBDA_TASK_ROOT", "").rstrip("/")
+    lines = traceback.format_list(frames)
+    if root and root != "/var/task":
+        lines = [line.replace(f'"{root}/', '"/var/task/', 1) for line in lines]
+    return lines
 
 
 def _error(exc: BaseException, request_id: str = "") -> dict[str, Any]:

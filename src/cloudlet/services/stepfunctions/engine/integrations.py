@@ -234,6 +234,8 @@ async def optimized(runtime: Runtime, kind: str, action: str, value: Any, accoun
     except ServiceError as exc:
         raise sdk1_error(spec, exc) from None
     body = to_json(result)
+    if kind == "events" and body.get("FailedEntryCount"):  # recorded: an entry that failed fails the task
+        raise IntegrationError("EventBridge.FailedEntry", dumps(body))
     if kind == "states":  # the SDK for Java 1.x's names and dates (unverified: the date's form)
         body = {k[:1].upper() + k[1:]: v for k, v in body.items()}
         if isinstance(body.get("StartDate"), int | float):
