@@ -402,3 +402,30 @@ def test_nested_start_execution_and_sync(sfn, make_machine):
     assert json.loads(described["output"]) == {"output": {"done": True}, "status": "SUCCEEDED"}
     fired = sfn.describe_execution(executionArn=f"{child.replace(':stateMachine:', ':execution:')}:fired")
     assert fired["status"] in ("RUNNING", "SUCCEEDED")
+
+
+def test_a_missed_heartbeat_times_the_task_out_as_recorded(sfn, make_machine, aws_client, cloudlet):
+    sqs = aws_client("sqs")
+    queue = sqs.create_queue(QueueName=f"beats-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    machine = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "TimeoutSeconds": 600,
+                "HeartbeatSeconds": 5,
+                "End": True,
+            }
+        },
+    }
+    execution = sfn.start_execution(stateMachineArn=make_machine(machine))["executionArn"]
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    cloudlet.advance_clock(6)
+    described = wait_done(sfn, execution)
+    assert (described["status"], described["error"]) == ("FAILED", "States.Timeout")
+    timed_out = next(e for e in history(sfn, execution) if e["type"] == "TaskTimedOut")
+    assert timed_out["taskTimedOutEventDetails"] == {
+        "error": "States.Timeout", "resource": "sendMessage.waitForTaskToken", "resourceType": "sqs"
+    }  # fmt: skip

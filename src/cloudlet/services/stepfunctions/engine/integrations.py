@@ -23,6 +23,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -155,6 +156,18 @@ def _modeled(service: str, code: str) -> bool:
         return False
 
 
+@cache
+def _wire_code(service: str, code: str) -> str:
+    """The error code on the wire for the model's error shape ``code`` (SNS's ``NotFoundException``
+    is sent as ``NotFound``); ``code`` itself otherwise."""
+    try:
+        shapes = service_model(service).error_shapes  # by shape name and by wire code
+    except Exception:  # an unknown service: the code as given
+        return code
+    shape = shapes.get(code)
+    return next((k for k, v in shapes.items() if v is shape and k != code), code)
+
+
 def sdk1_error(spec: Optimized, exc: ServiceError) -> IntegrationError:
     name = exc.code if exc.code.endswith("Exception") else f"{exc.code}Exception"
     error = (
@@ -163,7 +176,8 @@ def sdk1_error(spec: Optimized, exc: ServiceError) -> IntegrationError:
         else f"{spec.sdk_prefix}.{spec.generic}"
     )
     cause = (
-        f"{exc.message} (Service: {spec.sdk_service}; Status Code: {exc.status or 400}; Error Code: {exc.code}; "
+        f"{exc.message} (Service: {spec.sdk_service}; Status Code: {exc.status or 400}; "
+        f"Error Code: {_wire_code(spec.service, exc.code)}; "
         f"Request ID: {uuid.uuid4()}; Proxy: null)"
     )
     return IntegrationError(error, cause)
