@@ -97,3 +97,19 @@ def assert_replays(sfn, snapshot: str, test: str) -> None:
         live["describe_execution"] = sfn.describe_execution(executionArn=execution)
     reports = compare.compare_steps(recorded, live)
     assert reports and all(r.ok for r in reports.values()), {k: r.text() for k, r in reports.items()}
+
+
+def python_function(endpoint: str, code: str, prefix: str = "sfn-fn") -> str:
+    """Create an active Python Lambda function (its role too) running ``code``; its ARN."""
+    from tests.services.awslambda.conftest import TRUST, create_python
+
+    from cloudlet.testing.server import client
+
+    role = client("iam", endpoint).create_role(
+        RoleName=f"{prefix}-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST)
+    )
+    lam = client("lambda", endpoint)
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    create_python(lam, role["Role"]["Arn"], name, code)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]

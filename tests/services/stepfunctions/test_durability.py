@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cloudlet.testing.server import ServerProcess, client
 
@@ -19,6 +21,16 @@ MACHINE = {
 }
 
 
+@contextmanager
+def running(server: ServerProcess) -> Iterator[None]:
+    """The server started for the block, then killed with SIGKILL (as kill -9 would)."""
+    server.start()
+    try:
+        yield
+    finally:
+        server.kill()
+
+
 def _until_status(sfn, arn: str, wanted: str, timeout: float = 10.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
@@ -29,8 +41,8 @@ def _until_status(sfn, arn: str, wanted: str, timeout: float = 10.0) -> dict:
 
 
 def test_a_waiting_execution_survives_kill_9(tmp_path):
-    server = ServerProcess(str(tmp_path)).start()
-    try:
+    server = ServerProcess(str(tmp_path))
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         machine = sfn.create_state_machine(name="durable", definition=json.dumps(MACHINE), roleArn=ROLE)
         execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"a": 1}')[
@@ -42,10 +54,7 @@ def test_a_waiting_execution_survives_kill_9(tmp_path):
             and time.monotonic() < deadline
         ):
             time.sleep(0.02)  # First done, Sleep entered and checkpointed
-    finally:
-        server.kill()
-    server.start()
-    try:
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
         server.advance_clock(3601)
@@ -57,13 +66,11 @@ def test_a_waiting_execution_survives_kill_9(tmp_path):
         types = [e["type"] for e in events]
         assert types.count("PassStateEntered") == 2 and types.count("ExecutionSucceeded") == 1
         assert types.count("WaitStateEntered") == 1  # resumed in the Wait, not entered again
-    finally:
-        server.kill()
 
 
 def test_a_task_waiting_for_its_token_survives_kill_9(tmp_path):
-    server = ServerProcess(str(tmp_path)).start()
-    try:
+    server = ServerProcess(str(tmp_path))
+    with running(server):
         sqs = client("sqs", server.endpoint)
         queue = sqs.create_queue(QueueName="approvals")["QueueUrl"]
         sfn = client("stepfunctions", server.endpoint)
@@ -91,10 +98,7 @@ def test_a_task_waiting_for_its_token_survives_kill_9(tmp_path):
         token = json.loads(message["Body"])["token"]
         sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         time.sleep(0.3)  # the task stores its token once its message is sent (a moment after)
-    finally:
-        server.kill()
-    server.start()
-    try:
+    with running(server):
         sqs = client("sqs", server.endpoint)
         sfn = client("stepfunctions", server.endpoint)
         assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
@@ -109,13 +113,11 @@ def test_a_task_waiting_for_its_token_survives_kill_9(tmp_path):
         assert [e["id"] for e in events] == list(range(1, len(events) + 1))
         succeeded = events[types.index("TaskSucceeded")]
         assert succeeded["previousEventId"] == events[types.index("TaskSubmitted")]["id"]
-    finally:
-        server.kill()
 
 
 def test_an_answer_given_before_kill_9_is_not_lost(tmp_path):
-    server = ServerProcess(str(tmp_path)).start()
-    try:
+    server = ServerProcess(str(tmp_path))
+    with running(server):
         sqs = client("sqs", server.endpoint)
         queue = sqs.create_queue(QueueName="approvals")["QueueUrl"]
         sfn = client("stepfunctions", server.endpoint)
@@ -135,20 +137,15 @@ def test_an_answer_given_before_kill_9_is_not_lost(tmp_path):
         execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input="{}")["executionArn"]
         (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
         sfn.send_task_failure(taskToken=json.loads(message["Body"])["token"], error="No", cause="refused")
-    finally:
-        server.kill()
-    server.start()
-    try:
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         described = _until_status(sfn, execution, "FAILED")
         assert (described["status"], described["error"], described["cause"]) == ("FAILED", "No", "refused")
-    finally:
-        server.kill()
 
 
 def test_activity_tasks_survive_kill_9(tmp_path):
-    server = ServerProcess(str(tmp_path)).start()
-    try:
+    server = ServerProcess(str(tmp_path))
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         activity = sfn.create_activity(name="review")["activityArn"]
         machine = {
@@ -161,31 +158,23 @@ def test_activity_tasks_survive_kill_9(tmp_path):
         arn = sfn.create_state_machine(name="reviews", definition=json.dumps(machine), roleArn=ROLE)
         execution = sfn.start_execution(stateMachineArn=arn["stateMachineArn"], input="{}")["executionArn"]
         first = sfn.get_activity_task(activityArn=activity, workerName="before")  # taken before the kill
-    finally:
-        server.kill()
-    server.start()
-    try:
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         sfn.send_task_success(taskToken=first["taskToken"], output='"one"')
         second = sfn.get_activity_task(activityArn=activity, workerName="after")
         assert second["taskToken"] and json.loads(second["input"]) == {"first": "one"}
-    finally:
-        server.kill()
-    server.start()  # killed while the second task was taken: its worker still answers
-    try:
+    with running(server):  # killed while the second task was taken: its worker still answers
         sfn = client("stepfunctions", server.endpoint)
         sfn.send_task_success(taskToken=second["taskToken"], output='"two"')
         described = _until_status(sfn, execution, "SUCCEEDED")
         assert json.loads(described["output"]) == {"first": "one", "second": "two"}
         types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
         assert types.count("ActivityScheduled") == 2 and types.count("ActivityStarted") == 2
-    finally:
-        server.kill()
 
 
 def test_an_activity_task_scheduled_before_kill_9_is_still_offered(tmp_path):
-    server = ServerProcess(str(tmp_path)).start()
-    try:
+    server = ServerProcess(str(tmp_path))
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         activity = sfn.create_activity(name="review")["activityArn"]
         machine = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}}
@@ -199,10 +188,7 @@ def test_an_activity_task_scheduled_before_kill_9_is_still_offered(tmp_path):
             if events[-1]["type"] == "ActivityScheduled":
                 break
             time.sleep(0.02)
-    finally:
-        server.kill()
-    server.start()
-    try:
+    with running(server):
         sfn = client("stepfunctions", server.endpoint)
         task = sfn.get_activity_task(activityArn=activity, workerName="w")
         assert json.loads(task["input"]) == {"n": 1}
@@ -210,5 +196,3 @@ def test_an_activity_task_scheduled_before_kill_9_is_still_offered(tmp_path):
         assert json.loads(_until_status(sfn, execution, "SUCCEEDED")["output"]) == {"done": True}
         types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
         assert types.count("ActivityScheduled") == 1
-    finally:
-        server.kill()

@@ -5,12 +5,10 @@ a raised exception caught, with the history AWS recorded for each
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from tests.services.awslambda.conftest import TRUST, create_python
 
-from .conftest import history, wait_done
+from .conftest import history, python_function, wait_done
 
 CODE = """
 def handler(event, context):
@@ -22,17 +20,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def function(cloudlet) -> str:
-    from cloudlet.testing.server import client
-
-    iam = client("iam", cloudlet.endpoint)
-    role = iam.create_role(
-        RoleName=f"sfn-fn-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST)
-    )
-    lam = client("lambda", cloudlet.endpoint)
-    name = f"sfn-fn-{uuid.uuid4().hex[:8]}"
-    create_python(lam, role["Role"]["Arn"], name, CODE)
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    return python_function(cloudlet.endpoint, CODE, "sfn-fn")
 
 
 def test_function_arn_resource(sfn, make_machine, function):

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import urllib.request
-import uuid
 
-from tests.services.awslambda.conftest import TRUST, create_python
-
-from .conftest import wait_done
+from .conftest import python_function, wait_done
 
 CODE = """
 def handler(event, context):
@@ -17,15 +14,6 @@ def handler(event, context):
         raise ValueError("no")
     return event
 """
-
-
-def _function(aws_client) -> str:
-    iam, lam = aws_client("iam"), aws_client("lambda")
-    role = iam.create_role(RoleName=f"m-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST))
-    name = f"m-{uuid.uuid4().hex[:8]}"
-    create_python(lam, role["Role"]["Arn"], name, CODE)
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
 
 def _sums(cloudlet, dimension: str, value: str) -> dict[str, float]:
@@ -38,8 +26,8 @@ def _sums(cloudlet, dimension: str, value: str) -> dict[str, float]:
     }
 
 
-def test_execution_lambda_and_integration_metrics(sfn, make_machine, aws_client, cloudlet):
-    function = _function(aws_client)
+def test_execution_lambda_and_integration_metrics(sfn, make_machine, cloudlet):
+    function = python_function(cloudlet.endpoint, CODE, "m")
     machine = {
         "StartAt": "ByArn",
         "States": {

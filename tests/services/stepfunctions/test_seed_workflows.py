@@ -10,9 +10,8 @@ import time
 import uuid
 
 import pytest
-from tests.services.awslambda.conftest import TRUST, create_python
 
-from .conftest import history, wait_done
+from .conftest import history, python_function, wait_done
 
 BOOKING = """
 class TransientError(Exception):
@@ -35,17 +34,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def booking(cloudlet) -> str:
-    from cloudlet.testing.server import client
-
-    iam = client("iam", cloudlet.endpoint)
-    role = iam.create_role(
-        RoleName=f"seed-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST)
-    )
-    lam = client("lambda", cloudlet.endpoint)
-    name = f"seed-{uuid.uuid4().hex[:8]}"
-    create_python(lam, role["Role"]["Arn"], name, BOOKING)
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    return python_function(cloudlet.endpoint, BOOKING, "seed")
 
 
 def run_on_the_clock(sfn, cloudlet, execution: str, step: float = 5.0, limit: float = 20.0) -> dict:

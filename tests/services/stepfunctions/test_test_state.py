@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
-from tests.services.awslambda.conftest import TRUST, create_python
 
-from .conftest import ROLE
+from .conftest import ROLE, python_function
 
 CODE = """
 def handler(event, context):
@@ -95,15 +94,7 @@ def sfn(aws_client):
 
 @pytest.fixture(scope="module")
 def function(cloudlet) -> str:
-    from cloudlet.testing.server import client
-
-    iam = client("iam", cloudlet.endpoint)
-    role = iam.create_role(RoleName=f"ts-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST))
-    lam = client("lambda", cloudlet.endpoint)
-    name = f"ts-{uuid.uuid4().hex[:8]}"
-    create_python(lam, role["Role"]["Arn"], name, CODE)
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    return python_function(cloudlet.endpoint, CODE, "ts")
 
 
 # ---- the levels ---------------------------------------------------------------------------------

@@ -115,11 +115,7 @@ class ActivityOperations:
             {"activityArn": arn, "name": name, "creationDate": created}
             for arn, name, created in self.db.activities(ctx.account, ctx.region)
         ]
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"activities": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("activities", items, params)
 
     def delete_activity(
         self: StepFunctionsProvider, ctx: RequestContext, params: dict[str, Any]

@@ -153,11 +153,7 @@ class MapRunOperations:
             if row.stopped is not None:
                 item["stopDate"] = row.stopped
             items.append(item)
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"mapRuns": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("mapRuns", items, params)
 
     def update_map_run(self: Any, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         row = self._map_run(params["mapRunArn"])
@@ -200,24 +196,10 @@ class MapRunOperations:
         for e in children:
             if status and e.status != status:
                 continue
-            item: dict[str, Any] = {
-                "executionArn": e.arn,
-                "stateMachineArn": e.machine_arn,
-                "name": e.name,
-                "status": e.status,
-                "startDate": e.started,
-                "mapRunArn": row.arn,
-                "itemCount": e.extra.get("itemCount", 1),
-                "redriveCount": 0,
-            }
-            if e.stopped is not None:
-                item["stopDate"] = e.stopped
+            item = self._execution_item(e)
+            item.update(mapRunArn=row.arn, itemCount=e.extra.get("itemCount", 1), redriveCount=0)
             items.append(item)
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"executions": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("executions", items, params)
 
 
 def child_row(

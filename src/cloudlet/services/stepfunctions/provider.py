@@ -204,14 +204,11 @@ class StepFunctionsProvider(
             {"stateMachineArn": m.arn, "name": m.name, "type": m.machine_type, "creationDate": m.created}
             for m in rows
         ]
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"stateMachines": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("stateMachines", items, params)
 
-    def _page(self, items: list[dict[str, Any]], params: dict[str, Any]) -> tuple[list[Any], str | None]:
-        """One page of ``items`` (already in their order) after ``nextToken``."""
+    def _page(self, key: str, items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """A List operation's answer: one page of ``items`` (already in their order) after
+        ``nextToken`` as ``key``, and the next token when there are more."""
         limit = params.get("maxResults") or DEFAULT_PAGE
         if limit > MAX_PAGE:
             raise ServiceError(
@@ -227,9 +224,10 @@ class StepFunctionsProvider(
                 start = int(token.rpartition(":")[2])
             except ValueError:
                 raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'", 400) from None
-        page = items[start : start + limit]
-        more = start + limit < len(items)
-        return page, f"{uuid.uuid4().hex}:{start + limit}" if more else None  # unverified: token form
+        out: dict[str, Any] = {key: items[start : start + limit]}
+        if start + limit < len(items):
+            out["nextToken"] = f"{uuid.uuid4().hex}:{start + limit}"  # unverified: token form
+        return out
 
     async def update_state_machine(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("loggingConfiguration") is not None:
@@ -431,25 +429,26 @@ class StepFunctionsProvider(
         for e in self.db.executions(machine.arn, params.get("statusFilter"), qualifier):
             if redriven is not None and (e.extra.get("redriveCount", 0) > 0) != (redriven == "REDRIVEN"):
                 continue
-            item: dict[str, Any] = {
-                "executionArn": e.arn,
-                "stateMachineArn": e.machine_arn,
-                "name": e.name,
-                "status": e.status,
-                "startDate": e.started,
-                "redriveCount": e.extra.get("redriveCount", 0),
-            }
-            if e.stopped is not None:
-                item["stopDate"] = e.stopped
-            if e.extra.get("redriveDate") is not None:
-                item["redriveDate"] = e.extra["redriveDate"]
-            item.update(_qualifiers(e))
-            items.append(item)
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"executions": page}
-        if token:
-            out["nextToken"] = token
-        return out
+            items.append(self._execution_item(e))
+        return self._page("executions", items, params)
+
+    @staticmethod
+    def _execution_item(e: ExecutionRow) -> dict[str, Any]:
+        """An execution as ListExecutions lists it."""
+        item: dict[str, Any] = {
+            "executionArn": e.arn,
+            "stateMachineArn": e.machine_arn,
+            "name": e.name,
+            "status": e.status,
+            "startDate": e.started,
+            "redriveCount": e.extra.get("redriveCount", 0),
+        }
+        if e.stopped is not None:
+            item["stopDate"] = e.stopped
+        if e.extra.get("redriveDate") is not None:
+            item["redriveDate"] = e.extra["redriveDate"]
+        item.update(_qualifiers(e))
+        return item
 
     def get_execution_history(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         e = self._execution(ctx, params["executionArn"])
@@ -472,11 +471,7 @@ class StepFunctionsProvider(
             events.append(event)
         if params.get("reverseOrder"):
             events.reverse()
-        page, token = self._page(events, params)
-        out: dict[str, Any] = {"events": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("events", events, params)
 
     def stop_execution(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():

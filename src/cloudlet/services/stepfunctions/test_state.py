@@ -352,9 +352,7 @@ class _Test:
         if index is None:
             return {**out, "status": "FAILED"}
         self.details["catchIndex"] = index
-        step = self.provider.interpreter._caught(
-            catchers[index], failure, self.env, self.language, self.where
-        )
+        step = self.provider.interpreter.caught(catchers[index], failure, self.env, self.language, self.where)
         return {**out, "status": "CAUGHT_ERROR", "output": dumps(step.output), "nextState": step.next}
 
     # ---- the states ---------------------------------------------------------------------------
@@ -402,21 +400,21 @@ class _Test:
         )
 
     async def _fail(self) -> Step:
-        from cloudlet.services.stepfunctions.engine.interpreter import _HANDLERS
+        from cloudlet.services.stepfunctions.engine.interpreter import HANDLERS
 
         if self.language != JSONATA:
             self._input_path()  # as recorded, DEBUG shows it
-        await _HANDLERS["Fail"](
+        await HANDLERS["Fail"](
             self.provider.interpreter, self._run(), self.state, self.env, Thread(), self.language, self.where
         )
         raise AssertionError("a Fail state always fails")  # pragma: no cover
 
     async def _choice(self) -> Step:
-        from cloudlet.services.stepfunctions.engine.interpreter import _HANDLERS
+        from cloudlet.services.stepfunctions.engine.interpreter import HANDLERS
 
         if self.language != JSONATA:
             self._input_path()
-        return await _HANDLERS["Choice"](
+        return await HANDLERS["Choice"](
             self.provider.interpreter, self._run(), self.state, self.env, Thread(), self.language, self.where
         )
 
@@ -442,7 +440,7 @@ class _Test:
         else:
             tasks = cast("Tasks", self.provider.interpreter.task)
             run = self._run()
-            limits = tasks._limits(self.state, self.env, self.language, self.where)
+            limits = tasks.limits(self.state, self.env, self.language, self.where)
             limits = dataclasses.replace(limits, timeout=min(limits.timeout or MAX_SECONDS, MAX_SECONDS))
             result = await tasks.call(run, self.state, value, self.where, run.thread, limits, None)
         return self._exit(self.note("result", result))

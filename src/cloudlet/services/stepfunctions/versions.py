@@ -189,11 +189,7 @@ class VersionOperations:
         items = [
             {"stateMachineVersionArn": v.arn, "creationDate": v.created} for v in self.db.versions(m.arn)
         ]
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"stateMachineVersions": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("stateMachineVersions", items, params)
 
     def delete_state_machine_version(
         self: StepFunctionsProvider, ctx: RequestContext, params: dict[str, Any]
@@ -357,11 +353,7 @@ class VersionOperations:
     ) -> dict[str, Any]:
         m = self._machine(ctx, params["stateMachineArn"])
         items = [{"stateMachineAliasArn": a.arn, "creationDate": a.created} for a in self.db.aliases(m.arn)]
-        page, token = self._page(items, params)
-        out: dict[str, Any] = {"stateMachineAliases": page}
-        if token:
-            out["nextToken"] = token
-        return out
+        return self._page("stateMachineAliases", items, params)
 
     def delete_state_machine_alias(
         self: StepFunctionsProvider, ctx: RequestContext, params: dict[str, Any]

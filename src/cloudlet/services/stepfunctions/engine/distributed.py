@@ -198,7 +198,7 @@ async def distributed_map(
 
     reader = state.get("ItemReader")
     try:
-        items = [] if reader is not None else fanout._items(state, env, language, where)
+        items = [] if reader is not None else fanout.map_items(state, env, language, where)
     except StatesError as failure:
         self.unstarted.add(failure)
         raise
@@ -234,7 +234,7 @@ async def distributed_map(
             limit = item_reader.check_max_items(settings.max_items)
             runtime = getattr(self.task, "runtime", None)
             items = await item_reader.read(runtime, reader, params, limit, account, region)
-        values = [fanout._selected(state, env, language, i, item, where) for i, item in enumerate(items)]
+        values = [fanout.item_input(state, env, language, i, item, where) for i, item in enumerate(items)]
         children = _children(values, settings)
         for child in children:
             live.move(child.items, None, "pending")

@@ -82,7 +82,8 @@ def _inner(env: Env) -> Scope:
     return outer.child() if isinstance(outer, Scope) else Scope(outer)
 
 
-def _items(state: dict[str, Any], env: Env, language: str, where: Where) -> list[Any]:
+def map_items(state: dict[str, Any], env: Env, language: str, where: Where) -> list[Any]:
+    """A Map state's items: JSONata `Items` (or the input), or ItemsPath over the effective input."""
     if language == JSONATA:
         from cloudlet.services.stepfunctions.asl import jsonata
 
@@ -165,7 +166,7 @@ def max_concurrency(state: dict[str, Any], env: Env, language: str, where: Where
     return value
 
 
-def _selected(state: dict[str, Any], env: Env, language: str, index: int, item: Any, where: Where) -> Any:
+def item_input(state: dict[str, Any], env: Env, language: str, index: int, item: Any, where: Where) -> Any:
     """An iteration's input: the item, or ItemSelector (Parameters) rendered with ``$$.Map.Item``."""
     selector = state.get("ItemSelector", state.get("Parameters"))
     if selector is None:
@@ -192,7 +193,7 @@ async def map_state(
 
         return await distributed_map(self, run, state, env, thread, language, where)
     try:
-        items = _items(state, env, language, where)
+        items = map_items(state, env, language, where)
         limit = max_concurrency(state, env, language, where) or len(items) or 1
     except StatesError as failure:
         self.unstarted.add(failure)
@@ -211,7 +212,7 @@ async def map_state(
             detail = {"index": index, "name": name}
             run.history.add(thread, "MapIterationStarted", {"mapIterationStartedEventDetails": detail})
             try:
-                value = _selected(state, env, language, index, item, where)
+                value = item_input(state, env, language, index, item, where)
                 result = await self.block(run, processor, value, thread, language, scope=_inner(env))
             except StatesError as failure:
                 failed.append(failure)

@@ -232,7 +232,7 @@ class Interpreter:
         from cloudlet.services.stepfunctions.asl import retry
 
         kind = state["Type"]
-        handler = _HANDLERS[kind]
+        handler = HANDLERS[kind]
         retried: dict[int, int] = {}
         while True:
             try:
@@ -258,9 +258,9 @@ class Interpreter:
                 index = retry.find_catcher(failure.error, catchers) if catchers else None
                 if index is None:
                     raise
-                return self._caught(catchers[index], failure, env, language, where)
+                return self.caught(catchers[index], failure, env, language, where)
 
-    def _caught(
+    def caught(
         self, catcher: dict[str, Any], failure: StatesError, env: Env, language: str, where: Where
     ) -> Step:
         """The step a ``Catch`` takes: the error output into the state's output, on to ``Next``."""
@@ -482,7 +482,7 @@ _RETRYING = frozenset({"Task", "Parallel", "Map"})
 # the field an evaluation failure names (its ``location``)
 _LOCATION = re.compile(r"specified for the field '([^']+)'|The (\w+) field cannot be parsed")
 Handler = Callable[[Interpreter, Run, dict[str, Any], Env, Thread, str, Where], Awaitable[Step]]
-_HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, Handler] = {
     "Pass": _pass,
     "Succeed": _succeed,
     "Fail": _fail,

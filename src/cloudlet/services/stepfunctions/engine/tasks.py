@@ -115,7 +115,7 @@ class Tasks:
         if token is not None:
             env = dataclasses.replace(env, context={**env.context, "Task": {"Token": token}})
         try:
-            limits = self._limits(state, env, language, where)
+            limits = self.limits(state, env, language, where)
             if resumed is not None and "activity" in resumed:
                 result = await self._activity_task(run, where, thread, limits, resumed)
             elif resumed is not None:
@@ -131,7 +131,7 @@ class Tasks:
             if token is not None:
                 self.tokens.close(token)
 
-    def _limits(self, state: dict[str, Any], env: Env, language: str, where: Where) -> Limits:
+    def limits(self, state: dict[str, Any], env: Env, language: str, where: Where) -> Limits:
         return Limits(
             self._seconds(state, "TimeoutSeconds", env, language, where),
             self._seconds(state, "HeartbeatSeconds", env, language, where),
